@@ -1,0 +1,5 @@
+export * from "./evaluate.js";
+export * from "./parse.js";
+export * from "./presets.js";
+export * from "./subset.js";
+export * from "./tree.js";

@@ -1,0 +1,117 @@
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import fastifyCookie from "@fastify/cookie";
+import fastifyStatic from "@fastify/static";
+import fastifySwagger from "@fastify/swagger";
+import { defaultCatalogue, type PepperRing, type RouteCatalogue, type Store } from "@latchkey/core";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { AppContext } from "./appContext.js";
+import { Authenticator } from "./auth/authenticator.js";
+import { KeyCache } from "./auth/keyCache.js";
+import { UsageRecorder } from "./auth/usageRecorder.js";
+import type { Config } from "./config.js";
+import { registerAuthHooks } from "./http/authHooks.js";
+import { registerErrorHandling } from "./http/errorHandler.js";
+import { requestSerializer } from "./http/logging.js";
+import { sharedSchemas } from "./http/schemas.js";
+import { validatorCompiler } from "./http/validation.js";
+import { routes } from "./routes/index.js";
+import { AccountService } from "./services/accountService.js";
+import { KeyService } from "./services/keyService.js";
+
+export interface AppOptions {
+  config: Readonly<Config>;
+  store: Store;
+  peppers: PepperRing;
+  /** A pino logger; by default one at the configured level on stdout. */
+  logger?: Logger;
+  catalogue?: RouteCatalogue;
+  /** The console's built files; by default the @latchkey/console package's dist, when built. */
+  consoleDir?: string | null;
+  now?: () => Date;
+}
+
+export function defaultConsoleDir(): string | null {
+  const here = dirname(fileURLToPath(import.meta.url));
+  const dir = join(here, "..", "..", "console", "dist");
+  return existsSync(join(dir, "index.html")) ? dir : null;
+}
+
+export function createContext(options: AppOptions, onError: (err: unknown) => void): AppContext {
+  const { config, store, peppers } = options;
+  const catalogue = options.catalogue ?? defaultCatalogue();
+  const cache = new KeyCache(config.keyCacheSize);
+  const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError);
+  return {
+    config,
+    store,
+    peppers,
+    catalogue,
+    cache,
+    usage,
+    authenticator: new Authenticator(store, peppers, cache, usage),
+    keys: new KeyService(store, peppers, catalogue, cache, config.keyPrefix),
+    accounts: new AccountService(store, peppers, cache, config.keyPrefix),
+    now: options.now ?? (() => new Date()),
+  };
+}
+
+/**
+ * Builds the server (without listening): API, OpenAPI document and console. Closing the app
+ * flushes batched usage; the store belongs to the caller.
+ */
+export async function buildApp(
+  options: AppOptions,
+): Promise<{ app: FastifyInstance; ctx: AppContext }> {
+  const app = Fastify({
+    ...(options.logger
+      ? { loggerInstance: options.logger as FastifyBaseLogger }
+      : { logger: { level: options.config.logLevel, serializers: { req: requestSerializer } } }),
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: options.config.bodyLimit,
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+    trustProxy: false,
+  });
+  const ctx = createContext(options, (err) => app.log.error({ err }, "recording key usage failed"));
+  app.setValidatorCompiler(validatorCompiler());
+  for (const schema of sharedSchemas) app.addSchema(schema);
+
+  registerErrorHandling(app);
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.1.0",
+      info: {
+        title: "Latchkey API",
+        version: "0",
+        description:
+          "API keys with Vast.ai-compatible paths. Send `Authorization: Bearer <key>` on every request. Every error answers `{success: false, error, msg}`.",
+      },
+      components: { securitySchemes: { bearer: { type: "http", scheme: "bearer" } } },
+    },
+    refResolver: {
+      buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
+    },
+  });
+  registerAuthHooks(app, ctx);
+  for (const route of routes) route(app, ctx);
+
+  const consoleDir = options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir;
+  if (consoleDir) {
+    await app.register(fastifyStatic, {
+      root: consoleDir,
+      prefix: "/",
+      wildcard: false,
+      index: ["index.html"],
+    });
+  }
+
+  ctx.usage.start();
+  app.addHook("onClose", async () => {
+    await ctx.usage.stop();
+  });
+  return { app, ctx };
+}

@@ -1,0 +1,21 @@
+import type { PepperRing, RouteCatalogue, Store } from "@latchkey/core";
+import type { Authenticator } from "./auth/authenticator.js";
+import type { KeyCache } from "./auth/keyCache.js";
+import type { UsageRecorder } from "./auth/usageRecorder.js";
+import type { Config } from "./config.js";
+import type { AccountService } from "./services/accountService.js";
+import type { KeyService } from "./services/keyService.js";
+
+/** Everything a route needs, built once per app (no module-level singletons). */
+export interface AppContext {
+  config: Readonly<Config>;
+  store: Store;
+  peppers: PepperRing;
+  catalogue: RouteCatalogue;
+  cache: KeyCache;
+  usage: UsageRecorder;
+  authenticator: Authenticator;
+  keys: KeyService;
+  accounts: AccountService;
+  now: () => Date;
+}

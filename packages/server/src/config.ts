@@ -1,0 +1,217 @@
+import { DEFAULT_KEY_PREFIX, isValidPrefix } from "@latchkey/core";
+
+/** Server configuration, parsed once at start and frozen (DESIGN.md §1). */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  redisUrl: string | undefined;
+  /** Peppers as given (`v2:<hex>,v1:<hex>`); undefined means generate one into the data dir. */
+  pepper: string | undefined;
+  signup: "open" | "closed";
+  keyPrefix: string;
+  logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** How many verified keys each node keeps in memory. */
+  keyCacheSize: number;
+  /** Seconds between batched writes of keys' last use. */
+  usageFlushSeconds: number;
+  /** Largest request body in bytes. */
+  bodyLimit: number;
+}
+
+/** One configuration setting: its environment name, flag, default and parser. */
+export interface Setting<K extends keyof Config = keyof Config> {
+  key: K;
+  env: string;
+  flag: string;
+  description: string;
+  default: Config[K];
+  parse(raw: string): Config[K];
+}
+
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+    this.name = "ConfigError";
+  }
+}
+
+function integer(min: number, max: number) {
+  return (raw: string): number => {
+    if (!/^\d+$/.test(raw.trim()))
+      throw new Error(`expected a whole number from ${min} to ${max}, got '${raw}'`);
+    const n = Number(raw);
+    if (n < min || n > max)
+      throw new Error(`expected a whole number from ${min} to ${max}, got ${n}`);
+    return n;
+  };
+}
+
+function oneOf<T extends string>(...values: T[]) {
+  return (raw: string): T => {
+    if (!(values as string[]).includes(raw))
+      throw new Error(`expected one of ${values.join(", ")}, got '${raw}'`);
+    return raw as T;
+  };
+}
+
+function url(...protocols: string[]) {
+  return (raw: string): string => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new Error(`expected a URL (${protocols.join(" or ")}), got something else`);
+    }
+    if (!protocols.includes(parsed.protocol)) {
+      throw new Error(`expected a ${protocols.join(" or ")} URL, got '${parsed.protocol}'`);
+    }
+    return raw;
+  };
+}
+
+const text = (raw: string): string => {
+  if (raw.trim() === "") throw new Error("must not be empty");
+  return raw;
+};
+
+function define<K extends keyof Config>(setting: Setting<K>): Setting<K> {
+  return setting;
+}
+
+export const settings = [
+  define({
+    key: "port",
+    env: "LATCHKEY_PORT",
+    flag: "--port",
+    description: "listen port (0 = any free port)",
+    default: 8080,
+    parse: integer(0, 65535),
+  }),
+  define({
+    key: "host",
+    env: "LATCHKEY_HOST",
+    flag: "--host",
+    description: "listen address",
+    default: "127.0.0.1",
+    parse: text,
+  }),
+  define({
+    key: "dataDir",
+    env: "LATCHKEY_DATA_DIR",
+    flag: "--data-dir",
+    description: "directory of the embedded SQLite database and generated secrets",
+    default: "./data",
+    parse: text,
+  }),
+  define({
+    key: "databaseUrl",
+    env: "LATCHKEY_DATABASE_URL",
+    flag: "--database-url",
+    description: "postgres://… switches storage to PostgreSQL",
+    default: undefined,
+    parse: url("postgres:", "postgresql:"),
+  }),
+  define({
+    key: "redisUrl",
+    env: "LATCHKEY_REDIS_URL",
+    flag: "--redis-url",
+    description: "redis://… shares rate-limit counters across nodes",
+    default: undefined,
+    parse: url("redis:", "rediss:"),
+  }),
+  define({
+    key: "pepper",
+    env: "LATCHKEY_PEPPER",
+    flag: "--pepper",
+    description: "key-hashing secret, 'v<N>:<hex>' newest first; generated in SQLite mode",
+    default: undefined,
+    parse: text,
+  }),
+  define({
+    key: "signup",
+    env: "LATCHKEY_SIGNUP",
+    flag: "--signup",
+    description: "'open', or 'closed' (only an administrator adds accounts)",
+    default: "open",
+    parse: oneOf("open", "closed"),
+  }),
+  define({
+    key: "keyPrefix",
+    env: "LATCHKEY_KEY_PREFIX",
+    flag: "--key-prefix",
+    description: "prefix of issued keys",
+    default: DEFAULT_KEY_PREFIX,
+    parse: (raw) => {
+      if (!isValidPrefix(raw))
+        throw new Error("expected 1–16 lowercase letters and digits, starting with a letter");
+      return raw;
+    },
+  }),
+  define({
+    key: "logLevel",
+    env: "LATCHKEY_LOG_LEVEL",
+    flag: "--log-level",
+    description: "fatal, error, warn, info, debug, trace or silent",
+    default: "info",
+    parse: oneOf("fatal", "error", "warn", "info", "debug", "trace", "silent"),
+  }),
+  define({
+    key: "keyCacheSize",
+    env: "LATCHKEY_KEY_CACHE_SIZE",
+    flag: "--key-cache-size",
+    description: "verified keys kept in memory per node",
+    default: 10_000,
+    parse: integer(0, 10_000_000),
+  }),
+  define({
+    key: "usageFlushSeconds",
+    env: "LATCHKEY_USAGE_FLUSH_SECONDS",
+    flag: "--usage-flush-seconds",
+    description: "seconds between batched writes of keys' last use",
+    default: 10,
+    parse: integer(1, 3600),
+  }),
+  define({
+    key: "bodyLimit",
+    env: "LATCHKEY_BODY_LIMIT",
+    flag: "--body-limit",
+    description: "largest request body in bytes",
+    default: 65_536,
+    parse: integer(1024, 10_485_760),
+  }),
+] as const;
+
+export type ConfigSource = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Reads every setting from `env` (and `overrides`, keyed by environment name, which win).
+ * Throws a ConfigError naming the variable on the first bad value.
+ */
+export function parseConfig(env: ConfigSource, overrides: ConfigSource = {}): Readonly<Config> {
+  const config: Record<string, unknown> = {};
+  for (const setting of settings) {
+    const raw = overrides[setting.env] ?? env[setting.env];
+    if (raw === undefined || raw === "") {
+      config[setting.key] = setting.default;
+      continue;
+    }
+    try {
+      config[setting.key] = setting.parse(raw);
+    } catch (err) {
+      throw new ConfigError(setting.env, (err as Error).message);
+    }
+  }
+  const parsed = config as unknown as Config;
+  if (parsed.databaseUrl !== undefined && parsed.pepper === undefined) {
+    throw new ConfigError(
+      "LATCHKEY_PEPPER",
+      "required with LATCHKEY_DATABASE_URL: every node must hash keys with the same pepper (e.g. v1:$(openssl rand -hex 32))",
+    );
+  }
+  return Object.freeze(parsed);
+}

@@ -1,0 +1,64 @@
+import { type Category, type Params, type RouteEntry, serverRoutes } from "@latchkey/core";
+import type { FastifyRequest } from "fastify";
+import type { Origin, Principal } from "../services/context.js";
+
+/** How a route is protected: taken from its catalogue entry, plus how to read its parameters. */
+export interface RouteAccess {
+  entry: RouteEntry;
+  /** "optional": a credential is used when given (sign-up while closed needs an admin's). */
+  auth: "required" | "optional" | "none";
+  /** Only a session (a console login), not an API key, may call it. */
+  sessionOnly?: boolean;
+  /** The parameters constraints are checked against; default: the path parameters. */
+  params?: (request: FastifyRequest) => Params;
+}
+
+declare module "fastify" {
+  interface FastifyRequest {
+    principal: Principal | undefined;
+  }
+  interface FastifyContextConfig {
+    access?: RouteAccess;
+  }
+}
+
+/** `/api/v0/auth/apikeys/{id}/` → `/api/v0/auth/apikeys/:id/` */
+export function toFastifyPath(pattern: string): string {
+  return pattern.replace(/\{(\w+)\}/g, ":$1");
+}
+
+/**
+ * The method, URL and access rule of a served route, from its catalogue entry, so that a route
+ * cannot be served without being in the catalogue under a category.
+ */
+export function endpoint(
+  method: RouteEntry["method"],
+  path: string,
+  options: Omit<RouteAccess, "entry" | "auth"> & { auth?: RouteAccess["auth"] } = {},
+) {
+  const entry = serverRoutes.find((e) => e.method === method && e.path === path);
+  if (!entry) throw new Error(`${method} ${path} is served but missing from the route catalogue`);
+  const auth = options.auth ?? (entry.category === null ? "none" : "required");
+  const access: RouteAccess = { ...options, entry, auth };
+  return { method, url: toFastifyPath(path), config: { access } };
+}
+
+export function categoryOf(access: RouteAccess): Category | null {
+  return access.entry.category;
+}
+
+/** The principal of a route whose access rule requires one. */
+export function principalOf(request: FastifyRequest): Principal {
+  const principal = request.principal;
+  if (!principal) throw new Error(`route ${request.url} reached its handler without a principal`);
+  return principal;
+}
+
+/** Where the request came from, for the audit log: the route is the catalogue's pattern. */
+export function originOf(request: FastifyRequest, ctx: { now: () => Date }): Origin {
+  const entry = request.routeOptions.config.access?.entry;
+  const route = entry
+    ? `${entry.method} ${entry.path}`
+    : `${request.method} ${request.routeOptions.url ?? "?"}`;
+  return { ip: request.ip, route, at: ctx.now() };
+}

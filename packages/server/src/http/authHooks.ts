@@ -1,0 +1,108 @@
+import { ApiError, evaluate } from "@latchkey/core";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { AppContext } from "../appContext.js";
+import type { AuthFailure } from "../auth/authenticator.js";
+import { audit } from "../services/keyService.js";
+import { originOf } from "./access.js";
+import { SESSION_COOKIE } from "./cookie.js";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+function failure(reason: AuthFailure, kind: "api" | "session" | undefined): ApiError {
+  switch (reason) {
+    case "malformed":
+      return new ApiError("malformed_api_key");
+    case "unknown":
+    case "revoked":
+      return new ApiError(kind === "session" ? "session_expired" : "invalid_api_key");
+    case "expired":
+      return new ApiError(kind === "session" ? "session_expired" : "api_key_expired");
+    case "ip_not_allowed":
+      return new ApiError("ip_not_allowed");
+  }
+}
+
+function readCredential(
+  request: FastifyRequest,
+): { secret: string; via: "bearer" | "cookie" } | undefined {
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
+    if (!match?.[1]) {
+      throw new ApiError("malformed_api_key", "The Authorization header must be 'Bearer <key>'.");
+    }
+    return { secret: match[1], via: "bearer" };
+  }
+  const cookie = request.cookies?.[SESSION_COOKIE];
+  if (cookie) return { secret: cookie, via: "cookie" };
+  return undefined;
+}
+
+function sameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  return origin !== undefined && origin === `${request.protocol}://${request.host}`;
+}
+
+/**
+ * Authentication (onRequest: before the body is read, so an anonymous caller learns nothing
+ * about validation) and authorization (preHandler: constraints may need the body).
+ */
+export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
+  app.decorateRequest("principal", undefined);
+
+  app.addHook("onRequest", async (request) => {
+    // Keys in URLs end up in proxy logs and browser history; refuse them outright.
+    const query = request.query as Record<string, unknown> | undefined;
+    if (query && typeof query === "object" && "api_key" in query)
+      throw new ApiError("api_key_in_query");
+
+    const access = request.routeOptions.config.access;
+    if (!access || access.auth === "none") return;
+    const credential = readCredential(request);
+    if (!credential) {
+      if (access.auth === "required") throw new ApiError("auth_required");
+      return;
+    }
+    const outcome = await ctx.authenticator.authenticate(credential.secret, request.ip, ctx.now());
+    if (!outcome.ok) {
+      if (outcome.key && outcome.reason !== "revoked") {
+        const { record, user } = outcome.key;
+        await audit(ctx.store, { user, key: record }, originOf(request, ctx), "api_key.denied", {
+          reason: outcome.reason,
+        });
+      }
+      throw failure(outcome.reason, outcome.key?.record.kind);
+    }
+    const { record, user, permissions } = outcome.key;
+    if (credential.via === "cookie" && !SAFE_METHODS.has(request.method) && !sameOrigin(request)) {
+      throw new ApiError("cross_origin");
+    }
+    request.principal = { user, key: record, permissions, via: credential.via };
+  });
+
+  app.addHook("preHandler", async (request) => {
+    const access = request.routeOptions.config.access;
+    const principal = request.principal;
+    if (!access || !principal) return;
+    if (access.sessionOnly && principal.key.kind !== "session")
+      throw new ApiError("session_required");
+    const category = access.entry.category;
+    if (category === null) return;
+    const params = access.params
+      ? access.params(request)
+      : ((request.params ?? {}) as Record<string, unknown>);
+    const decision = evaluate(principal.permissions, {
+      category,
+      route: access.entry.name,
+      params,
+    });
+    if (decision.allowed) return;
+    await audit(ctx.store, principal, originOf(request, ctx), "api_key.denied", {
+      reason: decision.reason,
+      required: decision.required,
+    });
+    throw new ApiError("permission_denied", `Permission denied: ${decision.reason}.`, {
+      required: decision.required,
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import { Type } from "@sinclair/typebox";
+import { endpoint, originOf } from "../http/access.js";
+import { SESSION_COOKIE } from "../http/cookie.js";
+import { errorResponses } from "../http/schemas.js";
+import { SESSION_DAYS } from "../services/accountService.js";
+import { unwrap } from "../services/result.js";
+import { type RouteModule, typed } from "./types.js";
+
+export const authLogin: RouteModule = (app, ctx) => {
+  typed(app).route({
+    ...endpoint("POST", "/api/v0/auth/login/"),
+    schema: {
+      summary: "Log in",
+      description:
+        "Returns a session key valid 7 days. With `set_cookie: true` (the console) the key is set as an HttpOnly, SameSite=Strict cookie instead and left out of the body.",
+      tags: ["account"],
+      body: Type.Object(
+        {
+          email: Type.String({ maxLength: 1024 }),
+          password: Type.String({ maxLength: 1024 }),
+          set_cookie: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({
+          success: Type.Literal(true),
+          session_key: Type.Optional(Type.String()),
+          expires_at: Type.String({ format: "date-time" }),
+          user_id: Type.Integer(),
+          session_id: Type.Integer(),
+        }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request, reply) => {
+      const device = request.headers["user-agent"] ?? "unknown device";
+      const session = unwrap(
+        await ctx.accounts.logIn(
+          { email: request.body.email, password: request.body.password, device },
+          originOf(request, ctx),
+        ),
+      );
+      const answer = {
+        success: true as const,
+        expires_at: session.record.expiresAt ?? "",
+        user_id: session.record.userId,
+        session_id: session.record.id,
+      };
+      if (request.body.set_cookie) {
+        reply.setCookie(SESSION_COOKIE, session.secret, {
+          httpOnly: true,
+          sameSite: "strict",
+          secure: request.protocol === "https",
+          path: "/",
+          maxAge: SESSION_DAYS * 86_400,
+        });
+        return answer;
+      }
+      return { ...answer, session_key: session.secret };
+    },
+  });
+};

@@ -1,0 +1,38 @@
+import { apiKeysCreate } from "./apiKeysCreate.js";
+import { apiKeysDelete } from "./apiKeysDelete.js";
+import { apiKeysList } from "./apiKeysList.js";
+import { apiKeysReset } from "./apiKeysReset.js";
+import { apiKeysShow } from "./apiKeysShow.js";
+import { auditLogsList } from "./auditLogsList.js";
+import { authLogin } from "./authLogin.js";
+import { authLogout } from "./authLogout.js";
+import { healthz } from "./healthz.js";
+import { openapi } from "./openapi.js";
+import { permissionsCatalogue } from "./permissionsCatalogue.js";
+import { resetApiKeyCommand } from "./resetApiKeyCommand.js";
+import { sessionsDelete } from "./sessionsDelete.js";
+import { sessionsDeleteOthers } from "./sessionsDeleteOthers.js";
+import { sessionsList } from "./sessionsList.js";
+import type { RouteModule } from "./types.js";
+import { usersCreate } from "./usersCreate.js";
+import { usersCurrent } from "./usersCurrent.js";
+
+export const routes: readonly RouteModule[] = [
+  healthz,
+  openapi,
+  permissionsCatalogue,
+  usersCreate,
+  authLogin,
+  authLogout,
+  sessionsList,
+  sessionsDeleteOthers,
+  sessionsDelete,
+  usersCurrent,
+  apiKeysCreate,
+  apiKeysList,
+  apiKeysShow,
+  apiKeysDelete,
+  apiKeysReset,
+  resetApiKeyCommand,
+  auditLogsList,
+];

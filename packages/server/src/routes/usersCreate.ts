@@ -1,0 +1,31 @@
+import { ApiError } from "@latchkey/core";
+import { Type } from "@sinclair/typebox";
+import { endpoint } from "../http/access.js";
+import { Credentials, errorResponses } from "../http/schemas.js";
+import { unwrap } from "../services/result.js";
+import { type RouteModule, typed } from "./types.js";
+
+export const usersCreate: RouteModule = (app, ctx) => {
+  typed(app).route({
+    // The credential is optional: sign-up is public while open, and needs an admin when closed.
+    ...endpoint("POST", "/api/v0/users/", { auth: "optional" }),
+    schema: {
+      summary: "Sign up",
+      description:
+        "Open sign-up creates an account; with LATCHKEY_SIGNUP=closed only an administrator's credential may.",
+      tags: ["account"],
+      body: Credentials,
+      response: {
+        200: Type.Object({ success: Type.Literal(true), id: Type.Integer(), email: Type.String() }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => {
+      const caller = request.principal;
+      if (ctx.config.signup === "closed" && !caller?.user.isAdmin)
+        throw new ApiError("signup_closed");
+      const user = unwrap(await ctx.accounts.signUp(request.body, ctx.now()));
+      return { success: true as const, id: user.id, email: user.email };
+    },
+  });
+};

@@ -1,0 +1,19 @@
+import type { KeyRecord, UserRecord } from "@latchkey/core";
+import type { CachedKey } from "../auth/keyCache.js";
+
+/** Who is calling: the verified credential and its account. */
+export interface Principal {
+  user: UserRecord;
+  key: KeyRecord;
+  permissions: CachedKey["permissions"];
+  /** How the credential arrived; cookie writes get an Origin check. */
+  via: "bearer" | "cookie";
+}
+
+/** Where a use-case was called from, for the audit log. */
+export interface Origin {
+  ip: string;
+  /** `METHOD /path/pattern`, e.g. `DELETE /api/v0/auth/apikeys/{id}/`. */
+  route: string;
+  at: Date;
+}

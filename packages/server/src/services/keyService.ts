@@ -1,0 +1,222 @@
+import {
+  type KeyRecord,
+  type PepperRing,
+  type Permissions,
+  parsePermissions,
+  permissionsWithin,
+  type RouteCatalogue,
+  type Store,
+  type StoreTx,
+} from "@latchkey/core";
+import { storedPermissions } from "../auth/authenticator.js";
+import { IpAllowList } from "../auth/ipAllowList.js";
+import type { KeyCache } from "../auth/keyCache.js";
+import type { Origin, Principal } from "./context.js";
+import { issueSecret } from "./issuer.js";
+import { fail, ok, type Result } from "./result.js";
+
+export const MAX_NAME_LENGTH = 255;
+const MAX_IP_ENTRIES = 100;
+
+export interface CreateKeyInput {
+  name: string;
+  permissions?: unknown;
+  key_params?: unknown;
+  expires_at?: string | null;
+}
+
+export interface KeyWithSecret {
+  record: KeyRecord;
+  secret: string;
+}
+
+interface KeyParams {
+  ip_whitelist?: string[];
+}
+
+/** Parses `key_params`: an object, or the JSON string Vast's CLI sends. */
+export function parseKeyParams(input: unknown): Result<KeyParams | null> {
+  if (input === undefined || input === null || input === "") return ok(null);
+  let value = input;
+  if (typeof input === "string") {
+    try {
+      value = JSON.parse(input);
+    } catch {
+      return fail(
+        "invalid_request",
+        'key_params: not valid JSON; send an object such as {"ip_whitelist": ["1.2.3.4"]}',
+      );
+    }
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return fail(
+      "invalid_request",
+      'key_params: must be an object such as {"ip_whitelist": ["1.2.3.4"]}',
+    );
+  }
+  const params: KeyParams = {};
+  for (const [field, v] of Object.entries(value)) {
+    if (field !== "ip_whitelist") {
+      return fail(
+        "invalid_request",
+        `key_params.${field}: unknown parameter; supported: ip_whitelist`,
+      );
+    }
+    if (!Array.isArray(v) || !v.every((e) => typeof e === "string")) {
+      return fail(
+        "invalid_request",
+        "key_params.ip_whitelist: must be a list of IP addresses or CIDR ranges",
+      );
+    }
+    if (v.length > MAX_IP_ENTRIES) {
+      return fail("invalid_request", `key_params.ip_whitelist: at most ${MAX_IP_ENTRIES} entries`);
+    }
+    const parsed = IpAllowList.parse(v as string[]);
+    if (!(parsed instanceof IpAllowList))
+      return fail("invalid_request", `key_params.ip_whitelist: ${parsed.error}`);
+    params.ip_whitelist = v as string[];
+  }
+  return ok(params);
+}
+
+function parseName(name: string): Result<string> {
+  const trimmed = name.trim();
+  if (trimmed.length === 0) return fail("invalid_request", "name: must not be empty");
+  if (trimmed.length > MAX_NAME_LENGTH) {
+    return fail(
+      "invalid_request",
+      `name: at most ${MAX_NAME_LENGTH} characters (got ${trimmed.length})`,
+    );
+  }
+  return ok(trimmed);
+}
+
+function parseExpiry(input: string | null | undefined, now: Date): Result<string | null> {
+  if (input === undefined || input === null) return ok(null);
+  const at = new Date(input);
+  if (Number.isNaN(at.getTime())) {
+    return fail(
+      "invalid_request",
+      "expires_at: not a date; use ISO 8601, e.g. 2027-01-31T00:00:00Z",
+    );
+  }
+  if (at <= now) return fail("invalid_request", "expires_at: must be in the future");
+  return ok(at.toISOString());
+}
+
+/** The key lifecycle: create, delete and reset, each committed with its audit row. */
+export class KeyService {
+  constructor(
+    private readonly store: Store,
+    private readonly peppers: PepperRing,
+    private readonly catalogue: RouteCatalogue,
+    private readonly cache: KeyCache,
+    private readonly keyPrefix: string,
+  ) {}
+
+  async create(
+    caller: Principal,
+    input: CreateKeyInput,
+    origin: Origin,
+  ): Promise<Result<KeyWithSecret>> {
+    const name = parseName(input.name);
+    if (!name.ok) return name;
+    let permissions: Permissions = null;
+    if (input.permissions !== undefined && input.permissions !== null) {
+      const parsed = parsePermissions(input.permissions, this.catalogue);
+      if (!parsed.ok) return fail("invalid_permissions", parsed.msg, { path: parsed.path });
+      permissions = parsed.tree;
+    }
+    if (!permissionsWithin(permissions, caller.permissions)) {
+      return fail(
+        "permission_escalation",
+        permissions === null
+          ? "A scoped key cannot create a full-access key; pass a permission tree within the calling key's own."
+          : "The requested permissions go beyond the calling key's own; narrow them to what this key has.",
+      );
+    }
+    const params = parseKeyParams(input.key_params);
+    if (!params.ok) return params;
+    const expiresAt = parseExpiry(input.expires_at, origin.at);
+    if (!expiresAt.ok) return expiresAt;
+
+    const issued = issueSecret(this.peppers, this.keyPrefix);
+    const record = await this.store.transaction(async (tx) => {
+      const created = await tx.insertKey({
+        userId: caller.user.id,
+        kind: "api",
+        name: name.value,
+        ...issued.stored,
+        permissions: permissions === null ? null : JSON.stringify(permissions),
+        keyParams: params.value === null ? null : JSON.stringify(params.value),
+        createdAt: origin.at.toISOString(),
+        expiresAt: expiresAt.value,
+      });
+      await audit(tx, caller, origin, "api_key.create", {
+        id: created.id,
+        name: created.name,
+        permissions,
+        key_params: params.value,
+        expires_at: expiresAt.value,
+      });
+      return created;
+    });
+    return ok({ record, secret: issued.secret });
+  }
+
+  async delete(caller: Principal, id: number, origin: Origin): Promise<Result<KeyRecord>> {
+    const deleted = await this.store.transaction(async (tx) => {
+      const row = await tx.deleteKey(caller.user.id, id, "api", origin.at.toISOString());
+      if (row) await audit(tx, caller, origin, "api_key.delete", { id, name: row.name });
+      return row;
+    });
+    if (!deleted) return fail("not_found", `API key ${id} not found in this account.`);
+    // The cache is dropped after the commit and before the answer: the next request is refused.
+    this.cache.invalidate(id);
+    return ok(deleted);
+  }
+
+  async reset(caller: Principal, id: number, origin: Origin): Promise<Result<KeyWithSecret>> {
+    const target = await this.store.findKey(caller.user.id, id, "api");
+    if (!target) return fail("not_found", `API key ${id} not found in this account.`);
+    // Resetting hands over a working secret of the target key, so the caller must hold at
+    // least the target's rights; otherwise reset would be a way around the no-escalation rule.
+    if (
+      target.id !== caller.key.id &&
+      !permissionsWithin(storedPermissions(target), caller.permissions)
+    ) {
+      return fail(
+        "permission_escalation",
+        "This key has rights the calling key lacks, so the calling key may not reset it.",
+      );
+    }
+    const issued = issueSecret(this.peppers, this.keyPrefix);
+    const record = await this.store.transaction(async (tx) => {
+      const row = await tx.replaceSecret(caller.user.id, id, issued.stored);
+      if (row) await audit(tx, caller, origin, "api_key.reset", { id, name: row.name });
+      return row;
+    });
+    if (!record) return fail("not_found", `API key ${id} not found in this account.`);
+    this.cache.invalidate(id);
+    return ok({ record, secret: issued.secret });
+  }
+}
+
+/** Audit args never hold a secret: only ids, names and the shapes of what was asked. */
+export function audit(
+  tx: StoreTx,
+  caller: Pick<Principal, "user" | "key">,
+  origin: Origin,
+  action: string,
+  args: Record<string, unknown>,
+): Promise<void> {
+  return tx.insertAudit({
+    userId: caller.user.id,
+    apiKeyId: caller.key.id,
+    action,
+    apiRoute: origin.route,
+    args: JSON.stringify(args),
+    ipAddress: origin.ip,
+    createdAt: origin.at.toISOString(),
+  });
+}
