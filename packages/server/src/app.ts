@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -74,6 +75,13 @@ export async function buildApp(
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     trustProxy: false,
+    // Request ids are ours, never taken from the client, and returned as X-Request-Id so a
+    // client's error report can be matched with the server's log line.
+    requestIdHeader: false,
+    genReqId: () => randomUUID(),
+  });
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
   });
   const ctx = createContext(options, (err) => app.log.error({ err }, "recording key usage failed"));
   app.setValidatorCompiler(validatorCompiler());
