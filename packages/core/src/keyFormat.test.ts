@@ -1,0 +1,69 @@
+import { describe, expect, it } from "vitest";
+import {
+  BASE62,
+  generateKey,
+  isValidPrefix,
+  KEY_PATTERN,
+  parseKey,
+  redactKey,
+} from "./keyFormat.js";
+
+describe("key format", () => {
+  it("generates <prefix>_<40 random><6 checksum> that parses back", () => {
+    const key = generateKey("lk");
+    expect(key).toMatch(/^lk_[0-9A-Za-z]{46}$/);
+    expect(parseKey(key)).toEqual({ prefix: "lk", last4: key.slice(-4) });
+  });
+
+  it("supports a deployment's own prefix", () => {
+    const key = generateKey("acme2");
+    expect(parseKey(key)?.prefix).toBe("acme2");
+    expect(() => generateKey("Bad-Prefix")).toThrow(/invalid key prefix/);
+    expect(isValidPrefix("a")).toBe(true);
+    expect(isValidPrefix("1a")).toBe(false);
+  });
+
+  it("never repeats (238 bits of randomness)", () => {
+    const keys = new Set(Array.from({ length: 2000 }, () => generateKey()));
+    expect(keys.size).toBe(2000);
+  });
+
+  it("rejects every single-character substitution", () => {
+    const key = generateKey();
+    for (let i = 0; i < key.length; i++) {
+      const original = key.charAt(i);
+      const replacement = original === "a" ? "b" : "a";
+      const changed = key.slice(0, i) + replacement + key.slice(i + 1);
+      expect(parseKey(changed), `position ${i}`).toBeNull();
+    }
+  });
+
+  it("rejects truncation, extension, wrong alphabet and missing prefix", () => {
+    const key = generateKey();
+    expect(parseKey(key.slice(0, -1))).toBeNull();
+    expect(parseKey(`${key}0`)).toBeNull();
+    expect(parseKey(key.replace("_", "-"))).toBeNull();
+    expect(parseKey(key.slice(3))).toBeNull();
+    expect(parseKey(`${key.slice(0, 10)}!${key.slice(11)}`)).toBeNull();
+    expect(parseKey("")).toBeNull();
+  });
+
+  it("finds keys in text with KEY_PATTERN; the checksum tells real ones from look-alikes", () => {
+    const real = generateKey();
+    const fake = `lk_${"A".repeat(46)}`;
+    const text = `token = "${real}"\nother = "${fake}"`;
+    const found = [...text.matchAll(KEY_PATTERN)].map((m) => m[0]);
+    expect(found).toEqual([real, fake]);
+    expect(found.filter((k) => parseKey(k) !== null)).toEqual([real]);
+  });
+
+  it("redacts to prefix…last4", () => {
+    const key = generateKey();
+    expect(redactKey(key)).toBe(`lk_…${key.slice(-4)}`);
+    expect(redactKey(key)).not.toContain(key.slice(3, 10));
+  });
+
+  it("uses the 62-character alphabet", () => {
+    expect(new Set(BASE62).size).toBe(62);
+  });
+});
