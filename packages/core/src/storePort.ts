@@ -94,6 +94,8 @@ export interface Store extends StoreTx {
     passwordHash: string;
     createdAt: string;
   }): Promise<UserRecord | "email_taken">;
+  /** True once any account exists (closed sign-up still lets the first one in). */
+  hasUsers(): Promise<boolean>;
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
   findUserById(id: number): Promise<UserRecord | undefined>;
   /** Any key row whose hash matches, deleted or not. */

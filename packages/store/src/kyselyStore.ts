@@ -170,6 +170,11 @@ export class KyselyStore extends KyselyTx implements Store {
     }
   }
 
+  async hasUsers() {
+    const row = await this.kysely.selectFrom("users").select("id").limit(1).executeTakeFirst();
+    return row !== undefined;
+  }
+
   async findUserByEmail(email: string) {
     const row = await this.kysely
       .selectFrom("users")
