@@ -12,7 +12,7 @@ export const usersCreate: RouteModule = (app, ctx) => {
     schema: {
       summary: "Sign up",
       description:
-        "Open sign-up creates an account; with LATCHKEY_SIGNUP=closed only an administrator's credential may.",
+        "Open sign-up creates an account. With LATCHKEY_SIGNUP=closed only an administrator's credential may, except for the first account of a deployment, which becomes its administrator.",
       tags: ["account"],
       body: Credentials,
       response: {
@@ -22,8 +22,11 @@ export const usersCreate: RouteModule = (app, ctx) => {
     },
     handler: async (request) => {
       const caller = request.principal;
-      if (ctx.config.signup === "closed" && !caller?.user.isAdmin)
+      // Closed sign-up still admits the very first account, which becomes the administrator:
+      // a fresh deployment needs one, and there is nobody yet to let it in.
+      if (ctx.config.signup === "closed" && !caller?.user.isAdmin && (await ctx.store.hasUsers())) {
         throw new ApiError("signup_closed");
+      }
       const user = unwrap(await ctx.accounts.signUp(request.body, ctx.now()));
       return { success: true as const, id: user.id, email: user.email };
     },
