@@ -105,6 +105,14 @@ export async function buildApp(
     },
   });
   registerAuthHooks(app, ctx);
+  app.addHook("onRoute", (route) => {
+    // An API route outside the catalogue would have no category, hence no permission check.
+    const api =
+      route.url.startsWith("/api/") || route.url === "/healthz" || route.url === "/readyz";
+    if (api && route.method !== "HEAD" && !route.config?.access) {
+      throw new Error(`${String(route.method)} ${route.url} is not in the route catalogue`);
+    }
+  });
   for (const route of routes) route(app, ctx);
 
   const consoleDir = options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir;
