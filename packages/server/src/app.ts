@@ -7,7 +7,7 @@ import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import { defaultCatalogue, type PepperRing, type RouteCatalogue, type Store } from "@latchkey/core";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
-import type { Logger } from "pino";
+import { type Logger, pino } from "pino";
 import type { AppContext } from "./appContext.js";
 import { Authenticator } from "./auth/authenticator.js";
 import { KeyCache } from "./auth/keyCache.js";
@@ -67,9 +67,12 @@ export async function buildApp(
   options: AppOptions,
 ): Promise<{ app: FastifyInstance; ctx: AppContext }> {
   const app = Fastify({
-    ...(options.logger
-      ? { loggerInstance: options.logger as FastifyBaseLogger }
-      : { logger: { level: options.config.logLevel, serializers: { req: requestSerializer } } }),
+    // Whatever logger is given, requests are logged through our serializer, which drops
+    // headers and redacts secret-looking query parameters.
+    loggerInstance: (options.logger ?? pino({ level: options.config.logLevel })).child(
+      {},
+      { serializers: { req: requestSerializer } },
+    ) as FastifyBaseLogger,
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: options.config.bodyLimit,
     onProtoPoisoning: "error",

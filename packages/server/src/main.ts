@@ -2,7 +2,6 @@ import { openStore } from "@latchkey/store";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { ConfigError, type ConfigSource, parseConfig } from "./config.js";
-import { requestSerializer } from "./http/logging.js";
 import { loadPepper } from "./pepper.js";
 
 /**
@@ -11,7 +10,7 @@ import { loadPepper } from "./pepper.js";
  */
 export async function startServer(env: ConfigSource, overrides: ConfigSource = {}) {
   const config = parseConfig(env, overrides);
-  const logger = pino({ level: config.logLevel, serializers: { req: requestSerializer } });
+  const logger = pino({ level: config.logLevel });
   const peppers = loadPepper(config);
   const store = await openStore(
     config.databaseUrl !== undefined
