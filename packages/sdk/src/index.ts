@@ -1,2 +1,16 @@
-/** Placeholder until the SDK lands (issue 4): the package must build. */
+export { backoffMs, parseRetryAfter } from "./backoff.js";
+export { type CallOptions, Latchkey, type LatchkeyOptions, type RequestInfo } from "./latchkey.js";
+export { LatchkeyError, type LatchkeyErrorInit } from "./latchkeyError.js";
+export { redactBody, redactSecret } from "./redact.js";
+export {
+  type CredentialSource,
+  DEFAULT_URL,
+  type Env,
+  keyFilePath,
+  type ResolvedCredentials,
+  resolveCredentials,
+} from "./resolveCredentials.js";
+export * from "./types.js";
+
+/** The SDK's version. */
 export const SDK_VERSION = "0.1.0";

@@ -1,0 +1,225 @@
+import { call, signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/server/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RequestInfo } from "./latchkey.js";
+import { Latchkey } from "./latchkey.js";
+import { LatchkeyError } from "./latchkeyError.js";
+
+let server: TestServer;
+/** A client that must never read the developer's own key file or environment. */
+const client = (apiKey?: string, extra: Record<string, unknown> = {}) =>
+  new Latchkey({ url: server.url, env: {}, retries: 0, ...(apiKey ? { apiKey } : {}), ...extra });
+
+beforeAll(async () => {
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await server.close();
+});
+
+async function caught(promise: Promise<unknown>): Promise<LatchkeyError> {
+  try {
+    await promise;
+  } catch (err) {
+    if (err instanceof LatchkeyError) return err;
+    throw err;
+  }
+  throw new Error("expected the call to fail");
+}
+
+describe("accounts and sessions", () => {
+  it("signs up, logs in, shows the user, lists and ends sessions, logs out", async () => {
+    const email = `sdk-${Date.now()}@example.com`;
+    const password = "correct horse battery staple";
+    const anonymous = client();
+    const signed = await anonymous.signUp({ email, password });
+    expect(signed).toMatchObject({ success: true, email });
+    expect(signed.id).toBeGreaterThan(0);
+
+    const first = await anonymous.login({ email, password });
+    expect(first.user_id).toBe(signed.id);
+    expect(first.session_key).toMatch(/^[a-z0-9]+_/);
+    const second = await anonymous.login({ email, password });
+    const session = client(first.session_key);
+
+    const me = await session.currentUser();
+    expect(me).toMatchObject({
+      id: signed.id,
+      email,
+      key_id: first.session_id,
+      key_kind: "session",
+    });
+
+    const sessions = await session.listSessions();
+    expect(sessions.map((s) => s.id).sort()).toEqual([first.session_id, second.session_id].sort());
+    expect(sessions.find((s) => s.current)?.id).toBe(first.session_id);
+
+    const third = await anonymous.login({ email, password });
+    expect(await session.endSession(second.session_id)).toMatchObject({ success: true });
+    expect((await session.listSessions()).map((s) => s.id)).not.toContain(second.session_id);
+    expect(await session.endOtherSessions()).toMatchObject({ success: true, ended: 1 });
+    expect((await session.listSessions()).map((s) => s.id)).toEqual([first.session_id]);
+    expect((await caught(client(third.session_key).currentUser())).status).toBe(401);
+
+    expect(await session.logout()).toMatchObject({ success: true });
+    const after = await caught(session.currentUser());
+    expect(after).toMatchObject({ status: 401, code: "session_expired" });
+  });
+
+  it("login with set_cookie leaves the session key out of the answer", async () => {
+    const { email, password } = await signUpAndLogIn(server.url);
+    const answer = await client().login({ email, password, set_cookie: true });
+    expect(answer.session_key).toBeUndefined();
+    expect(answer.user_id).toBeGreaterThan(0);
+  });
+});
+
+describe("API keys", () => {
+  it("creates, lists, shows, resets (both forms) and deletes keys", async () => {
+    const { session } = await signUpAndLogIn(server.url);
+    const owner = client(session);
+    const permissions = { api: { instance_read: {}, user_read: {} } };
+    const created = await owner.createApiKey({
+      name: "dashboard",
+      permissions,
+      key_params: JSON.stringify({ ip_whitelist: ["127.0.0.1"] }),
+    });
+    expect(created).toMatchObject({ success: true, name: "dashboard", permissions });
+    expect(created.key_params).toEqual({ ip_whitelist: ["127.0.0.1"] });
+    expect(created.key.endsWith(created.last4)).toBe(true);
+
+    const listed = await owner.listApiKeys();
+    expect(listed.map((k) => k.id)).toEqual([created.id]);
+    expect(JSON.stringify(listed)).not.toContain(created.key);
+    expect(await owner.getApiKey(created.id)).toMatchObject({ id: created.id, name: "dashboard" });
+
+    const reset = await owner.resetApiKey(created.id);
+    expect(reset).toMatchObject({ id: created.id, name: "dashboard", permissions });
+    expect(reset.key).not.toBe(created.key);
+    expect((await caught(client(created.key).currentUser())).code).toBe("invalid_api_key");
+
+    // Vast's form resets the calling key; the client carries on with the new secret.
+    const full = await owner.createApiKey({ name: "ci" });
+    expect(full.permissions).toBeNull();
+    const self = client(full.key);
+    const rotated = await self.resetCurrentApiKey();
+    expect(rotated).toMatchObject({ success: true, id: full.id });
+    expect((await self.resolved()).apiKey).toBe(rotated.new_api_key);
+    expect((await self.currentUser()).key_id).toBe(full.id);
+    expect((await caught(client(full.key).currentUser())).status).toBe(401);
+
+    expect(await owner.deleteApiKey(created.id)).toEqual({
+      success: true,
+      msg: "Successfully Deleted API Key",
+    });
+    expect((await caught(client(reset.key).currentUser())).code).toBe("invalid_api_key");
+    expect((await caught(owner.getApiKey(created.id))).status).toBe(404);
+  });
+
+  it("reads the audit log with filters", async () => {
+    const { session } = await signUpAndLogIn(server.url);
+    const owner = client(session);
+    const a = await owner.createApiKey({ name: "a" });
+    const b = await owner.createApiKey({ name: "b" });
+    await owner.deleteApiKey(a.id);
+    const all = await owner.auditLogs();
+    const keyEvents = all.filter((r) => r.action.startsWith("api_key."));
+    expect(keyEvents.map((r) => r.action)).toEqual([
+      "api_key.delete",
+      "api_key.create",
+      "api_key.create",
+    ]);
+    // api_key_id is the key that acted: b creates c.
+    const c = await client(b.key).createApiKey({ name: "c" });
+    const byB = await owner.auditLogs({ api_key_id: b.id });
+    expect(byB.map((r) => [r.action, r.api_key_id, (r.args as { id: number }).id])).toEqual([
+      ["api_key.create", b.id, c.id],
+    ]);
+    const limited = await owner.auditLogs({ action: "api_key.create", limit: 1 });
+    expect(limited).toHaveLength(1);
+    expect(JSON.stringify(all)).not.toContain(a.key);
+  });
+
+  it("reads the permission catalogue without a credential", async () => {
+    const catalogue = await client().permissionCatalogue();
+    const instanceRead = catalogue.categories.find((c) => c.name === "instance_read");
+    expect(instanceRead?.routes.map((r) => r.name)).toContain("api.instance.show");
+    expect(catalogue.presets.find((p) => p.name === "read-only")?.permissions).toEqual({
+      api: { instance_read: {}, user_read: {} },
+    });
+  });
+});
+
+describe("errors", () => {
+  it("carry the status, code, message and request id of the server's answer", async () => {
+    const { session } = await signUpAndLogIn(server.url);
+    const missing = await caught(client(session).getApiKey(2_000_000));
+    expect(missing).toBeInstanceOf(LatchkeyError);
+    expect(missing).toMatchObject({ status: 404, code: "not_found", name: "LatchkeyError" });
+    expect(missing.msg).toBe("API key 2000000 not found in this account.");
+    expect(missing.requestId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(missing.message).toContain(missing.requestId);
+
+    const readOnly = await client(session).createApiKey({
+      name: "ro",
+      permissions: { api: { user_read: {} } },
+    });
+    const denied = await caught(client(readOnly.key).createApiKey({ name: "x" }));
+    expect(denied).toMatchObject({ status: 403, code: "permission_denied" });
+    expect(denied.body?.required).toEqual({ category: "user_write" });
+    expect(denied.message).not.toContain(readOnly.key);
+
+    const anonymous = await caught(client().currentUser());
+    expect(anonymous).toMatchObject({ status: 401, code: "auth_required" });
+
+    const bad = await caught(client(session).createApiKey({ name: "x".repeat(300) }));
+    expect(bad).toMatchObject({ status: 400, code: "invalid_request" });
+  });
+
+  it("reports an unreachable server as a network error with status 0", async () => {
+    const { url } = await startTestServer().then(async (s) => {
+      await s.close();
+      return s;
+    });
+    const err = await caught(new Latchkey({ url, env: {}, retries: 0 }).permissionCatalogue());
+    expect(err).toMatchObject({ status: 0, code: "network_error" });
+  });
+});
+
+describe("onRequest", () => {
+  it("shows each call with the bearer and body secrets redacted", async () => {
+    const { session, email, password } = await signUpAndLogIn(server.url);
+    const seen: RequestInfo[] = [];
+    const observed = client(session, { onRequest: (info: RequestInfo) => seen.push(info) });
+    await observed.login({ email, password });
+    await observed.auditLogs({ limit: 5 });
+    const created = await observed.createApiKey({ name: "watched" });
+    await observed.verify({ key: created.key, category: "user_read" }).catch(() => undefined);
+
+    const printed = JSON.stringify(seen);
+    expect(printed).not.toContain(session);
+    expect(printed).not.toContain(password);
+    expect(printed).not.toContain(created.key);
+    expect(seen[0]).toMatchObject({
+      method: "POST",
+      url: `${server.url}/api/v0/auth/login/`,
+      body: { email, password: "[REDACTED]" },
+    });
+    expect(seen[0]?.headers.authorization).toBeUndefined();
+    expect(seen[1]).toMatchObject({
+      method: "GET",
+      url: `${server.url}/api/v0/audit_logs/?limit=5`,
+    });
+    const prefix = session.slice(0, session.indexOf("_") + 1);
+    expect(seen[1]?.headers.authorization).toBe(`Bearer ${prefix}…${session.slice(-4)}`);
+    expect(seen[3]?.body).toMatchObject({ key: `lk_…${created.key.slice(-4)}` });
+  });
+
+  it("does not send the caller's credential to public routes", async () => {
+    const { session } = await signUpAndLogIn(server.url);
+    const seen: RequestInfo[] = [];
+    await client(session, { onRequest: (i: RequestInfo) => seen.push(i) }).permissionCatalogue();
+    expect(seen[0]?.headers.authorization).toBeUndefined();
+    // The same call with the plain test helper shows the route is public.
+    expect((await call(server.url, "GET", "/api/v0/permissions/")).status).toBe(200);
+  });
+});

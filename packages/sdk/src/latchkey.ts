@@ -1,0 +1,470 @@
+import { backoffMs, mayRetry, parseRetryAfter } from "./backoff.js";
+import { LatchkeyError } from "./latchkeyError.js";
+import { redactBody, redactSecret } from "./redact.js";
+import { type Env, type ResolvedCredentials, resolveCredentials } from "./resolveCredentials.js";
+import type {
+  ApiKey,
+  ApiKeyWithSecret,
+  AuditLog,
+  AuditLogFilter,
+  Catalogue,
+  CreateApiKeyInput,
+  CurrentUser,
+  EndSessionsResult,
+  LoginInput,
+  LoginResult,
+  ResetCurrentResult,
+  Session,
+  SignUpResult,
+  Success,
+  Verdict,
+  VerifyInput,
+} from "./types.js";
+
+/** One HTTP call as the SDK makes it, with every secret redacted (for `latchkey --explain`). */
+export interface RequestInfo {
+  method: string;
+  url: string;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+export interface LatchkeyOptions {
+  /** The API key (or session key); else LATCHKEY_API_KEY, else the key file. */
+  apiKey?: string;
+  /** The server; else LATCHKEY_URL, else http://127.0.0.1:8080. "" is the page's own origin. */
+  url?: string;
+  /** Retries on 429/502/503/504 and network errors, with backoff honouring Retry-After. Default 2. */
+  retries?: number;
+  /** Time allowed for a whole call, retries included. Default 30000. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+  /** For the browser console: "same-origin" and no apiKey uses the session cookie. */
+  credentials?: RequestCredentials;
+  /** Called before each HTTP attempt, with the bearer and body secrets redacted. */
+  onRequest?: (info: RequestInfo) => void;
+  /** Where LATCHKEY_* are read; defaults to process.env where it exists. */
+  env?: Env;
+}
+
+/** Per-call options: they override the client's. */
+export interface CallOptions {
+  signal?: AbortSignal;
+  timeoutMs?: number;
+  retries?: number;
+}
+
+interface Call {
+  method: "GET" | "POST" | "PUT" | "DELETE";
+  path: string;
+  body?: unknown;
+  query?: Record<string, string | number | undefined>;
+  /** Whether the credential is sent; public routes (login, verify…) get none. */
+  auth: boolean;
+}
+
+const DEFAULT_RETRIES = 2;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+const idPath = (id: number) => encodeURIComponent(String(id));
+
+function networkCode(err: unknown): string | undefined {
+  const cause = (err as { cause?: { code?: unknown } }).cause;
+  return typeof cause?.code === "string" ? cause.code : undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+async function errorFrom(response: Response): Promise<LatchkeyError> {
+  const requestId = response.headers.get("x-request-id") ?? undefined;
+  const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
+  let body: Record<string, unknown> | undefined;
+  try {
+    const parsed: unknown = JSON.parse(await response.text());
+    if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+      body = parsed as Record<string, unknown>;
+    }
+  } catch {
+    // Not JSON (a proxy's HTML page, say): the status alone must do.
+  }
+  const code = typeof body?.error === "string" ? body.error : `http_${response.status}`;
+  const msg =
+    typeof body?.msg === "string"
+      ? body.msg
+      : `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}`;
+  return new LatchkeyError({ status: response.status, code, msg, requestId, body, retryAfter });
+}
+
+/**
+ * The Latchkey client: one method per route of the REST API, typed from the server's OpenAPI
+ * document. Zero dependencies; works in Node (20+) and browsers.
+ *
+ * @example
+ * import { Latchkey } from "@latchkey/sdk";
+ * const client = new Latchkey(); // key from LATCHKEY_API_KEY or ~/.config/latchkey/api_key
+ * const { key } = await client.createApiKey({ name: "ci", permissions: { api: { instance_read: {} } } });
+ */
+export class Latchkey {
+  readonly #options: LatchkeyOptions;
+  #resolved: Promise<ResolvedCredentials> | undefined;
+  /** Set when this client reset its own key: later calls use the new secret. */
+  #replacedKey: string | undefined;
+
+  constructor(options: LatchkeyOptions = {}) {
+    this.#options = { ...options };
+  }
+
+  /**
+   * The key, its source and the URL this client uses (resolved once, on first use).
+   *
+   * @example
+   * const { source, keyFile } = await client.resolved(); // "argument" | "env" | "file" | "none"
+   */
+  async resolved(): Promise<ResolvedCredentials> {
+    this.#resolved ??= resolveCredentials({
+      apiKey: this.#options.apiKey,
+      url: this.#options.url,
+      env: this.#options.env,
+    });
+    const resolved = await this.#resolved;
+    return this.#replacedKey === undefined ? resolved : { ...resolved, apiKey: this.#replacedKey };
+  }
+
+  /**
+   * Signs up (while sign-up is open; when closed, the client's key must be an administrator's).
+   *
+   * @example
+   * await new Latchkey().signUp({ email: "ada@example.com", password: "correct horse battery" });
+   */
+  signUp(input: { email: string; password: string }, o?: CallOptions): Promise<SignUpResult> {
+    return this.#call({ method: "POST", path: "/api/v0/users/", body: input, auth: true }, o);
+  }
+
+  /**
+   * Logs in: returns a session key valid 7 days (or, with `set_cookie: true` in a browser, sets
+   * it as an HttpOnly cookie and leaves it out of the answer).
+   *
+   * @example
+   * const { session_key } = await new Latchkey().login({ email, password });
+   * const client = new Latchkey({ apiKey: session_key });
+   */
+  login(input: LoginInput, o?: CallOptions): Promise<LoginResult> {
+    return this.#call({ method: "POST", path: "/api/v0/auth/login/", body: input, auth: false }, o);
+  }
+
+  /**
+   * Ends the calling session (session keys only).
+   *
+   * @example
+   * await new Latchkey({ apiKey: session_key }).logout();
+   */
+  logout(o?: CallOptions): Promise<{ success: true; msg: string }> {
+    return this.#call({ method: "POST", path: "/api/v0/auth/logout/", auth: true }, o);
+  }
+
+  /**
+   * The account and the id of the calling key; never a secret.
+   *
+   * @example
+   * const { email, key_id } = await client.currentUser();
+   */
+  currentUser(o?: CallOptions): Promise<CurrentUser> {
+    return this.#call({ method: "GET", path: "/api/v0/users/current/", auth: true }, o);
+  }
+
+  /**
+   * The account's live sessions (console and CLI logins).
+   *
+   * @example
+   * for (const s of await client.listSessions()) console.log(s.id, s.name, s.current);
+   */
+  async listSessions(o?: CallOptions): Promise<Session[]> {
+    const answer = await this.#call<{ sessions: Session[] }>(
+      { method: "GET", path: "/api/v0/auth/sessions/", auth: true },
+      o,
+    );
+    return answer.sessions;
+  }
+
+  /**
+   * Ends one session.
+   *
+   * @example
+   * await client.endSession(17);
+   */
+  endSession(id: number, o?: CallOptions): Promise<Success> {
+    return this.#call(
+      { method: "DELETE", path: `/api/v0/auth/sessions/${idPath(id)}/`, auth: true },
+      o,
+    );
+  }
+
+  /**
+   * Ends every session but the calling one.
+   *
+   * @example
+   * const { ended } = await client.endOtherSessions();
+   */
+  endOtherSessions(o?: CallOptions): Promise<EndSessionsResult> {
+    return this.#call({ method: "DELETE", path: "/api/v0/auth/sessions/", auth: true }, o);
+  }
+
+  /**
+   * Creates an API key. Without `permissions` it has full access. The secret is in `key` of this
+   * answer only: store it now.
+   *
+   * @example
+   * const created = await client.createApiKey({
+   *   name: "dashboard",
+   *   permissions: { api: { instance_read: {}, user_read: {} } },
+   *   key_params: { ip_whitelist: ["10.0.0.0/8"] },
+   * });
+   * console.log(created.id, created.key);
+   */
+  createApiKey(input: CreateApiKeyInput, o?: CallOptions): Promise<ApiKeyWithSecret> {
+    return this.#call(
+      { method: "POST", path: "/api/v0/auth/apikeys/", body: input, auth: true },
+      o,
+    );
+  }
+
+  /**
+   * The account's API keys (prefix and last four characters only, never a secret).
+   *
+   * @example
+   * for (const k of await client.listApiKeys()) console.log(`${k.id} ${k.name} ${k.prefix}…${k.last4}`);
+   */
+  async listApiKeys(o?: CallOptions): Promise<ApiKey[]> {
+    const answer = await this.#call<{ apikeys: ApiKey[] }>(
+      { method: "GET", path: "/api/v0/auth/apikeys/", auth: true },
+      o,
+    );
+    return answer.apikeys;
+  }
+
+  /**
+   * One API key.
+   *
+   * @example
+   * const key = await client.getApiKey(42);
+   */
+  getApiKey(id: number, o?: CallOptions): Promise<ApiKey> {
+    return this.#call(
+      { method: "GET", path: `/api/v0/auth/apikeys/${idPath(id)}/`, auth: true },
+      o,
+    );
+  }
+
+  /**
+   * Deletes an API key: it gets 401 from the moment this returns.
+   *
+   * @example
+   * await client.deleteApiKey(42);
+   */
+  deleteApiKey(id: number, o?: CallOptions): Promise<Success> {
+    return this.#call(
+      { method: "DELETE", path: `/api/v0/auth/apikeys/${idPath(id)}/`, auth: true },
+      o,
+    );
+  }
+
+  /**
+   * Gives a key a new secret (same id, name and permissions); the old one gets 401 at once.
+   *
+   * @example
+   * const { key } = await client.resetApiKey(42);
+   */
+  resetApiKey(id: number, o?: CallOptions): Promise<ApiKeyWithSecret> {
+    return this.#call(
+      { method: "POST", path: `/api/v0/auth/apikeys/${idPath(id)}/reset/`, auth: true },
+      o,
+    );
+  }
+
+  /**
+   * Resets the key this client is using (Vast's `{"client_id": "me"}` form). This client goes
+   * on with the new secret; save it where the old one was kept.
+   *
+   * @example
+   * const { new_api_key } = await client.resetCurrentApiKey();
+   */
+  async resetCurrentApiKey(o?: CallOptions): Promise<ResetCurrentResult> {
+    const answer = await this.#call<ResetCurrentResult>(
+      {
+        method: "PUT",
+        path: "/api/v0/commands/reset_apikey/",
+        body: { client_id: "me" },
+        auth: true,
+      },
+      o,
+    );
+    this.#replacedKey = answer.new_api_key;
+    return answer;
+  }
+
+  /**
+   * The account's audit log, newest first: creates, resets, deletes and denied uses.
+   *
+   * @example
+   * const denied = await client.auditLogs({ action: "api_key.denied", limit: 20 });
+   */
+  async auditLogs(filter: AuditLogFilter = {}, o?: CallOptions): Promise<AuditLog[]> {
+    const answer = await this.#call<{ audit_logs: AuditLog[] }>(
+      { method: "GET", path: "/api/v0/audit_logs/", query: { ...filter }, auth: true },
+      o,
+    );
+    return answer.audit_logs;
+  }
+
+  /**
+   * The permission categories, every route a tree can name, and the presets. Public.
+   *
+   * @example
+   * const { categories, presets } = await client.permissionCatalogue();
+   */
+  permissionCatalogue(o?: CallOptions): Promise<Catalogue> {
+    return this.#call({ method: "GET", path: "/api/v0/permissions/", auth: false }, o);
+  }
+
+  /**
+   * Asks the server whether `key` may call a category or a named route with these parameters.
+   * Needs no credential; the answer is a verdict, not an error, for every well-formed request.
+   *
+   * @example
+   * const verdict = await client.verify({
+   *   key: presented,
+   *   route: "api.instance.reboot",
+   *   params: { id: 1227 },
+   *   ip: request.ip,
+   * });
+   * if (!verdict.valid) console.log(verdict.code); // "FORBIDDEN", "NOT_FOUND"…
+   */
+  verify(input: VerifyInput, o?: CallOptions): Promise<Verdict> {
+    return this.#call(
+      { method: "POST", path: "/api/v0/auth/verify/", body: input, auth: false },
+      o,
+    );
+  }
+
+  async #call<T>(call: Call, o: CallOptions = {}): Promise<T> {
+    const resolved = await this.resolved();
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(call.query ?? {})) {
+      if (value !== undefined) query.set(name, String(value));
+    }
+    const search = query.toString();
+    const url = `${resolved.url}${call.path}${search === "" ? "" : `?${search}`}`;
+    const headers: Record<string, string> = { accept: "application/json" };
+    const shown: Record<string, string> = { accept: "application/json" };
+    if (call.body !== undefined) {
+      headers["content-type"] = "application/json";
+      shown["content-type"] = "application/json";
+    }
+    if (call.auth && resolved.apiKey !== undefined) {
+      headers.authorization = `Bearer ${resolved.apiKey}`;
+      shown.authorization = `Bearer ${redactSecret(resolved.apiKey)}`;
+    }
+    const retries = o.retries ?? this.#options.retries ?? DEFAULT_RETRIES;
+    const timeoutMs = o.timeoutMs ?? this.#options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const deadline = Date.now() + timeoutMs;
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, timeoutMs);
+    const onAbort = () => controller.abort();
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+    if (o.signal?.aborted) controller.abort();
+    const stopped = (cause: unknown) =>
+      timedOut
+        ? new LatchkeyError({
+            status: 0,
+            code: "timeout",
+            msg: `${call.method} ${call.path} took longer than ${timeoutMs} ms.`,
+            cause,
+          })
+        : new LatchkeyError({
+            status: 0,
+            code: "aborted",
+            msg: `${call.method} ${call.path} was aborted.`,
+            cause: o.signal?.reason ?? cause,
+          });
+    const doFetch = this.#options.fetch ?? globalThis.fetch;
+    const init: RequestInit = {
+      method: call.method,
+      headers,
+      signal: controller.signal,
+      ...(call.body === undefined ? {} : { body: JSON.stringify(call.body) }),
+      ...(this.#options.credentials === undefined
+        ? {}
+        : { credentials: this.#options.credentials }),
+    };
+    const shownBody = call.body === undefined ? {} : { body: redactBody(call.body) };
+    try {
+      for (let attempt = 0; ; attempt++) {
+        this.#options.onRequest?.({
+          method: call.method,
+          url,
+          headers: { ...shown },
+          ...shownBody,
+        });
+        let failure: LatchkeyError;
+        let retryable: boolean;
+        try {
+          const response = await doFetch(url, init);
+          if (response.ok) {
+            const text = await response.text();
+            return (text === "" ? {} : JSON.parse(text)) as T;
+          }
+          failure = await errorFrom(response);
+          retryable = mayRetry(call.method, { status: response.status });
+        } catch (err) {
+          if (controller.signal.aborted) throw stopped(err);
+          if (err instanceof SyntaxError) {
+            throw new LatchkeyError({
+              status: 0,
+              code: "invalid_response",
+              msg: `${call.method} ${call.path} answered something that is not JSON.`,
+              cause: err,
+            });
+          }
+          const code = networkCode(err);
+          failure = new LatchkeyError({
+            status: 0,
+            code: "network_error",
+            msg: `Cannot reach ${resolved.url || "the server"}${code ? ` (${code})` : ""}.`,
+            cause: err,
+          });
+          retryable = mayRetry(call.method, { networkCode: code });
+        }
+        if (!retryable || attempt >= retries) throw failure;
+        const delay =
+          failure.retryAfter !== undefined ? failure.retryAfter * 1000 : backoffMs(attempt);
+        // Waiting past the deadline would only end in a timeout; the real answer says more.
+        if (Date.now() + delay >= deadline) throw failure;
+        try {
+          await sleep(delay, controller.signal);
+        } catch (err) {
+          throw stopped(err);
+        }
+      }
+    } finally {
+      clearTimeout(timer);
+      o.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+}

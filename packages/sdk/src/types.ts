@@ -1,0 +1,122 @@
+import type { components, paths } from "./openapi.gen.js";
+
+/**
+ * The SDK's public types, taken from the types generated from the server's OpenAPI document
+ * (openapi.gen.ts), so a change of the wire shapes shows up here as a compile error.
+ */
+
+type Schemas = components["schemas"];
+type Method = "get" | "post" | "put" | "delete";
+
+/** The JSON body of a route's 200 answer, as the OpenAPI document describes it. */
+export type ResponseOf<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  responses: { 200: { content: { "application/json": infer T } } };
+}
+  ? T
+  : never;
+
+/** The JSON body a route accepts. */
+export type RequestOf<P extends keyof paths, M extends Method> = paths[P][M] extends {
+  requestBody?: { content: { "application/json": infer T } };
+}
+  ? T
+  : never;
+
+export type Category = Schemas["Catalogue"]["categories"][number]["name"];
+
+/** One parameter's constraint: every operator given must hold. */
+export interface Constraint {
+  eq?: number | string | boolean;
+  lte?: number;
+  gte?: number;
+}
+
+/** A grant of one route (or `*`, the category's routes not named beside it). */
+export interface RouteGrant {
+  constraints?: Record<string, Constraint>;
+}
+
+/**
+ * Vast's permission tree, `{"api": {<category>: <rule>}}`. `{}` as a rule grants the whole
+ * category. Stricter than the document's schema, which leaves rules open; a type test checks
+ * that every tree of this type is one the document accepts.
+ */
+export interface PermissionTree {
+  api: Partial<Record<Category, Record<string, RouteGrant>>>;
+}
+
+type WithTree<T> = Omit<T, "permissions"> & { permissions: PermissionTree | null };
+
+export type KeyParams = NonNullable<Schemas["KeyParams"]>;
+/** An API key as listed: never its secret. `permissions: null` is full access. */
+export type ApiKey = WithTree<Schemas["ApiKey"]>;
+/** An API key with its secret (`key`), as create and reset return it, once. */
+export type ApiKeyWithSecret = WithTree<Schemas["ApiKeyWithSecret"]>;
+export type Session = Schemas["Session"];
+export type AuditLog = Schemas["AuditLog"];
+export type ErrorBody = Schemas["ErrorBody"];
+/** The server's error codes. */
+export type ErrorCode = ErrorBody["error"];
+export type Preset = WithTree<Schemas["Catalogue"]["presets"][number]>;
+export type CatalogueRoute = Schemas["Catalogue"]["categories"][number]["routes"][number];
+/** The categories with the routes each grants, and the presets. */
+export type Catalogue = Omit<Schemas["Catalogue"], "presets"> & { presets: Preset[] };
+
+export type SignUpResult = ResponseOf<"/api/v0/users/", "post">;
+export type LoginInput = RequestOf<"/api/v0/auth/login/", "post">;
+export type LoginResult = ResponseOf<"/api/v0/auth/login/", "post">;
+export type CurrentUser = ResponseOf<"/api/v0/users/current/", "get">;
+export type Success = ResponseOf<"/api/v0/auth/apikeys/{id}/", "delete">;
+export type EndSessionsResult = ResponseOf<"/api/v0/auth/sessions/", "delete">;
+export type ResetCurrentResult = ResponseOf<"/api/v0/commands/reset_apikey/", "put">;
+export type AuditLogFilter = NonNullable<
+  paths["/api/v0/audit_logs/"]["get"]["parameters"]["query"]
+>;
+
+/** What `createApiKey` takes; `key_params` may also be a JSON string, as Vast's CLI sends it. */
+export interface CreateApiKeyInput {
+  name: string;
+  /** Omitted or null: full access. */
+  permissions?: PermissionTree | null;
+  key_params?: KeyParams | string | null;
+  /** ISO 8601 date-time after which the key is refused. */
+  expires_at?: string | null;
+}
+
+export const verdictCodes = [
+  "VALID",
+  "NOT_FOUND",
+  "EXPIRED",
+  "REVOKED",
+  "FORBIDDEN",
+  "IP_NOT_ALLOWED",
+  "RATE_LIMITED",
+] as const;
+export type VerdictCode = (typeof verdictCodes)[number];
+
+/** What `verify` asks: may this key call this category / route with these parameters? */
+export interface VerifyInput {
+  key: string;
+  category?: Category;
+  route?: string;
+  params?: Record<string, unknown>;
+  /** The address the key is being used from, checked against the key's IP allow-list. */
+  ip?: string;
+}
+
+/** The verification API's answer (HTTP 200 for every well-formed request). */
+export interface Verdict {
+  valid: boolean;
+  code: VerdictCode;
+  /** The key's id; null when no such key exists. */
+  key_id: number | null;
+  user_id: number | null;
+  /** The key's tree (null: full access); null too when no key was found. */
+  permissions: PermissionTree | null;
+  /** A sentence saying why the key was refused. */
+  reason?: string;
+  /** On FORBIDDEN: what the key lacks. */
+  required?: { category: Category; route?: string; param?: string };
+  /** On RATE_LIMITED: seconds to wait. */
+  retry_after?: number;
+}
