@@ -1,0 +1,35 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { ApiError, errorCatalogue, errorCodes } from "./errors.js";
+
+const docs = readFileSync(new URL("../../../docs/api.md", import.meta.url), "utf8");
+
+describe("error catalogue", () => {
+  it("is documented in docs/api.md, code by code, with the same status and message", () => {
+    const documented = [...docs.matchAll(/^\| `([a-z_]+)` \| (\d{3}) \| (.+) \|$/gm)].map((m) => ({
+      code: m[1],
+      status: Number(m[2]),
+      msg: m[3],
+    }));
+    expect(documented.map((d) => d.code).sort()).toEqual([...errorCodes].sort());
+    for (const d of documented) {
+      const entry = errorCatalogue[d.code as keyof typeof errorCatalogue];
+      expect({ status: d.status, msg: d.msg }).toEqual({ status: entry.status, msg: entry.msg });
+    }
+  });
+
+  it("builds the wire body", () => {
+    const error = new ApiError("permission_denied", undefined, { required: { category: "misc" } });
+    expect(error.status).toBe(403);
+    expect(error.toBody()).toEqual({
+      success: false,
+      error: "permission_denied",
+      msg: errorCatalogue.permission_denied.msg,
+      required: { category: "misc" },
+    });
+  });
+
+  it("uses only 4xx and 5xx statuses", () => {
+    for (const code of errorCodes) expect(errorCatalogue[code].status).toBeGreaterThanOrEqual(400);
+  });
+});
