@@ -1,13 +1,33 @@
 #!/usr/bin/env node
-import { main } from "@latchkey/server";
+import { nodeInput } from "./prompt/nodeInput.js";
+import { runCli } from "./runCli.js";
 
-/** Minimal entry until the full CLI lands (issue 3): `latchkey serve` and `--help`. */
-const [command] = process.argv.slice(2);
-if (command === "serve") {
-  main().then((code) => process.exit(code));
-} else {
-  process.stdout.write(
-    "Usage: latchkey serve\n\nStarts the Latchkey server (same as npm start).\n",
-  );
-  process.exit(command === undefined || command === "--help" || command === "-h" ? 0 : 2);
-}
+/** Resolves once everything written to the stream has been handed to the OS. */
+const flushed = (stream: NodeJS.WriteStream) =>
+  new Promise<void>((resolve) => stream.write("", () => resolve()));
+
+/** The only place that touches process.exit: every command returns its status instead. */
+runCli(process.argv.slice(2), {
+  stdout: {
+    write: (text) => void process.stdout.write(text),
+    isTTY: process.stdout.isTTY === true,
+  },
+  stderr: {
+    write: (text) => void process.stderr.write(text),
+    isTTY: process.stderr.isTTY === true,
+  },
+  input: nodeInput(process.stdin, process.stderr),
+  env: process.env,
+  cwd: process.cwd(),
+}).then(
+  async (code) => {
+    await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+    process.exit(code);
+  },
+  (err: unknown) => {
+    process.stderr.write(
+      `latchkey: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+    );
+    process.exit(1);
+  },
+);

@@ -1,0 +1,42 @@
+/** The command line itself is wrong (exit 2): the hint says what to type instead. */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/** A failure found by the CLI itself, with its exit status and a hint. */
+export class CommandFailure extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = "CommandFailure";
+  }
+}
+
+/** A whole number ≥ 1, as ids are; anything else is a usage error naming the argument. */
+export function parseId(raw: string | undefined, what = "ID"): number {
+  if (raw === undefined || !/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 2_147_483_647) {
+    throw new UsageError(`${what} must be a whole number of at least 1, got '${raw ?? ""}'`);
+  }
+  return Number(raw);
+}
+
+/** A JSON option value, or a usage error naming the option and the parser's complaint. */
+export function parseJsonOption(option: string, raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch (err) {
+    throw new UsageError(
+      `${option} is not valid JSON: ${(err as Error).message}`,
+      `quote the JSON for the shell, e.g. ${option} '{"api": {"user_read": {}}}'`,
+    );
+  }
+}

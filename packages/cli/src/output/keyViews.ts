@@ -1,0 +1,66 @@
+import type { Context } from "../context.js";
+import { permissionSummary } from "../permissionSummary.js";
+import { renderFields, renderTable } from "./table.js";
+import { formatTime } from "./time.js";
+
+/** The fields of an API key the CLI shows (the server sends more; never the secret). */
+export interface KeyFields {
+  id: number;
+  name: string;
+  permissions: unknown;
+  key_params?: unknown;
+  prefix: string;
+  last4: string;
+  created_at: string;
+  last_used_at?: string | null;
+  last_used_ip?: string | null;
+  expires_at?: string | null;
+}
+
+/** `lk_Ab3d…x9Z1`: enough to tell keys apart, never enough to use one. */
+export const shownKey = (key: { prefix: string; last4: string }) => `${key.prefix}…${key.last4}`;
+
+export function keysTable(ctx: Context, keys: readonly KeyFields[]): string {
+  const now = ctx.now();
+  return renderTable(
+    ["ID", "NAME", "KEY", "PERMISSIONS", "CREATED", "LAST USED", "EXPIRES"],
+    keys.map((key) => [
+      String(key.id),
+      key.name,
+      shownKey(key),
+      permissionSummary(key.permissions),
+      formatTime(key.created_at, now),
+      formatTime(key.last_used_at, now, "never"),
+      formatTime(key.expires_at, now, "never"),
+    ]),
+    ctx.out.bold,
+  );
+}
+
+export function keyDetails(ctx: Context, key: KeyFields): string {
+  const now = ctx.now();
+  const used = formatTime(key.last_used_at, now, "never");
+  return renderFields(
+    [
+      ["ID", String(key.id)],
+      ["Name", key.name],
+      ["Key", `${shownKey(key)} (the full key was shown once, when it was created or reset)`],
+      [
+        "Permissions",
+        key.permissions === null || key.permissions === undefined
+          ? "full access"
+          : JSON.stringify(key.permissions, null, 2),
+      ],
+      [
+        "Key params",
+        key.key_params === null || key.key_params === undefined
+          ? "none"
+          : JSON.stringify(key.key_params),
+      ],
+      ["Created", formatTime(key.created_at, now)],
+      ["Last used", key.last_used_ip ? `${used} from ${key.last_used_ip}` : used],
+      ["Expires", formatTime(key.expires_at, now, "never")],
+    ],
+    ctx.out.bold,
+  );
+}

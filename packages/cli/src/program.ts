@@ -1,0 +1,96 @@
+import { readFileSync } from "node:fs";
+import { Command } from "commander";
+import type { App } from "./app.js";
+import { createApiKeyCommand } from "./commands/createApiKey.js";
+import { deleteApiKeyCommand } from "./commands/deleteApiKey.js";
+import { loginCommand } from "./commands/login.js";
+import { logoutCommand } from "./commands/logout.js";
+import { resetApiKeyCommand } from "./commands/resetApiKey.js";
+import { scanCommand } from "./commands/scan.js";
+import { serveCommand } from "./commands/serve.js";
+import { setApiKeyCommand } from "./commands/setApiKey.js";
+import { showApiKeyCommand } from "./commands/showApiKey.js";
+import { showApiKeysCommand } from "./commands/showApiKeys.js";
+import { showAuditLogsCommand } from "./commands/showAuditLogs.js";
+import { showPermissionsCommand } from "./commands/showPermissions.js";
+import { showSessionsCommand } from "./commands/showSessions.js";
+import { showUserCommand } from "./commands/showUser.js";
+import { exitCodeHelp } from "./exitCodes.js";
+import { addGlobalOptions } from "./globals.js";
+import { examples } from "./output/examples.js";
+
+const { version } = JSON.parse(
+  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+) as { version: string };
+
+/** A first word (`show`, `create`…) grouping the second words, as Vast's CLI does. */
+function group(name: string, description: string, children: readonly Command[]): Command {
+  const command = new Command(name).description(description);
+  for (const child of children) command.addCommand(child);
+  command.addHelpText(
+    "after",
+    examples(
+      ...children.map((c): [string, string] => [
+        `latchkey ${name} ${c.name()} --help`,
+        `help on '${name} ${c.name()}'`,
+      ]),
+    ),
+  );
+  return command;
+}
+
+const rootHelp = `
+Credentials: --api-key, then LATCHKEY_API_KEY, then the key file
+$XDG_CONFIG_HOME/latchkey/api_key (default ~/.config/latchkey/api_key; written by 'login' and
+'set api-key' with mode 0600). Server: --url, then LATCHKEY_URL, then http://127.0.0.1:8080.
+Global options may stand before or after the command. NO_COLOR turns colour off.
+
+${exitCodeHelp}
+${examples(
+  ["latchkey login", "log in and save a key for this machine"],
+  ["latchkey create api-key --name ci --preset instances", "a key for CI"],
+  ["latchkey show api-keys", "your keys"],
+  ["latchkey reset api-key 12", "a new secret for key 12"],
+  ["latchkey delete api-key 12 --yes", "delete it"],
+  ["latchkey show api-keys --explain --url https://keys.example.com", "see the HTTP calls"],
+  ["latchkey scan --install-hook", "refuse commits that contain a key"],
+)}`;
+
+/**
+ * The whole command tree. Commander's exits become exceptions and its output goes to the
+ * injected streams; the settings are inherited by every command added below.
+ */
+export function buildProgram(app: App): Command {
+  const program = new Command("latchkey")
+    .description(
+      "Create, scope, reset and delete Latchkey API keys; scan for leaked keys; run the server.",
+    )
+    .version(version, "-V, --version", "print the version")
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => app.io.stdout.write(text),
+      writeErr: (text) => app.io.stderr.write(text),
+    })
+    .showHelpAfterError("(add --help for usage and examples)")
+    .addHelpText("after", rootHelp);
+  addGlobalOptions(program);
+  program.addCommand(group("set", "save settings (the API key)", [setApiKeyCommand(app)]));
+  program.addCommand(group("create", "create an API key", [createApiKeyCommand(app)]));
+  program.addCommand(
+    group("show", "show keys, the account, audit logs, permissions, sessions", [
+      showApiKeysCommand(app),
+      showApiKeyCommand(app),
+      showUserCommand(app),
+      showAuditLogsCommand(app),
+      showPermissionsCommand(app),
+      showSessionsCommand(app),
+    ]),
+  );
+  program.addCommand(group("delete", "delete an API key", [deleteApiKeyCommand(app)]));
+  program.addCommand(group("reset", "give an API key a new secret", [resetApiKeyCommand(app)]));
+  program.addCommand(loginCommand(app));
+  program.addCommand(logoutCommand(app));
+  program.addCommand(scanCommand(app));
+  program.addCommand(serveCommand(app));
+  return program;
+}
