@@ -88,6 +88,8 @@ export async function buildApp(
   });
   const ctx = createContext(options, (err) => app.log.error({ err }, "recording key usage failed"));
   app.setValidatorCompiler(validatorCompiler());
+  // JSON only: a text body would otherwise reach validation as a string and get a confusing 400.
+  app.removeContentTypeParser("text/plain");
   for (const schema of sharedSchemas) app.addSchema(schema);
 
   registerErrorHandling(app);
