@@ -57,21 +57,27 @@ ${examples(
 )}`;
 
 /**
- * The whole command tree. Commander's exits become exceptions and its output goes to the
- * injected streams; the settings are inherited by every command added below.
+ * Commander's exits become exceptions and its output goes to the injected streams, on every
+ * command: commands built with `new Command` inherit nothing from their parent.
  */
+function routeOutput(command: Command, app: App): void {
+  command
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => app.io.stdout.write(text),
+      writeErr: (text) => app.io.stderr.write(text),
+    })
+    .showHelpAfterError("(add --help for usage and examples)");
+  for (const child of command.commands) routeOutput(child, app);
+}
+
+/** The whole command tree. */
 export function buildProgram(app: App): Command {
   const program = new Command("latchkey")
     .description(
       "Create, scope, reset and delete Latchkey API keys; scan for leaked keys; run the server.",
     )
     .version(version, "-V, --version", "print the version")
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => app.io.stdout.write(text),
-      writeErr: (text) => app.io.stderr.write(text),
-    })
-    .showHelpAfterError("(add --help for usage and examples)")
     .addHelpText("after", rootHelp);
   addGlobalOptions(program);
   program.addCommand(group("set", "save settings (the API key)", [setApiKeyCommand(app)]));
@@ -92,5 +98,6 @@ export function buildProgram(app: App): Command {
   program.addCommand(logoutCommand(app));
   program.addCommand(scanCommand(app));
   program.addCommand(serveCommand(app));
+  routeOutput(program, app);
   return program;
 }

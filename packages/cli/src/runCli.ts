@@ -13,10 +13,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     return app.exitCode;
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
-    // --help and --version end parsing the same way errors do; they are not failures.
-    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") {
-      return ExitCode.ok;
-    }
-    return ExitCode.usage;
+    // --help, `help CMD` and --version end parsing the way errors do, but with status 0; help
+    // shown because a command word is missing has status 1 and is a usage error.
+    const done = ["commander.helpDisplayed", "commander.version", "commander.help"];
+    return done.includes(err.code) && err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
 }
