@@ -97,6 +97,13 @@ export const serverRoutes: readonly RouteEntry[] = server([
   },
   {
     method: "POST",
+    path: "/api/v0/auth/verify/",
+    category: null,
+    name: "api.auth.verify",
+    summary: "Verify a key for another service: a verdict for every well-formed request.",
+  },
+  {
+    method: "POST",
     path: "/api/v0/auth/logout/",
     category: "user_write",
     name: "api.auth.logout",

@@ -18,6 +18,7 @@ import { registerErrorHandling } from "./http/errorHandler.js";
 import { requestSerializer } from "./http/logging.js";
 import { sharedSchemas } from "./http/schemas.js";
 import { validatorCompiler } from "./http/validation.js";
+import { loadOperatorRoutes } from "./operatorCatalogue.js";
 import { routes } from "./routes/index.js";
 import { AccountService } from "./services/accountService.js";
 import { KeyService } from "./services/keyService.js";
@@ -42,7 +43,12 @@ export function defaultConsoleDir(): string | null {
 
 export function createContext(options: AppOptions, onError: (err: unknown) => void): AppContext {
   const { config, store, peppers } = options;
-  const catalogue = options.catalogue ?? defaultCatalogue();
+  // The operator's own routes (LATCHKEY_CATALOGUE_FILE, checked when the config was parsed).
+  const catalogue =
+    options.catalogue ??
+    defaultCatalogue(
+      config.catalogueFile === undefined ? [] : loadOperatorRoutes(config.catalogueFile),
+    );
   const cache = new KeyCache(config.keyCacheSize);
   const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError);
   return {

@@ -1,4 +1,5 @@
-import { DEFAULT_KEY_PREFIX, isValidPrefix } from "@latchkey/core";
+import { DEFAULT_KEY_PREFIX, defaultCatalogue, isValidPrefix } from "@latchkey/core";
+import { loadOperatorRoutes } from "./operatorCatalogue.js";
 
 /** Server configuration, parsed once at start and frozen (DESIGN.md §1). */
 export interface Config {
@@ -18,6 +19,10 @@ export interface Config {
   usageFlushSeconds: number;
   /** Largest request body in bytes. */
   bodyLimit: number;
+  /** A JSON file of the operator's own routes, added to the catalogue (source "operator"). */
+  catalogueFile: string | undefined;
+  /** Verify API calls per minute per caller IP; 0 = unlimited. */
+  verifyRateLimit: number;
 }
 
 /** One configuration setting: its environment name, flag, default and parser. */
@@ -183,6 +188,27 @@ export const settings = [
     description: "largest request body in bytes",
     default: 65_536,
     parse: integer(1024, 10_485_760),
+  }),
+  define({
+    key: "catalogueFile",
+    env: "LATCHKEY_CATALOGUE_FILE",
+    flag: "--catalogue-file",
+    description:
+      "JSON file of your own services' routes [{method, path, category, name, summary}] for permission trees and the verify API",
+    default: undefined,
+    // Read and checked here, so a bad file stops start-up with this variable's name.
+    parse: (raw) => {
+      defaultCatalogue(loadOperatorRoutes(raw));
+      return raw;
+    },
+  }),
+  define({
+    key: "verifyRateLimit",
+    env: "LATCHKEY_VERIFY_RATE_LIMIT",
+    flag: "--verify-rate-limit",
+    description: "verify API calls per minute per caller IP (0 = unlimited)",
+    default: 60_000,
+    parse: integer(0, 100_000_000),
   }),
 ] as const;
 

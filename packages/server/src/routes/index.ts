@@ -6,6 +6,7 @@ import { apiKeysShow } from "./apiKeysShow.js";
 import { auditLogsList } from "./auditLogsList.js";
 import { authLogin } from "./authLogin.js";
 import { authLogout } from "./authLogout.js";
+import { authVerify } from "./authVerify.js";
 import { healthz } from "./healthz.js";
 import { openapi } from "./openapi.js";
 import { permissionsCatalogue } from "./permissionsCatalogue.js";
@@ -24,6 +25,7 @@ export const routes: readonly RouteModule[] = [
   usersCreate,
   authLogin,
   authLogout,
+  authVerify,
   sessionsList,
   sessionsDeleteOthers,
   sessionsDelete,
