@@ -1,4 +1,4 @@
-import type { ColumnDefinitionBuilder } from "kysely";
+import { type ColumnDefinitionBuilder, type Kysely, type QueryExecutorProvider, sql } from "kysely";
 
 /**
  * What differs between the databases, in one place (Kysely's habit): migrations and queries
@@ -10,6 +10,18 @@ export interface Capabilities {
   primaryKey(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
   /** The error a unique index raises, recognised without parsing messages. */
   isUniqueViolation(err: unknown): boolean;
+  /**
+   * Makes concurrent sign-ups take turns, so that exactly one of them sees an empty users
+   * table and becomes the administrator.
+   */
+  serializeSignUps(trx: QueryExecutorProvider): Promise<void>;
+  /**
+   * Installs what tells other server nodes that a key changed. On PostgreSQL a trigger sends
+   * a NOTIFY in the changing transaction, so no revocation goes unannounced, whoever makes it
+   * (a node that crashes right after its commit, or an operator with psql). SQLite serves a
+   * single node and needs nothing.
+   */
+  installChangeNotifications(db: Kysely<unknown>): Promise<void>;
 }
 
 export const sqliteCapabilities: Capabilities = {
@@ -19,11 +31,51 @@ export const sqliteCapabilities: Capabilities = {
     typeof err === "object" &&
     err !== null &&
     (err as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE",
+  // One connection, and Kysely runs its transactions one at a time on it.
+  serializeSignUps: async () => {},
+  installChangeNotifications: async () => {},
 };
+
+/** The NOTIFY channel of a schema; nodes compute the same expression to LISTEN on it. */
+export const CHANNEL_SQL = "'latchkey_' || md5(TG_TABLE_SCHEMA)";
 
 export const postgresCapabilities: Capabilities = {
   name: "postgres",
   primaryKey: (c) => c.primaryKey().generatedByDefaultAsIdentity(),
   isUniqueViolation: (err) =>
     typeof err === "object" && err !== null && (err as { code?: unknown }).code === "23505",
+  serializeSignUps: async (trx) => {
+    // Blocks other sign-ups (not readers) until this transaction ends; sign-ups are rare.
+    await sql`lock table users in share row exclusive mode`.execute(trx);
+  },
+  installChangeNotifications: async (db) => {
+    // The channel is derived from the table's schema, so schemas sharing a database (parallel
+    // test runs, several deployments) never hear each other; md5 keeps it within 63 bytes.
+    await sql`
+      create or replace function latchkey_key_changed() returns trigger
+      language plpgsql as $$
+      begin
+        perform pg_notify(${sql.raw(CHANNEL_SQL)}, 'k:' || old.id);
+        return null;
+      end
+      $$`.execute(db);
+    // Last use is written every few seconds per key and changes nothing a cache relies on.
+    await sql`
+      create trigger api_keys_changed after update on api_keys for each row
+      when (
+        old.key_hash is distinct from new.key_hash or
+        old.hash_version is distinct from new.hash_version or
+        old.deleted_at is distinct from new.deleted_at or
+        old.expires_at is distinct from new.expires_at or
+        old.permissions is distinct from new.permissions or
+        old.key_params is distinct from new.key_params or
+        old.user_id is distinct from new.user_id or
+        old.kind is distinct from new.kind or
+        old.name is distinct from new.name
+      )
+      execute function latchkey_key_changed()`.execute(db);
+    await sql`
+      create trigger api_keys_removed after delete on api_keys for each row
+      execute function latchkey_key_changed()`.execute(db);
+  },
 };

@@ -11,9 +11,9 @@ import type {
   StoreTx,
   UserRecord,
 } from "@latchkey/core";
-import { type Kysely, Migrator, type Selectable, type Transaction } from "kysely";
+import { type Kysely, Migrator, type Selectable, sql, type Transaction } from "kysely";
 import type { Capabilities } from "./dialect.js";
-import { migrationProvider } from "./migrations/index.js";
+import { latestMigration, migrationProvider } from "./migrations/index.js";
 import type { Database } from "./schema.js";
 
 type UserRow = Selectable<Database["users"]>;
@@ -133,9 +133,15 @@ class KyselyTx implements StoreTx {
 export class KyselyStore extends KyselyTx implements Store {
   readonly dialect: Store["dialect"];
 
+  /**
+   * @param schema PostgreSQL: the schema every table lives in. Kysely's migrator is told it
+   * explicitly: without it, a migration table in any other schema of the database counts as
+   * ours and the migrations never run.
+   */
   constructor(
     private readonly kysely: Kysely<Database>,
     private readonly caps: Capabilities,
+    private readonly schema?: string,
   ) {
     super(kysely);
     this.dialect = caps.name;
@@ -143,7 +149,11 @@ export class KyselyStore extends KyselyTx implements Store {
 
   /** Brings the schema up to date; safe when several nodes start at once (Kysely's migration lock). */
   async migrate(): Promise<void> {
-    const migrator = new Migrator({ db: this.kysely, provider: migrationProvider(this.caps) });
+    const migrator = new Migrator({
+      db: this.kysely,
+      provider: migrationProvider(this.caps),
+      ...(this.schema !== undefined ? { migrationTableSchema: this.schema } : {}),
+    });
     const { error } = await migrator.migrateToLatest();
     if (error) throw error instanceof Error ? error : new Error(String(error));
   }
@@ -151,6 +161,7 @@ export class KyselyStore extends KyselyTx implements Store {
   async createUser(user: { email: string; passwordHash: string; createdAt: string }) {
     try {
       return await this.kysely.transaction().execute(async (trx) => {
+        await this.caps.serializeSignUps(trx);
         const existing = await trx.selectFrom("users").select("id").limit(1).executeTakeFirst();
         const row = await trx
           .insertInto("users")
@@ -243,10 +254,12 @@ export class KyselyStore extends KyselyTx implements Store {
     if (uses.length === 0) return;
     await this.kysely.transaction().execute(async (trx) => {
       for (const use of uses) {
+        // Nodes flush on their own timers, so an older use may arrive after a newer one.
         await trx
           .updateTable("api_keys")
           .set({ last_used_at: use.at, last_used_ip: use.ip })
           .where("id", "=", use.id)
+          .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", use.at)]))
           .execute();
       }
     });
@@ -267,8 +280,9 @@ export class KyselyStore extends KyselyTx implements Store {
 
   async ping(): Promise<boolean> {
     try {
-      await this.kysely.selectFrom("users").select("id").limit(1).execute();
-      return true;
+      const { rows } = await sql<{ name: string }>`
+        select name from kysely_migration order by name desc limit 1`.execute(this.kysely);
+      return rows[0]?.name === latestMigration(this.caps);
     } catch {
       return false;
     }

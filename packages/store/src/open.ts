@@ -5,19 +5,14 @@ import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
 import pg from "pg";
 import { postgresCapabilities, sqliteCapabilities } from "./dialect.js";
 import { KyselyStore } from "./kyselyStore.js";
+import { type PostgresOptions, postgresClientConfig, resolveSchema } from "./postgresConnection.js";
 import type { Database } from "./schema.js";
 
 export const SQLITE_FILE = "latchkey.db";
 
 export type StoreOptions =
   | { kind: "sqlite"; dataDir: string }
-  | {
-      kind: "postgres";
-      url: string;
-      /** A schema to work in (created if missing); lets parallel test runs share one database. */
-      schema?: string;
-      poolSize?: number;
-    };
+  | ({ kind: "postgres" } & PostgresOptions);
 
 /** Opens the store and runs migrations. */
 export async function openStore(options: StoreOptions): Promise<KyselyStore> {
@@ -47,31 +42,18 @@ function openSqlite(dataDir: string): KyselyStore {
   );
 }
 
-async function openPostgres(options: {
-  url: string;
-  schema?: string;
-  poolSize?: number;
-}): Promise<KyselyStore> {
-  const { schema } = options;
-  if (schema !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(schema)) {
-    throw new Error(`invalid schema name: ${schema}`);
-  }
-  if (schema !== undefined) {
-    const client = new pg.Client({ connectionString: options.url });
-    await client.connect();
-    try {
-      await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
-    } finally {
-      await client.end();
-    }
-  }
+async function openPostgres(options: PostgresOptions): Promise<KyselyStore> {
+  const schema = await resolveSchema(options);
   const pool = new pg.Pool({
-    connectionString: options.url,
+    ...postgresClientConfig(options),
     max: options.poolSize ?? 10,
-    ...(schema !== undefined ? { options: `-c search_path=${schema}` } : {}),
   });
+  // Without a listener an idle connection that the server drops would crash the process;
+  // the pool discards it and the next query opens a new one.
+  pool.on("error", () => {});
   return new KyselyStore(
     new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     postgresCapabilities,
+    schema,
   );
 }

@@ -1,12 +1,25 @@
 import type { Migration, MigrationProvider } from "kysely";
 import type { Capabilities } from "../dialect.js";
 import { initial } from "./001_initial.js";
+import { nodes } from "./002_nodes.js";
 
 /** Migrations live in code, in order; a new one is a new file and a new line here. */
+export function migrations(caps: Capabilities): Record<string, Migration> {
+  return { "001_initial": initial(caps), "002_nodes": nodes(caps) };
+}
+
+/** The name of the newest migration: a database that has run it is up to date. */
+export function latestMigration(caps: Capabilities): string {
+  const names = Object.keys(migrations(caps)).sort();
+  const last = names[names.length - 1];
+  if (last === undefined) throw new Error("no migrations");
+  return last;
+}
+
 export function migrationProvider(caps: Capabilities): MigrationProvider {
   return {
     async getMigrations(): Promise<Record<string, Migration>> {
-      return { "001_initial": initial(caps) };
+      return migrations(caps);
     },
   };
 }

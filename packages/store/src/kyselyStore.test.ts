@@ -1,0 +1,409 @@
+import { randomBytes } from "node:crypto";
+import type { NewKey, UserRecord } from "@latchkey/core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { KyselyStore } from "./kyselyStore.js";
+import { openTestStore, type TestBackend, type TestStore } from "./testing.js";
+
+/**
+ * The storage port's one shared suite: every test runs against SQLite (temp dir) and
+ * PostgreSQL (a fresh schema), and the two must agree.
+ */
+const backends: TestBackend[] = ["sqlite", "postgres"];
+
+const at = (second: number) => new Date(Date.UTC(2026, 0, 1, 0, 0, second)).toISOString();
+const hash = () => randomBytes(32).toString("hex");
+let emails = 0;
+const email = () => `user${++emails}-${randomBytes(3).toString("hex")}@example.com`;
+
+function newKey(user: UserRecord, overrides: Partial<NewKey> = {}): NewKey {
+  return {
+    userId: user.id,
+    kind: "api",
+    name: "a key",
+    keyHash: hash(),
+    hashVersion: 1,
+    prefix: "lk",
+    last4: "abcd",
+    permissions: null,
+    keyParams: null,
+    createdAt: at(0),
+    expiresAt: null,
+    ...overrides,
+  };
+}
+
+async function newUser(store: KyselyStore): Promise<UserRecord> {
+  const user = await store.createUser({ email: email(), passwordHash: "h", createdAt: at(0) });
+  if (user === "email_taken") throw new Error("unexpected email_taken");
+  return user;
+}
+
+describe.each(backends)("Store on %s", (backend) => {
+  let opened: TestStore;
+  let store: KyselyStore;
+  beforeAll(async () => {
+    opened = await openTestStore(backend);
+    store = opened.store;
+  });
+  afterAll(async () => {
+    await opened.dispose();
+  });
+
+  describe("users", () => {
+    it("makes the first user of an empty store the administrator, and no one after", async () => {
+      const empty = await openTestStore(backend);
+      try {
+        const first = await empty.store.createUser({
+          email: "first@example.com",
+          passwordHash: "h1",
+          createdAt: at(1),
+        });
+        const second = await empty.store.createUser({
+          email: "second@example.com",
+          passwordHash: "h2",
+          createdAt: at(2),
+        });
+        expect(first).toMatchObject({ email: "first@example.com", isAdmin: true });
+        expect(second).toMatchObject({ email: "second@example.com", isAdmin: false });
+      } finally {
+        await empty.dispose();
+      }
+    });
+
+    it("gives exactly one administrator when the first sign-ups race", async () => {
+      const empty = await openTestStore(backend);
+      try {
+        const users = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            empty.store.createUser({
+              email: `racer${i}@example.com`,
+              passwordHash: "h",
+              createdAt: at(i),
+            }),
+          ),
+        );
+        const admins = users.filter((u) => u !== "email_taken" && u.isAdmin);
+        expect(users.every((u) => u !== "email_taken")).toBe(true);
+        expect(admins).toHaveLength(1);
+      } finally {
+        await empty.dispose();
+      }
+    });
+
+    it("refuses a taken email, also when two sign-ups race for it", async () => {
+      const address = email();
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () =>
+          store.createUser({ email: address, passwordHash: "h", createdAt: at(0) }),
+        ),
+      );
+      expect(results.filter((r) => r !== "email_taken")).toHaveLength(1);
+      expect(await store.createUser({ email: address, passwordHash: "h", createdAt: at(0) })).toBe(
+        "email_taken",
+      );
+    });
+
+    it("finds users by email and id, and nothing for unknown ones", async () => {
+      const user = await newUser(store);
+      expect(await store.findUserByEmail(user.email)).toEqual(user);
+      expect(await store.findUserById(user.id)).toEqual(user);
+      expect(user).toMatchObject({ passwordHash: "h", createdAt: at(0) });
+      expect(await store.findUserByEmail("nobody@example.com")).toBeUndefined();
+      expect(await store.findUserById(987_654_321)).toBeUndefined();
+    });
+  });
+
+  describe("keys", () => {
+    it("stores every field of a new key and finds it by hash and by id", async () => {
+      const user = await newUser(store);
+      const input = newKey(user, {
+        name: "ci deploy",
+        hashVersion: 2,
+        prefix: "acme",
+        last4: "wxyz",
+        permissions: '{"api":{"user_read":{}}}',
+        keyParams: '{"ip_whitelist":["10.0.0.0/8"]}',
+        createdAt: at(5),
+        expiresAt: at(50),
+      });
+      const created = await store.insertKey(input);
+      expect(created).toEqual({
+        ...input,
+        id: created.id,
+        lastUsedAt: null,
+        lastUsedIp: null,
+        deletedAt: null,
+      });
+      expect(await store.findKeyByHash(input.keyHash)).toEqual(created);
+      expect(await store.findKey(user.id, created.id, "api")).toEqual(created);
+      expect(await store.findKeyByHash(hash())).toBeUndefined();
+    });
+
+    it("keeps keys of each account and kind apart", async () => {
+      const alice = await newUser(store);
+      const bob = await newUser(store);
+      const key = await store.insertKey(newKey(alice));
+      const session = await store.insertKey(newKey(alice, { kind: "session" }));
+      await store.insertKey(newKey(bob));
+      expect(await store.findKey(bob.id, key.id, "api")).toBeUndefined();
+      expect(await store.findKey(alice.id, key.id, "session")).toBeUndefined();
+      expect(await store.findKey(alice.id, session.id, "session")).toEqual(session);
+      expect((await store.listKeys(alice.id, "api")).map((k) => k.id)).toEqual([key.id]);
+      expect((await store.listKeys(alice.id, "session")).map((k) => k.id)).toEqual([session.id]);
+    });
+
+    it("lists live keys in creation order", async () => {
+      const user = await newUser(store);
+      const ids = [];
+      for (let i = 0; i < 4; i++) ids.push((await store.insertKey(newKey(user))).id);
+      await store.deleteKey(user.id, ids[1] ?? 0, "api", at(9));
+      expect((await store.listKeys(user.id, "api")).map((k) => k.id)).toEqual([
+        ids[0],
+        ids[2],
+        ids[3],
+      ]);
+    });
+
+    it("refuses a second key with the same hash", async () => {
+      const user = await newUser(store);
+      const input = newKey(user);
+      await store.insertKey(input);
+      await expect(store.insertKey({ ...input, name: "copy" })).rejects.toThrow();
+    });
+
+    it("soft-deletes: the row stays findable by hash, marked deleted, and only once", async () => {
+      const user = await newUser(store);
+      const other = await newUser(store);
+      const key = await store.insertKey(newKey(user));
+      expect(await store.deleteKey(other.id, key.id, "api", at(7))).toBeUndefined();
+      expect(await store.deleteKey(user.id, key.id, "session", at(7))).toBeUndefined();
+      const deleted = await store.deleteKey(user.id, key.id, "api", at(7));
+      expect(deleted).toEqual({ ...key, deletedAt: at(7) });
+      expect(await store.deleteKey(user.id, key.id, "api", at(8))).toBeUndefined();
+      expect(await store.findKey(user.id, key.id, "api")).toBeUndefined();
+      expect(await store.findKeyByHash(key.keyHash)).toEqual({ ...key, deletedAt: at(7) });
+      expect(await store.listKeys(user.id, "api")).toEqual([]);
+    });
+
+    it("replaces a live API key's secret, keeping id, name and permissions", async () => {
+      const user = await newUser(store);
+      const key = await store.insertKey(newKey(user, { permissions: '{"api":{"misc":{}}}' }));
+      const change = { keyHash: hash(), hashVersion: 3, prefix: "lk", last4: "9999" };
+      const replaced = await store.replaceSecret(user.id, key.id, change);
+      expect(replaced).toEqual({ ...key, ...change });
+      expect(await store.findKeyByHash(key.keyHash)).toBeUndefined();
+      expect(await store.findKeyByHash(change.keyHash)).toEqual(replaced);
+    });
+
+    it("replaces no secret of a deleted key, a session or another account's key", async () => {
+      const user = await newUser(store);
+      const other = await newUser(store);
+      const deleted = await store.insertKey(newKey(user));
+      await store.deleteKey(user.id, deleted.id, "api", at(3));
+      const session = await store.insertKey(newKey(user, { kind: "session" }));
+      const foreign = await store.insertKey(newKey(other));
+      for (const [owner, id] of [
+        [user.id, deleted.id],
+        [user.id, session.id],
+        [user.id, foreign.id],
+      ] as const) {
+        const change = { keyHash: hash(), hashVersion: 1, prefix: "lk", last4: "0000" };
+        expect(await store.replaceSecret(owner, id, change)).toBeUndefined();
+        expect(await store.findKeyByHash(change.keyHash)).toBeUndefined();
+      }
+    });
+
+    it("ends every other live session of the user and nothing else", async () => {
+      const user = await newUser(store);
+      const other = await newUser(store);
+      const keep = await store.insertKey(newKey(user, { kind: "session" }));
+      const s1 = await store.insertKey(newKey(user, { kind: "session" }));
+      const s2 = await store.insertKey(newKey(user, { kind: "session" }));
+      const ended = await store.insertKey(newKey(user, { kind: "session" }));
+      await store.deleteKey(user.id, ended.id, "session", at(1));
+      const apiKey = await store.insertKey(newKey(user));
+      const foreign = await store.insertKey(newKey(other, { kind: "session" }));
+
+      const ids = await store.deleteOtherSessions(user.id, keep.id, at(4));
+      expect(ids.sort((a, b) => a - b)).toEqual([s1.id, s2.id]);
+      expect((await store.listKeys(user.id, "session")).map((k) => k.id)).toEqual([keep.id]);
+      expect(await store.findKey(user.id, apiKey.id, "api")).toBeDefined();
+      expect(await store.findKey(other.id, foreign.id, "session")).toBeDefined();
+      expect((await store.findKeyByHash(ended.keyHash))?.deletedAt).toBe(at(1));
+    });
+  });
+
+  describe("recordUse", () => {
+    it("writes the last use of many keys in one batch, and accepts an empty one", async () => {
+      const user = await newUser(store);
+      const a = await store.insertKey(newKey(user));
+      const b = await store.insertKey(newKey(user));
+      const untouched = await store.insertKey(newKey(user));
+      await store.recordUse([]);
+      await store.recordUse([
+        { id: a.id, at: at(10), ip: "192.0.2.1" },
+        { id: b.id, at: at(11), ip: null },
+      ]);
+      expect(await store.findKey(user.id, a.id, "api")).toMatchObject({
+        lastUsedAt: at(10),
+        lastUsedIp: "192.0.2.1",
+      });
+      expect(await store.findKey(user.id, b.id, "api")).toMatchObject({
+        lastUsedAt: at(11),
+        lastUsedIp: null,
+      });
+      expect(await store.findKey(user.id, untouched.id, "api")).toMatchObject({
+        lastUsedAt: null,
+      });
+    });
+
+    it("never moves the last use back when another node's older batch lands later", async () => {
+      const user = await newUser(store);
+      const key = await store.insertKey(newKey(user));
+      await store.recordUse([{ id: key.id, at: at(30), ip: "192.0.2.30" }]);
+      await store.recordUse([{ id: key.id, at: at(20), ip: "192.0.2.20" }]);
+      expect(await store.findKey(user.id, key.id, "api")).toMatchObject({
+        lastUsedAt: at(30),
+        lastUsedIp: "192.0.2.30",
+      });
+      await store.recordUse([{ id: key.id, at: at(40), ip: "192.0.2.40" }]);
+      expect(await store.findKey(user.id, key.id, "api")).toMatchObject({ lastUsedAt: at(40) });
+    });
+  });
+
+  describe("audit log", () => {
+    async function seed() {
+      const user = await newUser(store);
+      const other = await newUser(store);
+      const event = (n: number, action: string, apiKeyId: number | null) => ({
+        userId: user.id,
+        apiKeyId,
+        action,
+        apiRoute: "POST /api/v0/auth/apikeys/",
+        args: JSON.stringify({ n }),
+        ipAddress: "198.51.100.7",
+        createdAt: at(n),
+      });
+      for (let n = 1; n <= 6; n++) {
+        await store.insertAudit(event(n, n % 2 === 0 ? "api_key.delete" : "api_key.create", n));
+      }
+      await store.insertAudit({ ...event(7, "api_key.create", 1), userId: other.id });
+      return user;
+    }
+
+    it("lists the account's events newest first, with every field", async () => {
+      const user = await seed();
+      const rows = await store.listAudit(user.id, { limit: 100 });
+      expect(rows.map((r) => JSON.parse(r.args).n)).toEqual([6, 5, 4, 3, 2, 1]);
+      expect(rows[0]).toEqual({
+        id: rows[0]?.id,
+        userId: user.id,
+        apiKeyId: 6,
+        action: "api_key.delete",
+        apiRoute: "POST /api/v0/auth/apikeys/",
+        args: '{"n":6}',
+        ipAddress: "198.51.100.7",
+        createdAt: at(6),
+      });
+    });
+
+    it("filters by action and by key, and pages backwards with before and limit", async () => {
+      const user = await seed();
+      const deletes = await store.listAudit(user.id, { action: "api_key.delete", limit: 100 });
+      expect(deletes.map((r) => JSON.parse(r.args).n)).toEqual([6, 4, 2]);
+      const byKey = await store.listAudit(user.id, { apiKeyId: 3, limit: 100 });
+      expect(byKey.map((r) => JSON.parse(r.args).n)).toEqual([3]);
+
+      const page1 = await store.listAudit(user.id, { limit: 4 });
+      const page2 = await store.listAudit(user.id, { limit: 4, before: page1.at(-1)?.id });
+      expect(page1.map((r) => JSON.parse(r.args).n)).toEqual([6, 5, 4, 3]);
+      expect(page2.map((r) => JSON.parse(r.args).n)).toEqual([2, 1]);
+      const both = await store.listAudit(user.id, {
+        action: "api_key.create",
+        before: page1[1]?.id,
+        limit: 1,
+      });
+      expect(both.map((r) => JSON.parse(r.args).n)).toEqual([3]);
+    });
+  });
+
+  describe("transactions", () => {
+    it("commits all writes together and returns the work's value", async () => {
+      const user = await newUser(store);
+      const result = await store.transaction(async (tx) => {
+        const key = await tx.insertKey(newKey(user));
+        await tx.insertAudit({
+          userId: user.id,
+          apiKeyId: key.id,
+          action: "api_key.create",
+          apiRoute: "x",
+          args: "{}",
+          ipAddress: null,
+          createdAt: at(1),
+        });
+        return key;
+      });
+      expect(await store.findKey(user.id, result.id, "api")).toEqual(result);
+      expect(await store.listAudit(user.id, { limit: 10 })).toHaveLength(1);
+    });
+
+    it("rolls every write back when the work fails", async () => {
+      const user = await newUser(store);
+      const live = await store.insertKey(newKey(user));
+      const input = newKey(user);
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.insertKey(input);
+          await tx.deleteKey(user.id, live.id, "api", at(2));
+          await tx.replaceSecret(user.id, live.id, {
+            keyHash: hash(),
+            hashVersion: 1,
+            prefix: "lk",
+            last4: "1111",
+          });
+          await tx.insertAudit({
+            userId: user.id,
+            apiKeyId: null,
+            action: "api_key.create",
+            apiRoute: "x",
+            args: "{}",
+            ipAddress: null,
+            createdAt: at(1),
+          });
+          throw new Error("boom");
+        }),
+      ).rejects.toThrow("boom");
+      expect(await store.findKeyByHash(input.keyHash)).toBeUndefined();
+      expect(await store.findKey(user.id, live.id, "api")).toEqual(live);
+      expect(await store.listAudit(user.id, { limit: 10 })).toEqual([]);
+    });
+
+    it("rolls back when a statement inside fails (a duplicate hash)", async () => {
+      const user = await newUser(store);
+      const existing = await store.insertKey(newKey(user));
+      const first = newKey(user);
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.insertKey(first);
+          await tx.insertKey(newKey(user, { keyHash: existing.keyHash }));
+        }),
+      ).rejects.toThrow();
+      expect(await store.findKeyByHash(first.keyHash)).toBeUndefined();
+    });
+  });
+
+  describe("lifecycle", () => {
+    it("answers ping once migrated, reopens idempotently, and fails ping once closed", async () => {
+      const own = await openTestStore(backend);
+      try {
+        expect(own.store.dialect).toBe(backend);
+        expect(await own.store.ping()).toBe(true);
+        await own.store.migrate();
+        expect(await own.store.ping()).toBe(true);
+      } finally {
+        await own.dispose();
+      }
+      expect(await own.store.ping()).toBe(false);
+    });
+  });
+});

@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { openStore } from "./open.js";
+import { freshSchema } from "./testing.js";
+
+async function migrationRows(url: string, schema: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ name: string }>(
+      `select name from ${schema}.kysely_migration order by name`,
+    );
+    return rows.map((r) => r.name);
+  } finally {
+    await client.end();
+  }
+}
+
+describe("openStore on PostgreSQL", () => {
+  it("migrates once when several nodes start at once on a fresh schema", async () => {
+    const fresh = freshSchema();
+    try {
+      const stores = await Promise.all(
+        Array.from({ length: 6 }, () =>
+          openStore({ kind: "postgres", url: fresh.url, schema: fresh.schema, poolSize: 2 }),
+        ),
+      );
+      expect(await Promise.all(stores.map((s) => s.ping()))).toEqual(stores.map(() => true));
+      const user = await stores[0]?.createUser({
+        email: "a@example.com",
+        passwordHash: "h",
+        createdAt: "2026-01-01T00:00:00.000Z",
+      });
+      expect(await stores[5]?.findUserByEmail("a@example.com")).toEqual(user);
+      await Promise.all(stores.map((s) => s.close()));
+      expect(await migrationRows(fresh.url, fresh.schema)).toEqual(["001_initial", "002_nodes"]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+
+  it("keeps schemas of one database apart, and reopens without migrating again", async () => {
+    const one = freshSchema();
+    const two = freshSchema();
+    try {
+      const a = await openStore({ kind: "postgres", url: one.url, schema: one.schema });
+      const b = await openStore({ kind: "postgres", url: two.url, schema: two.schema });
+      await a.createUser({ email: "x@example.com", passwordHash: "h", createdAt: "t" });
+      expect(await b.findUserByEmail("x@example.com")).toBeUndefined();
+      // Both are first users of their own schema.
+      const inB = await b.createUser({ email: "x@example.com", passwordHash: "h", createdAt: "t" });
+      expect(inB).toMatchObject({ isAdmin: true });
+      await a.close();
+      const again = await openStore({ kind: "postgres", url: one.url, schema: one.schema });
+      expect(await again.findUserByEmail("x@example.com")).toMatchObject({ isAdmin: true });
+      await again.close();
+      await b.close();
+      expect(await migrationRows(one.url, one.schema)).toEqual(["001_initial", "002_nodes"]);
+    } finally {
+      await one.drop();
+      await two.drop();
+    }
+  });
+
+  it("refuses a schema name that is not a plain identifier", async () => {
+    await expect(
+      openStore({ kind: "postgres", url: freshSchema().url, schema: "x; drop table users" }),
+    ).rejects.toThrow(/invalid schema name/);
+  });
+
+  it("refuses a URL whose search_path sends the tables to another schema", async () => {
+    const fresh = freshSchema();
+    const url = `${fresh.url}?options=${encodeURIComponent("-c search_path=public")}`;
+    try {
+      await expect(openStore({ kind: "postgres", url, schema: fresh.schema })).rejects.toThrow(
+        /works in schema 'public'/,
+      );
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe("openStore on SQLite", () => {
+  it("keeps data across a reopen and does not migrate twice", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "latchkey-open-"));
+    try {
+      const first = await openStore({ kind: "sqlite", dataDir: dir });
+      await first.createUser({ email: "x@example.com", passwordHash: "h", createdAt: "t" });
+      await first.close();
+      const second = await openStore({ kind: "sqlite", dataDir: dir });
+      expect(await second.findUserByEmail("x@example.com")).toMatchObject({ isAdmin: true });
+      expect(await second.ping()).toBe(true);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
