@@ -85,9 +85,13 @@ const samples: Record<string, SampleFor> = {
 describe("route catalogue", () => {
   let server: TestServer;
   let user: Awaited<ReturnType<typeof signUpAndLogIn>>;
+  /** A full-access key of another account. */
+  let strangerKey: string;
   beforeAll(async () => {
     server = await startTestServer();
     user = await signUpAndLogIn(server.url);
+    const stranger = await signUpAndLogIn(server.url);
+    strangerKey = (await createKey(server.url, stranger.session)).key;
   });
   afterAll(() => server.close());
 
@@ -156,6 +160,64 @@ describe("route catalogue", () => {
         expect(answer.body).toMatchObject({ error: "permission_denied", required: { category } });
       }
     });
+
+    // The shared security battery (issue 7): the same five attacks on every authenticated route.
+    if (entry.path !== "/api/v0/users/") {
+      it(`${label}: no credential → 401`, async () => {
+        const session = await freshSession();
+        const sample = await sampleFor(entry)({ url: server.url, session, category });
+        const answer = await call(server.url, sample.method, sample.path, { body: sample.body });
+        expect(answer.status).toBe(401);
+        expect(answer.body.error).toBe("auth_required");
+      });
+    }
+
+    it(`${label}: a malformed credential → 401`, async () => {
+      const session = await freshSession();
+      const sample = await sampleFor(entry)({ url: server.url, session, category });
+      const broken = session.slice(0, -1) + (session.endsWith("A") ? "B" : "A");
+      const answer = await call(server.url, sample.method, sample.path, {
+        key: broken,
+        body: sample.body,
+      });
+      expect(answer.status).toBe(401);
+      expect(answer.body.error).toBe("malformed_api_key");
+    });
+
+    it(`${label}: a deleted key → 401`, async () => {
+      const session = await freshSession();
+      const dead = await createKey(server.url, session);
+      await call(server.url, "DELETE", `/api/v0/auth/apikeys/${dead.id}/`, { key: session });
+      const sample = await sampleFor(entry)({ url: server.url, session, category });
+      const answer = await call(server.url, sample.method, sample.path, {
+        key: dead.key,
+        body: sample.body,
+      });
+      expect(answer.status).toBe(401);
+      expect(answer.body.error).toBe("invalid_api_key");
+    });
+
+    if (entry.name !== "api.auth.logout") {
+      it(`${label}: another account's key finds nothing of this account`, async () => {
+        const session = await freshSession();
+        const sample = await sampleFor(entry)({ url: server.url, session, category });
+        const answer = await call(server.url, sample.method, sample.path, {
+          key: strangerKey,
+          body: sample.body,
+        });
+        const namesAnObject = sample.path.match(/\/\d+\/$/) || entry.name === "api.apikeys.reset";
+        if (namesAnObject) {
+          expect(answer.status).toBe(404);
+          expect(answer.body.error).toBe("not_found");
+        } else {
+          expect(answer.status).toBe(200);
+        }
+        expect(JSON.stringify(answer.body)).not.toContain(user.email);
+        expect(
+          (await call(server.url, "GET", "/api/v0/users/current/", { key: session })).status,
+        ).toBe(200);
+      });
+    }
 
     if (entry.name === "api.auth.logout") continue; // only a session may log out; tested in accounts
 
