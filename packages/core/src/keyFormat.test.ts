@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import {
   BASE62,
@@ -65,5 +66,37 @@ describe("key format", () => {
 
   it("uses the 62-character alphabet", () => {
     expect(new Set(BASE62).size).toBe(62);
+  });
+});
+
+describe("key format (property-based)", () => {
+  it("the checksum catches every single-character change of any key", () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom("lk", "lks", "acme"),
+        fc.nat(),
+        fc.constantFrom(...BASE62),
+        (prefix, position, replacement) => {
+          const key = generateKey(prefix);
+          const at = prefix.length + 1 + (position % 46);
+          fc.pre(key.charAt(at) !== replacement);
+          const changed = key.slice(0, at) + replacement + key.slice(at + 1);
+          return parseKey(changed) === null;
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it("the checksum catches swaps of two adjacent different characters", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 3, max: 47 }), (at) => {
+        const key = generateKey();
+        fc.pre(key.charAt(at) !== key.charAt(at + 1));
+        const swapped = key.slice(0, at) + key.charAt(at + 1) + key.charAt(at) + key.slice(at + 2);
+        return parseKey(swapped) === null;
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
