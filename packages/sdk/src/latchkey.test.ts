@@ -149,6 +149,42 @@ describe("API keys", () => {
   });
 });
 
+describe("verify", () => {
+  it("answers verdicts for a live, a scoped, a deleted and an unknown key", async () => {
+    const { session } = await signUpAndLogIn(server.url);
+    const owner = client(session);
+    const oneInstance = await owner.createApiKey({
+      name: "1227 only",
+      permissions: {
+        api: { instance_read: { "api.instance.show": { constraints: { id: { eq: 1227 } } } } },
+      },
+    });
+    const service = client();
+    const ok = await service.verify({
+      key: oneInstance.key,
+      route: "api.instance.show",
+      params: { id: 1227 },
+    });
+    expect(ok).toMatchObject({ valid: true, code: "VALID", key_id: oneInstance.id });
+    expect(ok.permissions).toEqual(oneInstance.permissions);
+    const other = await service.verify({
+      key: oneInstance.key,
+      route: "api.instance.show",
+      params: { id: "1228" },
+    });
+    expect(other).toMatchObject({
+      valid: false,
+      code: "FORBIDDEN",
+      required: { category: "instance_read", route: "api.instance.show", param: "id" },
+    });
+    await owner.deleteApiKey(oneInstance.id);
+    expect((await service.verify({ key: oneInstance.key })).code).toBe("REVOKED");
+    expect((await service.verify({ key: "lk_not-a-key" })).code).toBe("NOT_FOUND");
+    const bad = await caught(service.verify({ key: oneInstance.key, route: "api.nope" }));
+    expect(bad).toMatchObject({ status: 400, code: "invalid_request" });
+  });
+});
+
 describe("errors", () => {
   it("carry the status, code, message and request id of the server's answer", async () => {
     const { session } = await signUpAndLogIn(server.url);

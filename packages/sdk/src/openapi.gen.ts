@@ -255,6 +255,90 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v0/auth/verify/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Verify a key for another service
+     * @description Answers whether `key` may call `category` and/or the catalogued `route` with `params`, from `ip`. Always 200 with a verdict (`code` VALID, NOT_FOUND, EXPIRED, REVOKED, FORBIDDEN, IP_NOT_ALLOWED or RATE_LIMITED) for a well-formed request; 400 when the category, route or ip is not valid. A key with an IP allow-list needs `ip`. Rate-limited per caller IP.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The key to verify. */
+            key: string;
+            category?:
+              | "instance_read"
+              | "instance_write"
+              | "user_read"
+              | "user_write"
+              | "billing_read"
+              | "billing_write"
+              | "machine_read"
+              | "machine_write"
+              | "misc"
+              | "team_read"
+              | "team_write";
+            /** @description A route name of the catalogue, e.g. api.instance.show. */
+            route?: string;
+            /** @description The request's parameters that constraints are checked against. */
+            params?: {
+              [key: string]: unknown;
+            };
+            /** @description The address the key is used from, checked against its IP allow-list. */
+            ip?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Verdict"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v0/auth/sessions/": {
     parameters: {
       query?: never;
@@ -1059,6 +1143,42 @@ export interface components {
         description: string;
         permissions: components["schemas"]["Permissions"];
       }[];
+    };
+    Verdict: {
+      valid: boolean;
+      code:
+        | "VALID"
+        | "NOT_FOUND"
+        | "EXPIRED"
+        | "REVOKED"
+        | "FORBIDDEN"
+        | "IP_NOT_ALLOWED"
+        | "RATE_LIMITED";
+      /** @description The key's id when it is live (VALID or FORBIDDEN); null otherwise. */
+      key_id: number | null;
+      user_id: number | null;
+      permissions: components["schemas"]["Permissions"];
+      expires_at: string | null;
+      /** @description Why the key was refused. */
+      reason?: string;
+      required?: {
+        category:
+          | "instance_read"
+          | "instance_write"
+          | "user_read"
+          | "user_write"
+          | "billing_read"
+          | "billing_write"
+          | "machine_read"
+          | "machine_write"
+          | "misc"
+          | "team_read"
+          | "team_write";
+        route?: string;
+        param?: string;
+      };
+      /** @description On RATE_LIMITED: seconds to wait. */
+      retry_after?: number;
     };
   };
   responses: never;

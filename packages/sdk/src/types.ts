@@ -83,40 +83,13 @@ export interface CreateApiKeyInput {
   expires_at?: string | null;
 }
 
-export const verdictCodes = [
-  "VALID",
-  "NOT_FOUND",
-  "EXPIRED",
-  "REVOKED",
-  "FORBIDDEN",
-  "IP_NOT_ALLOWED",
-  "RATE_LIMITED",
-] as const;
-export type VerdictCode = (typeof verdictCodes)[number];
-
-/** What `verify` asks: may this key call this category / route with these parameters? */
-export interface VerifyInput {
-  key: string;
-  category?: Category;
-  route?: string;
-  params?: Record<string, unknown>;
-  /** The address the key is being used from, checked against the key's IP allow-list. */
-  ip?: string;
-}
-
 /** The verification API's answer (HTTP 200 for every well-formed request). */
-export interface Verdict {
-  valid: boolean;
-  code: VerdictCode;
-  /** The key's id; null when no such key exists. */
-  key_id: number | null;
-  user_id: number | null;
-  /** The key's tree (null: full access); null too when no key was found. */
-  permissions: PermissionTree | null;
-  /** A sentence saying why the key was refused. */
-  reason?: string;
-  /** On FORBIDDEN: what the key lacks. */
-  required?: { category: Category; route?: string; param?: string };
-  /** On RATE_LIMITED: seconds to wait. */
-  retry_after?: number;
-}
+export type Verdict = WithTree<Schemas["Verdict"]>;
+/** VALID, NOT_FOUND, EXPIRED, REVOKED, FORBIDDEN, IP_NOT_ALLOWED or RATE_LIMITED. */
+export type VerdictCode = Verdict["code"];
+
+/**
+ * What `verify` asks: may this key call this category and/or catalogued route with these
+ * parameters, from this IP address?
+ */
+export type VerifyInput = RequestOf<"/api/v0/auth/verify/", "post">;
