@@ -69,6 +69,13 @@ export const serverRoutes: readonly RouteEntry[] = server([
   },
   {
     method: "GET",
+    path: "/readyz",
+    category: null,
+    name: "readyz",
+    summary: "Readiness: 200 when the database answers and migrations are done, else 503.",
+  },
+  {
+    method: "GET",
     path: "/api/v0/openapi.json",
     category: null,
     name: "api.openapi",

@@ -6,6 +6,7 @@ import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import { defaultCatalogue, type PepperRing, type RouteCatalogue, type Store } from "@latchkey/core";
+import { LocalRevocationBus, type RevocationBus } from "@latchkey/store";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import { type Logger, pino } from "pino";
 import type { AppContext } from "./appContext.js";
@@ -32,6 +33,11 @@ export interface AppOptions {
   catalogue?: RouteCatalogue;
   /** The console's built files; by default the @latchkey/console package's dist, when built. */
   consoleDir?: string | null;
+  /**
+   * How revocations reach every node's key cache; by default this process only (SQLite mode).
+   * Like the store, it belongs to the caller.
+   */
+  revocations?: RevocationBus;
   now?: () => Date;
 }
 
@@ -49,7 +55,14 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     defaultCatalogue(
       config.catalogueFile === undefined ? [] : loadOperatorRoutes(config.catalogueFile),
     );
-  const cache = new KeyCache(config.keyCacheSize);
+  const revocations = options.revocations ?? new LocalRevocationBus();
+  const cache = new KeyCache(config.keyCacheSize, () => revocations.cacheTrusted());
+  revocations.attach({
+    invalidate: (ids) => {
+      for (const id of ids) cache.invalidate(id);
+    },
+    clear: () => cache.clear(),
+  });
   const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError);
   return {
     config,
@@ -57,10 +70,11 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     peppers,
     catalogue,
     cache,
+    revocations,
     usage,
     authenticator: new Authenticator(store, peppers, cache, usage),
-    keys: new KeyService(store, peppers, catalogue, cache, config.keyPrefix),
-    accounts: new AccountService(store, peppers, cache, config.keyPrefix),
+    keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix),
+    accounts: new AccountService(store, peppers, revocations, config.keyPrefix),
     now: options.now ?? (() => new Date()),
   };
 }

@@ -1,4 +1,5 @@
 import type { PepperRing, RouteCatalogue, Store } from "@latchkey/core";
+import type { RevocationBus } from "@latchkey/store";
 import type { Authenticator } from "./auth/authenticator.js";
 import type { KeyCache } from "./auth/keyCache.js";
 import type { UsageRecorder } from "./auth/usageRecorder.js";
@@ -13,6 +14,8 @@ export interface AppContext {
   peppers: PepperRing;
   catalogue: RouteCatalogue;
   cache: KeyCache;
+  /** Carries revocations to every node's cache (local only in SQLite mode). */
+  revocations: RevocationBus;
   usage: UsageRecorder;
   authenticator: Authenticator;
   keys: KeyService;

@@ -1,4 +1,5 @@
 import { DEFAULT_KEY_PREFIX, defaultCatalogue, isValidPrefix } from "@latchkey/core";
+import { isValidSchemaName } from "@latchkey/store";
 import { loadOperatorRoutes } from "./operatorCatalogue.js";
 
 /** Server configuration, parsed once at start and frozen (DESIGN.md §1). */
@@ -7,6 +8,10 @@ export interface Config {
   host: string;
   dataDir: string;
   databaseUrl: string | undefined;
+  /** PostgreSQL schema for the tables (created if missing); unset: the connection's default. */
+  databaseSchema: string | undefined;
+  /** PostgreSQL mode: how long a node trusts its key cache after its last heartbeat. */
+  nodeLeaseMs: number;
   redisUrl: string | undefined;
   /** Peppers as given (`v2:<hex>,v1:<hex>`); undefined means generate one into the data dir. */
   pepper: string | undefined;
@@ -120,6 +125,27 @@ export const settings = [
     description: "postgres://… switches storage to PostgreSQL",
     default: undefined,
     parse: url("postgres:", "postgresql:"),
+  }),
+  define({
+    key: "databaseSchema",
+    env: "LATCHKEY_DATABASE_SCHEMA",
+    flag: "--database-schema",
+    description: "PostgreSQL schema for Latchkey's tables, created if missing (default: the URL's)",
+    default: undefined,
+    parse: (raw) => {
+      if (!isValidSchemaName(raw))
+        throw new Error("expected lowercase letters, digits and _, starting with a letter or _");
+      return raw;
+    },
+  }),
+  define({
+    key: "nodeLeaseMs",
+    env: "LATCHKEY_NODE_LEASE_MS",
+    flag: "--node-lease-ms",
+    description:
+      "PostgreSQL mode: ms a node trusts its key cache after a heartbeat; bounds how long a delete waits for a dead node (docs/revocation.md)",
+    default: 3000,
+    parse: integer(200, 60_000),
   }),
   define({
     key: "redisUrl",

@@ -1,6 +1,6 @@
-import { openStore } from "@latchkey/store";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
+import { openBackend } from "./backend.js";
 import { ConfigError, type ConfigSource, parseConfig } from "./config.js";
 import { loadPepper } from "./pepper.js";
 
@@ -12,12 +12,9 @@ export async function startServer(env: ConfigSource, overrides: ConfigSource = {
   const config = parseConfig(env, overrides);
   const logger = pino({ level: config.logLevel });
   const peppers = loadPepper(config);
-  const store = await openStore(
-    config.databaseUrl !== undefined
-      ? { kind: "postgres", url: config.databaseUrl }
-      : { kind: "sqlite", dataDir: config.dataDir },
-  );
-  const { app } = await buildApp({ config, store, peppers, logger });
+  const backend = await openBackend(config, logger);
+  const { store, revocations } = backend;
+  const { app } = await buildApp({ config, store, peppers, logger, revocations });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
@@ -29,7 +26,7 @@ export async function startServer(env: ConfigSource, overrides: ConfigSource = {
     port,
     async stop() {
       await app.close();
-      await store.close();
+      await backend.close();
     },
   };
 }

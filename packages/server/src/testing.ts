@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { openStore } from "@latchkey/store";
 import type { FastifyInstance } from "fastify";
 import { pino } from "pino";
 import { buildApp } from "./app.js";
 import type { AppContext } from "./appContext.js";
+import { openBackend } from "./backend.js";
 import { type ConfigSource, parseConfig } from "./config.js";
 import { loadPepper } from "./pepper.js";
 
@@ -44,12 +44,9 @@ export async function startTestServer(env: ConfigSource = {}): Promise<TestServe
     { write: (line: string) => void logs.push(line) },
   );
   const peppers = loadPepper(config);
-  const store = await openStore(
-    config.databaseUrl !== undefined
-      ? { kind: "postgres", url: config.databaseUrl }
-      : { kind: "sqlite", dataDir: config.dataDir },
-  );
-  const { app, ctx } = await buildApp({ config, store, peppers, logger });
+  const backend = await openBackend(config, logger);
+  const { store, revocations } = backend;
+  const { app, ctx } = await buildApp({ config, store, peppers, logger, revocations });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;
@@ -61,7 +58,7 @@ export async function startTestServer(env: ConfigSource = {}): Promise<TestServe
     logs,
     async close() {
       await app.close();
-      await store.close();
+      await backend.close();
       dir?.remove();
     },
   };

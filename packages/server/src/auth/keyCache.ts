@@ -12,7 +12,9 @@ export interface CachedKey {
 
 /**
  * Verified keys by hash, bounded in size. Deletes and resets drop entries by key id before
- * they return, so a node never answers from a stale entry after a revocation it made.
+ * they return, on this node and (through the revocation bus) on every other node. While the
+ * bus says the cache may not be trusted (PostgreSQL mode, notification channel down or lease
+ * run out) the cache neither answers nor fills: every lookup goes to the database.
  */
 export class KeyCache {
   private readonly byHash: LRUCache<string, CachedKey> | undefined;
@@ -20,7 +22,10 @@ export class KeyCache {
   /** Bumped by every invalidation; a lookup that raced one must not fill the cache. */
   private generation = 0;
 
-  constructor(maxEntries: number) {
+  constructor(
+    maxEntries: number,
+    private readonly trusted: () => boolean = () => true,
+  ) {
     this.byHash =
       maxEntries > 0
         ? new LRUCache<string, CachedKey>({
@@ -34,6 +39,7 @@ export class KeyCache {
   }
 
   get(hash: string): CachedKey | undefined {
+    if (!this.trusted()) return undefined;
     return this.byHash?.get(hash);
   }
 
@@ -47,7 +53,10 @@ export class KeyCache {
    * began: the row read may already be stale, and caching it would resurrect a revoked key.
    */
   set(hash: string, entry: CachedKey, lookupGeneration: number): void {
-    if (!this.byHash || lookupGeneration !== this.generation) return;
+    if (!this.byHash || lookupGeneration !== this.generation || !this.trusted()) return;
+    // One entry per key: an older secret of the same key must not stay behind.
+    const previous = this.hashById.get(entry.record.id);
+    if (previous !== undefined && previous !== hash) this.byHash.delete(previous);
     this.byHash.set(hash, entry);
     this.hashById.set(entry.record.id, hash);
   }

@@ -10,6 +10,7 @@ import { authVerify } from "./authVerify.js";
 import { healthz } from "./healthz.js";
 import { openapi } from "./openapi.js";
 import { permissionsCatalogue } from "./permissionsCatalogue.js";
+import { readyz } from "./readyz.js";
 import { resetApiKeyCommand } from "./resetApiKeyCommand.js";
 import { sessionsDelete } from "./sessionsDelete.js";
 import { sessionsDeleteOthers } from "./sessionsDeleteOthers.js";
@@ -20,6 +21,7 @@ import { usersCurrent } from "./usersCurrent.js";
 
 export const routes: readonly RouteModule[] = [
   healthz,
+  readyz,
   openapi,
   permissionsCatalogue,
   usersCreate,

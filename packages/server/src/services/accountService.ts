@@ -7,7 +7,7 @@ import {
   type UserRecord,
   verifyPassword,
 } from "@latchkey/core";
-import type { KeyCache } from "../auth/keyCache.js";
+import type { RevocationBus } from "@latchkey/store";
 import type { Origin, Principal } from "./context.js";
 import { issueSecret } from "./issuer.js";
 import { audit } from "./keyService.js";
@@ -44,7 +44,7 @@ export class AccountService {
   constructor(
     private readonly store: Store,
     private readonly peppers: PepperRing,
-    private readonly cache: KeyCache,
+    private readonly revocations: Pick<RevocationBus, "revoked">,
     private readonly keyPrefix: string,
   ) {}
 
@@ -100,7 +100,7 @@ export class AccountService {
       return row;
     });
     if (!ended) return fail("not_found", `Session ${id} not found in this account.`);
-    this.cache.invalidate(id);
+    await this.revocations.revoked([id]);
     return ok(ended);
   }
 
@@ -110,7 +110,7 @@ export class AccountService {
       caller.key.id,
       origin.at.toISOString(),
     );
-    for (const id of ended) this.cache.invalidate(id);
+    if (ended.length > 0) await this.revocations.revoked(ended);
     await audit(this.store, caller, origin, "session.end_others", { ids: ended });
     return ended.length;
   }

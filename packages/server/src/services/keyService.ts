@@ -8,9 +8,9 @@ import {
   type Store,
   type StoreTx,
 } from "@latchkey/core";
+import type { RevocationBus } from "@latchkey/store";
 import { storedPermissions } from "../auth/authenticator.js";
 import { IpAllowList } from "../auth/ipAllowList.js";
-import type { KeyCache } from "../auth/keyCache.js";
 import type { Origin, Principal } from "./context.js";
 import { issueSecret } from "./issuer.js";
 import { fail, ok, type Result } from "./result.js";
@@ -110,7 +110,7 @@ export class KeyService {
     private readonly store: Store,
     private readonly peppers: PepperRing,
     private readonly catalogue: RouteCatalogue,
-    private readonly cache: KeyCache,
+    private readonly revocations: Pick<RevocationBus, "revoked">,
     private readonly keyPrefix: string,
   ) {}
 
@@ -171,8 +171,9 @@ export class KeyService {
       return row;
     });
     if (!deleted) return fail("not_found", `API key ${id} not found in this account.`);
-    // The cache is dropped after the commit and before the answer: the next request is refused.
-    this.cache.invalidate(id);
+    // Every node's cache drops the key after the commit and before the answer: the next
+    // request anywhere is refused.
+    await this.revocations.revoked([id]);
     return ok(deleted);
   }
 
@@ -197,7 +198,7 @@ export class KeyService {
       return row;
     });
     if (!record) return fail("not_found", `API key ${id} not found in this account.`);
-    this.cache.invalidate(id);
+    await this.revocations.revoked([id]);
     return ok({ record, secret: issued.secret });
   }
 }
