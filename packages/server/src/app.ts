@@ -17,9 +17,12 @@ import type { Config } from "./config.js";
 import { registerAuthHooks } from "./http/authHooks.js";
 import { registerErrorHandling } from "./http/errorHandler.js";
 import { requestSerializer } from "./http/logging.js";
+import { registerAuthFailureThrottle, registerRateLimits } from "./http/rateLimitHooks.js";
 import { sharedSchemas } from "./http/schemas.js";
 import { validatorCompiler } from "./http/validation.js";
 import { loadOperatorRoutes } from "./operatorCatalogue.js";
+import { MemoryRateLimiter } from "./rateLimit/memoryRateLimiter.js";
+import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { routes } from "./routes/index.js";
 import { AccountService } from "./services/accountService.js";
 import { KeyService } from "./services/keyService.js";
@@ -47,6 +50,11 @@ export function defaultConsoleDir(): string | null {
   return existsSync(join(dir, "index.html")) ? dir : null;
 }
 
+/** A hop count means: trust that many proxies nearest to the server. */
+function trustProxyOption(setting: Config["trustProxy"]) {
+  return typeof setting === "number" ? (_address: string, hop: number) => hop < setting : setting;
+}
+
 export function createContext(options: AppOptions, onError: (err: unknown) => void): AppContext {
   const { config, store, peppers } = options;
   // The operator's own routes (LATCHKEY_CATALOGUE_FILE, checked when the config was parsed).
@@ -64,6 +72,11 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     clear: () => cache.clear(),
   });
   const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError);
+  const memoryLimiter = new MemoryRateLimiter();
+  const limiter =
+    config.redisUrl === undefined
+      ? memoryLimiter
+      : new RedisRateLimiter(config.redisUrl, memoryLimiter, onError, `${config.redisPrefix}rl:`);
   return {
     config,
     store,
@@ -72,6 +85,7 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     cache,
     revocations,
     usage,
+    limiter,
     authenticator: new Authenticator(store, peppers, cache, usage),
     keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix),
     accounts: new AccountService(store, peppers, revocations, config.keyPrefix),
@@ -97,7 +111,8 @@ export async function buildApp(
     bodyLimit: options.config.bodyLimit,
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
-    trustProxy: false,
+    // X-Forwarded-For is believed only from configured proxies (LATCHKEY_TRUST_PROXY).
+    trustProxy: trustProxyOption(options.config.trustProxy),
     // Request ids are ours, never taken from the client, and returned as X-Request-Id so a
     // client's error report can be matched with the server's log line.
     requestIdHeader: false,
@@ -129,7 +144,10 @@ export async function buildApp(
       buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
     },
   });
+  // Order matters: refuse throttled addresses, then authenticate, then count per caller.
+  registerAuthFailureThrottle(app, ctx);
   registerAuthHooks(app, ctx);
+  registerRateLimits(app, ctx);
   app.addHook("onRoute", (route) => {
     // An API route outside the catalogue would have no category, hence no permission check.
     const api =
@@ -153,6 +171,7 @@ export async function buildApp(
   ctx.usage.start();
   app.addHook("onClose", async () => {
     await ctx.usage.stop();
+    await ctx.limiter.close();
   });
   return { app, ctx };
 }

@@ -4,6 +4,7 @@ import type { Authenticator } from "./auth/authenticator.js";
 import type { KeyCache } from "./auth/keyCache.js";
 import type { UsageRecorder } from "./auth/usageRecorder.js";
 import type { Config } from "./config.js";
+import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import type { AccountService } from "./services/accountService.js";
 import type { KeyService } from "./services/keyService.js";
 
@@ -17,6 +18,8 @@ export interface AppContext {
   /** Carries revocations to every node's cache (local only in SQLite mode). */
   revocations: RevocationBus;
   usage: UsageRecorder;
+  /** Rate-limit counters: this node's memory, or Redis shared by all nodes. */
+  limiter: RateLimiter;
   authenticator: Authenticator;
   keys: KeyService;
   accounts: AccountService;

@@ -1,3 +1,4 @@
+import { isIP } from "node:net";
 import { DEFAULT_KEY_PREFIX, defaultCatalogue, isValidPrefix } from "@latchkey/core";
 import { isValidSchemaName } from "@latchkey/store";
 import { loadOperatorRoutes } from "./operatorCatalogue.js";
@@ -28,6 +29,16 @@ export interface Config {
   catalogueFile: string | undefined;
   /** Verify API calls per minute per caller IP; 0 = unlimited. */
   verifyRateLimit: number;
+  /** Prefix of Latchkey's Redis keys. */
+  redisPrefix: string;
+  /** Requests per minute per route and caller. */
+  rateLimit: number;
+  /** Sign-ups, logins and key creations per minute per caller. */
+  sensitiveRateLimit: number;
+  /** Failed authentications per minute per IP before the IP is refused. */
+  failedAuthLimit: number;
+  /** Fastify's trustProxy: which peers may set X-Forwarded-For. Off by default. */
+  trustProxy: boolean | number | string[];
 }
 
 /** One configuration setting: its environment name, flag, default and parser. */
@@ -59,6 +70,26 @@ function integer(min: number, max: number) {
       throw new Error(`expected a whole number from ${min} to ${max}, got ${n}`);
     return n;
   };
+}
+
+/** `false`, `true`, a hop count, or a list of proxy addresses and CIDR ranges. */
+function parseTrustProxy(raw: string): boolean | number | string[] {
+  if (raw === "false") return false;
+  if (raw === "true") return true;
+  if (/^\d{1,2}$/.test(raw)) return Number(raw);
+  const entries = raw
+    .split(",")
+    .map((e) => e.trim())
+    .filter(Boolean);
+  for (const entry of entries) {
+    const [address = "", bits] = entry.split("/");
+    if (isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+      throw new Error(
+        `expected false, true, a hop count or proxy IPs/CIDRs; '${entry}' is none of these`,
+      );
+    }
+  }
+  return entries;
 }
 
 function oneOf<T extends string>(...values: T[]) {
@@ -235,6 +266,47 @@ export const settings = [
     description: "verify API calls per minute per caller IP (0 = unlimited)",
     default: 60_000,
     parse: integer(0, 100_000_000),
+  }),
+  define({
+    key: "redisPrefix",
+    env: "LATCHKEY_REDIS_PREFIX",
+    flag: "--redis-prefix",
+    description: "prefix of Latchkey's Redis keys, for deployments that share a Redis",
+    default: "latchkey:",
+    parse: text,
+  }),
+  define({
+    key: "rateLimit",
+    env: "LATCHKEY_RATE_LIMIT",
+    flag: "--rate-limit",
+    description: "requests per minute per route and caller (key, session or IP; 0 = unlimited)",
+    default: 600,
+    parse: integer(0, 100_000_000),
+  }),
+  define({
+    key: "sensitiveRateLimit",
+    env: "LATCHKEY_SENSITIVE_RATE_LIMIT",
+    flag: "--sensitive-rate-limit",
+    description: "sign-ups, logins and key creations per minute per caller (0 = unlimited)",
+    default: 10,
+    parse: integer(0, 100_000_000),
+  }),
+  define({
+    key: "failedAuthLimit",
+    env: "LATCHKEY_FAILED_AUTH_LIMIT",
+    flag: "--failed-auth-limit",
+    description: "failed authentications per minute per IP before the IP gets 429 (0 = unlimited)",
+    default: 20,
+    parse: integer(0, 100_000_000),
+  }),
+  define({
+    key: "trustProxy",
+    env: "LATCHKEY_TRUST_PROXY",
+    flag: "--trust-proxy",
+    description:
+      "take the client IP from X-Forwarded-For when the peer is one of these proxies: 'false' (default), 'true', a hop count, or IPs/CIDRs separated by commas",
+    default: false,
+    parse: parseTrustProxy,
   }),
 ] as const;
 

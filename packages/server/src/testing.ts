@@ -16,6 +16,16 @@ import { loadPepper } from "./pepper.js";
  * Exported as `@latchkey/server/testing` so every package's tests start servers the same way.
  */
 
+/**
+ * Test servers start with rate limits off: a suite logs in and fails authentication far more
+ * often than a person would. Tests of the limits themselves set them (rateLimit.test.ts).
+ */
+const UNLIMITED = {
+  LATCHKEY_RATE_LIMIT: "0",
+  LATCHKEY_SENSITIVE_RATE_LIMIT: "0",
+  LATCHKEY_FAILED_AUTH_LIMIT: "0",
+} as const;
+
 export function tempDir(label = "latchkey-test"): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), `${label}-`));
   return { path, remove: () => rmSync(path, { recursive: true, force: true }) };
@@ -35,7 +45,7 @@ export interface TestServer {
 export async function startTestServer(env: ConfigSource = {}): Promise<TestServer> {
   const dir = env.LATCHKEY_DATA_DIR === undefined ? tempDir() : undefined;
   const config = parseConfig(
-    { LATCHKEY_PORT: "0", LATCHKEY_LOG_LEVEL: "info", ...env },
+    { LATCHKEY_PORT: "0", LATCHKEY_LOG_LEVEL: "info", ...UNLIMITED, ...env },
     dir ? { LATCHKEY_DATA_DIR: dir.path } : {},
   );
   const logs: string[] = [];
@@ -82,7 +92,7 @@ const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "main.j
  */
 export function spawnServer(env: ConfigSource): Promise<ServerProcess> {
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, LATCHKEY_PORT: "0", ...env },
+    env: { PATH: process.env.PATH, LATCHKEY_PORT: "0", ...UNLIMITED, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";

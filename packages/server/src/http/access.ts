@@ -9,6 +9,8 @@ export interface RouteAccess {
   auth: "required" | "optional" | "none";
   /** Only a session (a console login), not an API key, may call it. */
   sessionOnly?: boolean;
+  /** "sensitive": the stricter limit of sign-up, login and key creation. */
+  limit?: "sensitive";
   /** The parameters constraints are checked against; default: the path parameters. */
   params?: (request: FastifyRequest) => Params;
 }

@@ -6,7 +6,7 @@ import { type RouteModule, typed } from "./types.js";
 
 export const apiKeysCreate: RouteModule = (app, ctx) => {
   typed(app).route({
-    ...endpoint("POST", "/api/v0/auth/apikeys/"),
+    ...endpoint("POST", "/api/v0/auth/apikeys/", { limit: "sensitive" }),
     schema: {
       summary: "Create an API key",
       description:

@@ -8,7 +8,7 @@ import { type RouteModule, typed } from "./types.js";
 
 export const authLogin: RouteModule = (app, ctx) => {
   typed(app).route({
-    ...endpoint("POST", "/api/v0/auth/login/"),
+    ...endpoint("POST", "/api/v0/auth/login/", { limit: "sensitive" }),
     schema: {
       summary: "Log in",
       description:

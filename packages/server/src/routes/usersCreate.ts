@@ -8,7 +8,7 @@ import { type RouteModule, typed } from "./types.js";
 export const usersCreate: RouteModule = (app, ctx) => {
   typed(app).route({
     // The credential is optional: sign-up is public while open, and needs an admin when closed.
-    ...endpoint("POST", "/api/v0/users/", { auth: "optional" }),
+    ...endpoint("POST", "/api/v0/users/", { auth: "optional", limit: "sensitive" }),
     schema: {
       summary: "Sign up",
       description:

@@ -1,0 +1,69 @@
+import { Redis } from "ioredis";
+import { type Hit, type RateLimiter, toHit } from "./rateLimiter.js";
+
+/** INCR and set the expiry on the first hit, atomically; returns the count and the time left. */
+const HIT_SCRIPT = `
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1]) end
+return {n, ttl}
+`;
+
+/**
+ * Counters in Redis, shared by every node. When Redis cannot be reached the request is counted
+ * by the node's own memory limiter instead: limits stay in force (per node) and the API stays up.
+ */
+export class RedisRateLimiter implements RateLimiter {
+  private readonly redis: Redis;
+
+  constructor(
+    url: string,
+    private readonly fallback: RateLimiter,
+    private readonly onError: (err: unknown) => void,
+    private readonly prefix = "latchkey:rl:",
+  ) {
+    this.redis = new Redis(url, {
+      lazyConnect: false,
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      connectTimeout: 2000,
+      commandTimeout: 500,
+    });
+    this.redis.on("error", (err) => this.onError(err));
+  }
+
+  async hit(bucket: string, limit: number, windowMs: number): Promise<Hit> {
+    try {
+      const [count, ttl] = (await this.redis.eval(
+        HIT_SCRIPT,
+        1,
+        `${this.prefix}${windowMs}:${bucket}`,
+        windowMs,
+      )) as [number, number];
+      return toHit(count, limit, ttl);
+    } catch (err) {
+      this.onError(err);
+      return this.fallback.hit(bucket, limit, windowMs);
+    }
+  }
+
+  async peek(bucket: string, windowMs: number) {
+    const key = `${this.prefix}${windowMs}:${bucket}`;
+    try {
+      const [[, count], [, ttl]] = (await this.redis.multi().get(key).pttl(key).exec()) as [
+        [unknown, string | null],
+        [unknown, number],
+      ];
+      return { count: Number(count ?? 0), resetMs: Math.max(0, ttl) };
+    } catch (err) {
+      this.onError(err);
+      return this.fallback.peek(bucket, windowMs);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.redis.disconnect();
+    await this.fallback.close();
+  }
+}
