@@ -16,6 +16,7 @@ import { UsageRecorder } from "./auth/usageRecorder.js";
 import type { Config } from "./config.js";
 import { registerAuthHooks } from "./http/authHooks.js";
 import { registerErrorHandling } from "./http/errorHandler.js";
+import { registerSecurityHeaders } from "./http/securityHeaders.js";
 import { requestSerializer } from "./http/logging.js";
 import { registerAuthFailureThrottle, registerRateLimits } from "./http/rateLimitHooks.js";
 import { sharedSchemas } from "./http/schemas.js";
@@ -128,6 +129,7 @@ export async function buildApp(
   for (const schema of sharedSchemas) app.addSchema(schema);
 
   registerErrorHandling(app);
+  registerSecurityHeaders(app);
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
     openapi: {
