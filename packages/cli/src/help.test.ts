@@ -1,0 +1,64 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./testing/cliProcess.js";
+
+const commands = [
+  "set api-key",
+  "create api-key",
+  "show api-keys",
+  "show api-key",
+  "show user",
+  "show audit-logs",
+  "show permissions",
+  "show sessions",
+  "delete api-key",
+  "reset api-key",
+  "login",
+  "logout",
+  "scan",
+  "serve",
+];
+
+describe("--help", () => {
+  it("the root help lists the commands, the global options and the exit codes", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.code).toBe(0);
+    for (const option of ["--url", "--api-key", "--raw", "--explain", "--retry", "--no-color"]) {
+      expect(result.stdout).toContain(option);
+    }
+    expect(result.stdout).toMatch(/Exit status:\n\s+0 +success/);
+    for (const code of ["2  usage", "3  authentication", "4  not found", "5  server"]) {
+      expect(result.stdout).toContain(code);
+    }
+  });
+
+  it.each(commands)("%s --help shows usage and examples", async (command) => {
+    const result = await runCli([...command.split(" "), "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`Usage: latchkey ${command}`);
+    expect(result.stdout).toMatch(/Examples:\n(\s+# .+\n\s+\$ latchkey .+\n?)+/);
+  });
+
+  it("serve has a flag for every server setting", async () => {
+    const { settings } = await import("@latchkey/server");
+    const result = await runCli(["serve", "--help"]);
+    for (const setting of settings) {
+      expect(result.stdout).toContain(setting.flag);
+      expect(result.stdout).toContain(setting.env);
+    }
+  });
+
+  it("--version prints the package version", async () => {
+    const { version } = JSON.parse(
+      readFileSync(new URL("../package.json", import.meta.url), "utf8"),
+    ) as { version: string };
+    const result = await runCli(["--version"]);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+
+  it("output through a pipe has no colour escapes", async () => {
+    const result = await runCli(["--help"]);
+    expect(result.stdout).not.toContain("\u001b[");
+  });
+});
