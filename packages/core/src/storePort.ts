@@ -98,6 +98,15 @@ export interface Store extends StoreTx {
   hasUsers(): Promise<boolean>;
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
   findUserById(id: number): Promise<UserRecord | undefined>;
+  /**
+   * Moves a key's hash to a newer pepper version, unless its secret changed meanwhile (the
+   * row must still hold `fromHash`). Used when a key is presented after a pepper rotation.
+   */
+  rehashKey(
+    id: number,
+    fromHash: string,
+    to: { keyHash: string; hashVersion: number },
+  ): Promise<boolean>;
   /** Any key row whose hash matches, deleted or not. */
   findKeyByHash(keyHash: string): Promise<KeyRecord | undefined>;
   findKey(userId: number, id: number, kind: CredentialKind): Promise<KeyRecord | undefined>;

@@ -204,6 +204,17 @@ export class KyselyStore extends KyselyTx implements Store {
     return row && toUser(row);
   }
 
+  async rehashKey(id: number, fromHash: string, to: { keyHash: string; hashVersion: number }) {
+    const rows = await this.kysely
+      .updateTable("api_keys")
+      .set({ key_hash: to.keyHash, hash_version: to.hashVersion })
+      .where("id", "=", id)
+      .where("key_hash", "=", fromHash)
+      .returning("id")
+      .execute();
+    return rows.length === 1;
+  }
+
   async findKeyByHash(keyHash: string) {
     const row = await this.kysely
       .selectFrom("api_keys")

@@ -63,8 +63,14 @@ export class Authenticator {
     for (const version of this.peppers.versions()) {
       const hash =
         version === this.peppers.current.version ? currentHash : this.peppers.hash(secret, version);
-      const record = await this.store.findKeyByHash(hash);
+      let record = await this.store.findKeyByHash(hash);
       if (record === undefined || record.hashVersion !== version) continue;
+      if (version !== this.peppers.current.version && record.deletedAt === null) {
+        // A key hashed under an older pepper moves to the current one on its first use, so
+        // the old pepper can be retired once every live key has been used or replaced.
+        const to = { keyHash: currentHash, hashVersion: this.peppers.current.version };
+        if (await this.store.rehashKey(record.id, hash, to)) record = { ...record, ...to };
+      }
       const user = await this.store.findUserById(record.userId);
       if (user === undefined) return undefined;
       const key: CachedKey = {
@@ -74,7 +80,7 @@ export class Authenticator {
         ipAllowList: storedIpAllowList(record),
       };
       // Only live keys are cached; a revoked one is looked up again (and refused) each time.
-      if (record.deletedAt === null) this.cache.set(hash, key, generation);
+      if (record.deletedAt === null) this.cache.set(record.keyHash, key, generation);
       return key;
     }
     return undefined;
