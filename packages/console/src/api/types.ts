@@ -1,0 +1,113 @@
+/**
+ * The wire shapes the console reads (DESIGN.md §2). client.ts returns the SDK's answers as
+ * these types, so the compiler checks them against the SDK's types, which are generated from
+ * the server's OpenAPI document. Permission trees are looser here than in the SDK: the JSON
+ * editor holds whatever the user types, and the server is the judge.
+ */
+
+/** Vast's permission tree; `null` is full access. */
+export interface PermissionTree {
+  api: Record<string, Record<string, unknown>>;
+}
+
+export interface ApiKey {
+  id: number;
+  user_id: number;
+  name: string;
+  permissions: PermissionTree | null;
+  key_params: unknown;
+  prefix: string;
+  last4: string;
+  created_at: string;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  expires_at: string | null;
+}
+
+/** A key as create and reset answer it: the only time `key` (the secret) is seen. */
+export interface ApiKeyWithSecret extends ApiKey {
+  key: string;
+}
+
+export interface Session {
+  id: number;
+  name: string;
+  created_at: string;
+  last_used_at: string | null;
+  last_used_ip: string | null;
+  expires_at: string | null;
+  current: boolean;
+}
+
+export interface AuditLog {
+  id: number;
+  action: string;
+  api_key_id: number | null;
+  api_route: string;
+  args: unknown;
+  ip_address: string | null;
+  created_at: string;
+}
+
+export interface AuditFilter {
+  action?: string;
+  api_key_id?: number;
+  before?: number;
+  limit?: number;
+}
+
+export interface CurrentUser {
+  id: number;
+  email: string;
+  key_id: number;
+  created_at: string;
+}
+
+export interface CatalogueRoute {
+  method: string;
+  path: string;
+  name: string;
+  summary: string;
+}
+
+export interface Catalogue {
+  categories: { name: string; description: string; routes: CatalogueRoute[] }[];
+  presets: {
+    name: string;
+    label: string;
+    description: string;
+    permissions: PermissionTree | null;
+  }[];
+}
+
+export interface CreateKeyInput {
+  name: string;
+  permissions?: PermissionTree | null;
+  expires_at?: string | null;
+}
+
+/** Everything the console asks of the server; one implementation, in client.ts. */
+export interface ConsoleApi {
+  signUp(input: { email: string; password: string }): Promise<unknown>;
+  login(input: { email: string; password: string }): Promise<unknown>;
+  logout(): Promise<unknown>;
+  currentUser(): Promise<CurrentUser>;
+  listSessions(): Promise<Session[]>;
+  endSession(id: number): Promise<unknown>;
+  endOtherSessions(): Promise<unknown>;
+  createApiKey(input: CreateKeyInput): Promise<ApiKeyWithSecret>;
+  listApiKeys(): Promise<ApiKey[]>;
+  deleteApiKey(id: number): Promise<unknown>;
+  resetApiKey(id: number): Promise<ApiKeyWithSecret>;
+  auditLogs(filter: AuditFilter): Promise<AuditLog[]>;
+  permissionCatalogue(): Promise<Catalogue>;
+}
+
+/** What the console shows of a failed call, whatever threw it. */
+export interface ProblemInfo {
+  status: number | undefined;
+  code: string | undefined;
+  msg: string;
+  /** For invalid_permissions: a JSON Pointer to the offending node of the tree. */
+  path: string | undefined;
+}

@@ -1,0 +1,196 @@
+import { type FormEvent, useId, useRef, useState } from "react";
+import { useApi } from "../api/ApiContext.js";
+import { describeProblem } from "../api/client.js";
+import type { ApiKeyWithSecret, Catalogue, PermissionTree, ProblemInfo } from "../api/types.js";
+import { jsonPointerRange, lineAt } from "../lib/jsonPointerRange.js";
+import { fullAccessLevels, treeFromLevels } from "../lib/permissionAreas.js";
+import type { Loaded } from "../lib/useLoad.js";
+import { Dialog } from "./Dialog.js";
+import type { JsonProblem } from "./JsonEditor.js";
+import { type PermissionDraft, PermissionEditor } from "./PermissionEditor.js";
+import { ProblemBanner } from "./ProblemBanner.js";
+import { SecretReveal, useSecretClose } from "./SecretReveal.js";
+import { Spinner } from "./Spinner.js";
+
+const EXPIRY_CHOICES = [
+  { value: "", label: "Never" },
+  { value: "7", label: "In 7 days" },
+  { value: "30", label: "In 30 days" },
+  { value: "90", label: "In 90 days" },
+  { value: "365", label: "In a year" },
+];
+
+/** Where JSON.parse stopped, from its message ("… at position 42" or "(line 3 column 5)"). */
+function syntaxProblem(text: string, err: unknown): JsonProblem {
+  const msg = err instanceof Error ? err.message : "not valid JSON";
+  const position = /position (\d+)/.exec(msg);
+  const lineCol = /line (\d+) column (\d+)/.exec(msg);
+  let start: number | undefined;
+  if (position?.[1]) start = Number(position[1]);
+  else if (lineCol?.[1] && lineCol[2]) {
+    const lines = text.split("\n").slice(0, Number(lineCol[1]) - 1);
+    start = lines.reduce((n, l) => n + l.length + 1, 0) + Number(lineCol[2]) - 1;
+  }
+  const range =
+    start === undefined
+      ? undefined
+      : { start, end: Math.min(start + 1, text.length), line: lineAt(text, start) };
+  return { msg: `Not valid JSON: ${msg}`, range };
+}
+
+/** The server's invalid_permissions answer, placed in the text by its JSON Pointer. */
+function treeProblem(text: string, problem: ProblemInfo): JsonProblem {
+  const path = problem.path ?? /^permissions at (\S+):/.exec(problem.msg)?.[1];
+  const range = path === undefined ? undefined : jsonPointerRange(text, path);
+  const msg = problem.msg.replace(/^permissions at \S+: /, "");
+  return { msg, path, range };
+}
+
+/** +New: name, permissions and expiry; then the secret, shown once. */
+export function CreateKeyDialog({
+  catalogue,
+  onCreated,
+  onClose,
+}: {
+  catalogue: Loaded<Catalogue>;
+  onCreated: (key: ApiKeyWithSecret) => void;
+  onClose: () => void;
+}) {
+  const api = useApi();
+  const id = useId();
+  const nameField = useRef<HTMLInputElement>(null);
+  const [name, setName] = useState("");
+  const [nameError, setNameError] = useState<string>();
+  const [draft, setDraft] = useState<PermissionDraft>({
+    mode: "rows",
+    levels: fullAccessLevels(),
+  });
+  const [expiry, setExpiry] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<ProblemInfo>();
+  const [jsonProblem, setJsonProblem] = useState<JsonProblem>();
+  const [created, setCreated] = useState<ApiKeyWithSecret>();
+  const secret = useSecretClose(onClose);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setProblem(undefined);
+    setJsonProblem(undefined);
+    const trimmed = name.trim();
+    if (trimmed === "") {
+      setNameError("Give the key a name that says where it is used, e.g. “CI deploys”.");
+      nameField.current?.focus();
+      return;
+    }
+    setNameError(undefined);
+    let permissions: PermissionTree | null;
+    if (draft.mode === "rows") permissions = treeFromLevels(draft.levels);
+    else {
+      try {
+        permissions = JSON.parse(draft.text) as PermissionTree | null;
+      } catch (err) {
+        setJsonProblem(syntaxProblem(draft.text, err));
+        return;
+      }
+    }
+    const days = Number(expiry);
+    setBusy(true);
+    try {
+      const key = await api.createApiKey({
+        name: trimmed,
+        ...(permissions === null ? {} : { permissions }),
+        ...(expiry ? { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() } : {}),
+      });
+      setCreated(key);
+      onCreated(key);
+    } catch (err) {
+      const info = describeProblem(err);
+      if (info.code === "invalid_permissions" && draft.mode === "json") {
+        setJsonProblem(treeProblem(draft.text, info));
+      } else if (info.code === "invalid_request" && /^name\b/.test(info.msg)) {
+        setNameError(info.msg);
+        nameField.current?.focus();
+      } else setProblem(info);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (created) {
+    return (
+      <Dialog
+        title={`Key “${created.name}” created`}
+        onRequestClose={secret.requestClose}
+        size="small"
+      >
+        <SecretReveal secret={created.key} {...secret.props} />
+      </Dialog>
+    );
+  }
+
+  return (
+    <Dialog title="New API key" onRequestClose={onClose} size="large">
+      <form className="dialog-body" onSubmit={submit} noValidate aria-busy={busy}>
+        {problem && <ProblemBanner problem={problem} title="The key was not created" />}
+        <div className="field">
+          <label htmlFor={`${id}-name`}>Name</label>
+          <input
+            id={`${id}-name`}
+            ref={nameField}
+            data-autofocus
+            value={name}
+            maxLength={255}
+            autoComplete="off"
+            placeholder="e.g. CI deploys"
+            onChange={(e) => setName(e.target.value)}
+            disabled={busy}
+            aria-invalid={nameError ? true : undefined}
+            aria-describedby={`${id}-name-hint${nameError ? ` ${id}-name-error` : ""}`}
+          />
+          <p id={`${id}-name-hint`} className="field-hint">
+            Only you see it. Name the place it will live, so you know what breaks if you delete it.
+          </p>
+          {nameError && (
+            <p id={`${id}-name-error`} className="field-error">
+              {nameError}
+            </p>
+          )}
+        </div>
+        <PermissionEditor
+          draft={draft}
+          onChange={(d) => {
+            setDraft(d);
+            setJsonProblem(undefined);
+          }}
+          catalogue={catalogue}
+          jsonProblem={jsonProblem}
+          disabled={busy}
+        />
+        <div className="field field-inline">
+          <label htmlFor={`${id}-expiry`}>Expires</label>
+          <select
+            id={`${id}-expiry`}
+            value={expiry}
+            onChange={(e) => setExpiry(e.target.value)}
+            disabled={busy}
+          >
+            {EXPIRY_CHOICES.map((c) => (
+              <option key={c.value} value={c.value}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="dialog-actions dialog-footer">
+          <button type="button" className="button" onClick={onClose} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" className="button button-primary" disabled={busy}>
+            {busy && <Spinner />}
+            {busy ? "Creating…" : "Create key"}
+          </button>
+        </div>
+      </form>
+    </Dialog>
+  );
+}

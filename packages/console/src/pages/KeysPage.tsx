@@ -1,0 +1,140 @@
+import { useState } from "react";
+import { useApi } from "../api/ApiContext.js";
+import type { ApiKey, ApiKeyWithSecret } from "../api/types.js";
+import { CreateKeyDialog } from "../components/CreateKeyDialog.js";
+import { DeleteKeyDialog } from "../components/DeleteKeyDialog.js";
+import { KeysTable, TableSkeleton } from "../components/KeysTable.js";
+import { ProblemBanner } from "../components/ProblemBanner.js";
+import { ResetKeyDialog } from "../components/ResetKeyDialog.js";
+import { useAnnounce } from "../components/Toasts.js";
+import { useLoad } from "../lib/useLoad.js";
+
+type Open =
+  | { dialog: "create" }
+  | { dialog: "reset"; key: ApiKey }
+  | { dialog: "delete"; key: ApiKey }
+  | undefined;
+
+/** Strip the secret before a key joins the table: it lives only in the shown-once dialog. */
+function withoutSecret({ key: _secret, ...rest }: ApiKeyWithSecret): ApiKey {
+  return rest;
+}
+
+export function KeysPage() {
+  const api = useApi();
+  const announce = useAnnounce();
+  const keys = useLoad(() => api.listApiKeys(), [api]);
+  const catalogue = useLoad(() => api.permissionCatalogue(), [api]);
+  const [open, setOpen] = useState<Open>();
+  const list = keys.state.data;
+  // The key may have been used while its value was on screen: refresh "last used" quietly
+  // (the rows stay in place while the list reloads).
+  const closeAndRefresh = () => {
+    setOpen(undefined);
+    keys.reload();
+  };
+
+  return (
+    <>
+      <div className="page-header">
+        <h1 tabIndex={-1}>Keys</h1>
+      </div>
+      <section className="card" aria-labelledby="api-keys-heading">
+        <div className="card-header">
+          <div>
+            <h2 id="api-keys-heading">API Keys</h2>
+            <p className="muted">
+              Each key acts as you, with only the permissions you give it. Its value is shown once,
+              when it is created or reset.
+            </p>
+          </div>
+          <button
+            type="button"
+            className="button button-primary"
+            onClick={() => setOpen({ dialog: "create" })}
+          >
+            <span aria-hidden="true">+</span> New
+          </button>
+        </div>
+        {keys.state.status === "error" && (
+          <ProblemBanner
+            problem={keys.state.problem}
+            onRetry={keys.reload}
+            title="Keys could not be loaded"
+          />
+        )}
+        {list === undefined ? (
+          keys.state.status === "loading" && (
+            <>
+              <p className="visually-hidden" role="status">
+                Loading keys…
+              </p>
+              <TableSkeleton columns={6} />
+            </>
+          )
+        ) : list.length === 0 ? (
+          <div className="empty-state">
+            <svg viewBox="0 0 48 48" width="48" height="48" aria-hidden="true">
+              <circle cx="17" cy="24" r="8" fill="none" stroke="currentColor" strokeWidth="3" />
+              <path
+                d="M25 24h16M36 24v6M41 24v5"
+                stroke="currentColor"
+                strokeWidth="3"
+                strokeLinecap="round"
+                fill="none"
+              />
+            </svg>
+            <h3>No API keys yet</h3>
+            <p>
+              An API key lets a script, a CI job or another service call the API on your behalf,
+              without your password. Create one key per place it is used and give it only the
+              permissions it needs: you can then reset or delete it without touching the others.
+            </p>
+            <button
+              type="button"
+              className="button button-primary"
+              onClick={() => setOpen({ dialog: "create" })}
+            >
+              Create your first key
+            </button>
+          </div>
+        ) : (
+          <KeysTable
+            keys={list}
+            catalogue={catalogue.state.data}
+            onReset={(key) => setOpen({ dialog: "reset", key })}
+            onDelete={(key) => setOpen({ dialog: "delete", key })}
+          />
+        )}
+      </section>
+
+      {open?.dialog === "create" && (
+        <CreateKeyDialog
+          catalogue={catalogue.state}
+          onCreated={(key) => keys.update((all) => [...all, withoutSecret(key)])}
+          onClose={closeAndRefresh}
+        />
+      )}
+      {open?.dialog === "reset" && (
+        <ResetKeyDialog
+          apiKey={open.key}
+          onReset={(key) =>
+            keys.update((all) => all.map((k) => (k.id === key.id ? withoutSecret(key) : k)))
+          }
+          onClose={closeAndRefresh}
+        />
+      )}
+      {open?.dialog === "delete" && (
+        <DeleteKeyDialog
+          apiKey={open.key}
+          onDeleted={(key) => {
+            keys.update((all) => all.filter((k) => k.id !== key.id));
+            setOpen(undefined);
+            announce(`Key “${key.name}” deleted. It no longer works.`);
+          }}
+          onClose={() => setOpen(undefined)}
+        />
+      )}
+    </>
+  );
+}
