@@ -13,9 +13,10 @@ function readHidden(
   question: string,
 ): Promise<string | null> {
   return new Promise((resolve, reject) => {
+    // Echo goes off before the question appears, so nothing typed after it is ever shown.
+    stdin.setRawMode(true);
     prompts.write(question);
     let answer = "";
-    stdin.setRawMode(true);
     stdin.setEncoding("utf8");
     stdin.resume();
     const finish = (outcome: () => void) => {
