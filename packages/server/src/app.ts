@@ -7,7 +7,7 @@ import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import { defaultCatalogue, type PepperRing, type RouteCatalogue, type Store } from "@latchkey/core";
 import { LocalRevocationBus, type RevocationBus } from "@latchkey/store";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import { type Logger, pino } from "pino";
 import type { AppContext } from "./appContext.js";
 import { Authenticator } from "./auth/authenticator.js";
@@ -15,11 +15,12 @@ import { KeyCache } from "./auth/keyCache.js";
 import { UsageRecorder } from "./auth/usageRecorder.js";
 import type { Config } from "./config.js";
 import { registerAuthHooks } from "./http/authHooks.js";
-import { registerErrorHandling } from "./http/errorHandler.js";
-import { registerSecurityHeaders } from "./http/securityHeaders.js";
+import { registerErrorHandling, toApiError } from "./http/errorHandler.js";
 import { requestSerializer } from "./http/logging.js";
 import { registerAuthFailureThrottle, registerRateLimits } from "./http/rateLimitHooks.js";
 import { sharedSchemas } from "./http/schemas.js";
+import { registerSecurityHeaders } from "./http/securityHeaders.js";
+import { registerStrictJson } from "./http/strictJson.js";
 import { validatorCompiler } from "./http/validation.js";
 import { loadOperatorRoutes } from "./operatorCatalogue.js";
 import { MemoryRateLimiter } from "./rateLimit/memoryRateLimiter.js";
@@ -117,6 +118,12 @@ export async function buildApp(
     // Request ids are ours, never taken from the client, and returned as X-Request-Id so a
     // client's error report can be matched with the server's log line.
     requestIdHeader: false,
+    // Errors raised before routing (a malformed URL) get the catalogued body like any other.
+    frameworkErrors: (error, _request, reply) => {
+      const apiError = toApiError(error);
+      // The option's generic reply type knows no schema; this reply is a plain one.
+      (reply as unknown as FastifyReply).status(apiError.status).send(apiError.toBody());
+    },
     genReqId: () => randomUUID(),
   });
   app.addHook("onSend", async (request, reply) => {
@@ -126,6 +133,7 @@ export async function buildApp(
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text body would otherwise reach validation as a string and get a confusing 400.
   app.removeContentTypeParser("text/plain");
+  registerStrictJson(app);
   for (const schema of sharedSchemas) app.addSchema(schema);
 
   registerErrorHandling(app);

@@ -1,3 +1,4 @@
+import { createConnection } from "node:net";
 import { errorCodes } from "@latchkey/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, signUpAndLogIn, startTestServer, type TestServer } from "./testing.js";
@@ -113,6 +114,73 @@ describe("bad input", () => {
     const response = await fetch(`${server.url}/api/v0/users/current/`, { headers });
     expect(response.status).toBe(status);
     expect(((await response.json()) as { error: string }).error).toBe(code);
+  });
+
+  it("refuses deeply nested and huge permission trees without falling over", async () => {
+    const nested = `${'{"a":'.repeat(5000)}{}${"}".repeat(5000)}`;
+    const deep = await raw(
+      "POST",
+      keys,
+      `{"name": "x", "permissions": {"api": {"misc": ${nested}}}}`,
+    );
+    expect([400, 413]).toContain(deep.status);
+    expect(deep.body.success).toBe(false);
+    const routes = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`api.r${i}`, {}]));
+    const huge = await raw(
+      "POST",
+      keys,
+      JSON.stringify({ name: "x", permissions: { api: { misc: routes } } }),
+    );
+    expect(huge.status).toBe(400);
+    expect(huge.body.error).toBe("invalid_permissions");
+  });
+
+  it.each([
+    "/api/v0/auth/apikeys/..%2F..%2Fusers%2Fcurrent/",
+    "/api/v0/auth/apikeys/1%00/",
+    "/api/v0/auth/apikeys/%31/",
+    "/api/v0/auth/apikeys/1;drop/",
+    "/api/v0//auth//apikeys/",
+    "/api/v0/auth/apikeys/%ff/",
+  ])("answers the path trick %s with a catalogued 4xx", async (path) => {
+    const answer = await raw("GET", path, undefined);
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
+    expect(errorCodes).toContain(answer.body.error);
+  });
+
+  /** Bytes on a socket, for what fetch refuses to send (bad UTF-8, header injection). */
+  async function socket(request: Buffer): Promise<{ status: number; body: string }> {
+    const { port } = new URL(server.url);
+    const client = createConnection({ host: "127.0.0.1", port: Number(port) });
+    const chunks: Buffer[] = [];
+    client.on("data", (chunk) => chunks.push(chunk));
+    await new Promise<void>((resolve, reject) => {
+      client.on("end", resolve);
+      client.on("error", reject);
+      client.write(request);
+    });
+    const text = Buffer.concat(chunks).toString("utf8");
+    return { status: Number(text.slice(9, 12)), body: text.slice(text.indexOf("\r\n\r\n") + 4) };
+  }
+
+  it("refuses a body that is not valid UTF-8", async () => {
+    const body = Buffer.concat([
+      Buffer.from('{"name": "'),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('"}'),
+    ]);
+    const head = `POST ${keys} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${session}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
+    const answer = await socket(Buffer.concat([Buffer.from(head), body]));
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).error).toMatch(/invalid_json|invalid_request/);
+  });
+
+  it("does not let a header smuggle a second header or request", async () => {
+    const head = `GET /api/v0/users/current/ HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer x\rInjected: 1\r\nConnection: close\r\n\r\n`;
+    const answer = await socket(Buffer.from(head));
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.status).toBeLessThan(500);
   });
 
   it("keeps serving after all of the above", async () => {
