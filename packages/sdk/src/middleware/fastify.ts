@@ -1,0 +1,47 @@
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { createGuard, type RequireKeyOptions, type VerifiedKey } from "./requireKey.js";
+
+export type { RequireKeyOptions, VerifiedKey } from "./requireKey.js";
+export { VerdictCache, type VerdictCacheOptions } from "./verdictCache.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The verified key, set by `requireKey`. */
+    latchkey?: VerifiedKey;
+  }
+}
+
+/**
+ * A Fastify preHandler hook that lets a request through only with a Latchkey key holding the
+ * category or route (and constraints) asked for; otherwise it answers 401/403 with the
+ * catalogued error body. The verified key is `request.latchkey`.
+ *
+ * @example
+ * import { requireKey } from "@latchkey/sdk/fastify";
+ * app.get(
+ *   "/api/v0/instances/:id/",
+ *   {
+ *     preHandler: requireKey({
+ *       route: "api.instance.show",
+ *       params: (req) => ({ id: (req.params as { id: string }).id }),
+ *     }),
+ *   },
+ *   async (request) => show(request.latchkey?.userId, request.params),
+ * );
+ */
+export function requireKey(
+  options: RequireKeyOptions<FastifyRequest> = {},
+): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const guard = createGuard<FastifyRequest>(options, {
+    authorization: (request) => request.headers.authorization,
+    ip: (request) => request.ip,
+  });
+  return async (request, reply) => {
+    const outcome = await guard(request);
+    if (!outcome.ok) {
+      await reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+      return;
+    }
+    request.latchkey = outcome.key;
+  };
+}

@@ -1,0 +1,291 @@
+import type { AddressInfo } from "node:net";
+import { serve } from "@hono/node-server";
+import { errorCatalogue } from "@latchkey/core";
+import { signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/server/testing";
+import express from "express";
+import Fastify from "fastify";
+import { Hono } from "hono";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Latchkey } from "../latchkey.js";
+import { denialCatalogue } from "./denial.js";
+import { requireKey as expressRequireKey } from "./express.js";
+import { requireKey as fastifyRequireKey } from "./fastify.js";
+import { requireKey as honoRequireKey, type LatchkeyEnv } from "./hono.js";
+import type { RequireKeyOptions } from "./requireKey.js";
+import { VerdictCache } from "./verdictCache.js";
+
+/**
+ * One battery for the three frameworks: each serves the same two routes behind `requireKey`
+ * and answers with the verified key, against a real Latchkey server.
+ */
+interface Protected {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** What each test app serves; `extra` is merged into its routes' requireKey options. */
+type Mount = (
+  client: Latchkey,
+  extra: Pick<RequireKeyOptions<unknown>, "cache">,
+) => Promise<Protected>;
+
+const frameworks: Record<string, Mount> = {
+  express: async (client, extra) => {
+    const app = express();
+    app.get(
+      "/instances/:id",
+      expressRequireKey({
+        client,
+        route: "api.instance.show",
+        params: (req) => ({ id: req.params.id }),
+        ...extra,
+      }),
+      (req, res) => {
+        res.json({ latchkey: req.latchkey });
+      },
+    );
+    app.get(
+      "/account",
+      expressRequireKey({ client, category: "user_read", ...extra }),
+      (req, res) => {
+        res.json({ latchkey: req.latchkey });
+      },
+    );
+    app.get("/misconfigured", expressRequireKey({ client, route: "api.nope" }), (_req, res) => {
+      res.json({});
+    });
+    const server = app.listen(0, "127.0.0.1");
+    await new Promise((done) => server.once("listening", done));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise((done) => server.close(() => done())),
+    };
+  },
+  fastify: async (client, extra) => {
+    const app = Fastify();
+    app.get(
+      "/instances/:id",
+      {
+        preHandler: fastifyRequireKey({
+          client,
+          route: "api.instance.show",
+          params: (req) => ({ id: (req.params as { id: string }).id }),
+          ...extra,
+        }),
+      },
+      async (request) => ({ latchkey: request.latchkey }),
+    );
+    app.get(
+      "/account",
+      { preHandler: fastifyRequireKey({ client, category: "user_read", ...extra }) },
+      async (request) => ({ latchkey: request.latchkey }),
+    );
+    app.get(
+      "/misconfigured",
+      { preHandler: fastifyRequireKey({ client, route: "api.nope" }) },
+      async () => ({}),
+    );
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    return {
+      url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+      close: () => app.close(),
+    };
+  },
+  hono: async (client, extra) => {
+    const app = new Hono<LatchkeyEnv>();
+    app.get(
+      "/instances/:id",
+      honoRequireKey({
+        client,
+        route: "api.instance.show",
+        params: (c) => ({ id: c.req.param("id") }),
+        ...extra,
+      }),
+      (c) => c.json({ latchkey: c.get("latchkey") }),
+    );
+    app.get("/account", honoRequireKey({ client, category: "user_read", ...extra }), (c) =>
+      c.json({ latchkey: c.get("latchkey") }),
+    );
+    app.get("/misconfigured", honoRequireKey({ client, route: "api.nope" }), (c) => c.json({}));
+    app.onError((_err, c) => c.json({ error: "misconfigured" }, 500));
+    const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
+    await new Promise((done) => server.once("listening", done));
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => new Promise((done) => server.close(() => done(undefined))),
+    };
+  },
+};
+
+let latchkey: TestServer;
+let owner: Latchkey;
+let userId: number;
+const service = () => new Latchkey({ url: latchkey.url, env: {}, retries: 0 });
+
+beforeAll(async () => {
+  latchkey = await startTestServer();
+  const account = await signUpAndLogIn(latchkey.url);
+  owner = new Latchkey({ url: latchkey.url, apiKey: account.session, env: {} });
+  userId = account.userId;
+});
+afterAll(() => latchkey.close());
+
+async function get(url: string, key?: string) {
+  const res = await fetch(url, key === undefined ? {} : { headers: { authorization: key } });
+  const text = await res.text();
+  // Frameworks' own 500 pages may be HTML.
+  const body = (text.startsWith("{") ? JSON.parse(text) : { text }) as Record<string, unknown>;
+  return { status: res.status, headers: res.headers, body };
+}
+
+const catalogued = (code: keyof typeof denialCatalogue) => ({
+  success: false,
+  error: code,
+  msg: denialCatalogue[code].msg,
+});
+
+it("answers with the server's own catalogued statuses and messages", () => {
+  for (const [code, entry] of Object.entries(denialCatalogue)) {
+    expect(errorCatalogue[code as keyof typeof errorCatalogue], code).toEqual(entry);
+  }
+});
+
+describe.each(Object.entries(frameworks))("requireKey for %s", (_name, mount) => {
+  let app: Protected;
+  beforeAll(async () => {
+    app = await mount(service(), {});
+  });
+  afterAll(() => app.close());
+
+  it("lets a key with the route through and attaches the verified key", async () => {
+    const key = await owner.createApiKey({
+      name: "1227",
+      permissions: {
+        api: { instance_read: { "api.instance.show": { constraints: { id: { eq: 1227 } } } } },
+      },
+    });
+    const ok = await get(`${app.url}/instances/1227`, `Bearer ${key.key}`);
+    expect(ok.status).toBe(200);
+    expect(ok.body.latchkey).toEqual({
+      keyId: key.id,
+      userId,
+      permissions: key.permissions,
+      expiresAt: null,
+    });
+    const other = await get(`${app.url}/instances/1228`, `Bearer ${key.key}`);
+    expect(other.status).toBe(403);
+    expect(other.body).toEqual({
+      success: false,
+      error: "permission_denied",
+      msg: "Permission denied: the key's constraint on 'id' does not allow this request.",
+      required: { category: "instance_read", route: "api.instance.show", param: "id" },
+    });
+  });
+
+  it("answers 403 to a key without the category", async () => {
+    const key = await owner.createApiKey({
+      name: "i",
+      permissions: { api: { instance_read: {} } },
+    });
+    expect((await get(`${app.url}/instances/5`, `Bearer ${key.key}`)).status).toBe(200);
+    const denied = await get(`${app.url}/account`, `Bearer ${key.key}`);
+    expect(denied.status).toBe(403);
+    expect(denied.body).toMatchObject({
+      error: "permission_denied",
+      required: { category: "user_read" },
+    });
+  });
+
+  it("answers 401 without a key, with a malformed header, an unknown or a deleted key", async () => {
+    expect(await get(`${app.url}/account`)).toMatchObject({
+      status: 401,
+      body: catalogued("auth_required"),
+    });
+    const basic = await get(`${app.url}/account`, "Basic dXNlcjpwYXNz");
+    expect(basic).toMatchObject({ status: 401, body: { error: "malformed_api_key" } });
+    const unknown = await get(`${app.url}/account`, "Bearer lk_unknown");
+    expect(unknown).toMatchObject({ status: 401, body: catalogued("invalid_api_key") });
+    const key = await owner.createApiKey({ name: "gone" });
+    expect((await get(`${app.url}/account`, `Bearer ${key.key}`)).status).toBe(200);
+    await owner.deleteApiKey(key.id);
+    const deleted = await get(`${app.url}/account`, `Bearer ${key.key}`);
+    expect(deleted).toMatchObject({ status: 401, body: catalogued("invalid_api_key") });
+  });
+
+  it("checks the key's IP allow-list against the client's address", async () => {
+    const elsewhere = await owner.createApiKey({
+      name: "elsewhere",
+      key_params: { ip_whitelist: ["203.0.113.0/24"] },
+    });
+    const here = await owner.createApiKey({
+      name: "here",
+      key_params: { ip_whitelist: ["127.0.0.1"] },
+    });
+    const refused = await get(`${app.url}/account`, `Bearer ${elsewhere.key}`);
+    expect(refused).toMatchObject({ status: 403, body: catalogued("ip_not_allowed") });
+    expect((await get(`${app.url}/account`, `Bearer ${here.key}`)).status).toBe(200);
+  });
+
+  it("throws (500) when the route it protects names no catalogued route", async () => {
+    const key = await owner.createApiKey({ name: "any" });
+    expect((await get(`${app.url}/misconfigured`, `Bearer ${key.key}`)).status).toBe(500);
+  });
+});
+
+describe.each(Object.entries(frameworks))("requireKey for %s, edge cases", (_name, mount) => {
+  it("fails closed with 503 when Latchkey cannot be reached", async () => {
+    const gone = await startTestServer();
+    await gone.close();
+    const app = await mount(new Latchkey({ url: gone.url, env: {}, retries: 0 }), {});
+    try {
+      const key = await owner.createApiKey({ name: "x" });
+      const res = await get(`${app.url}/account`, `Bearer ${key.key}`);
+      expect(res.status).toBe(503);
+      expect(res.body).toMatchObject({ success: false, error: "unavailable" });
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("answers 429 with Retry-After when Latchkey rate-limits the verification", async () => {
+    const limited = await startTestServer({ LATCHKEY_VERIFY_RATE_LIMIT: "2" });
+    const app = await mount(new Latchkey({ url: limited.url, env: {}, retries: 0 }), {});
+    try {
+      const { session } = await signUpAndLogIn(limited.url);
+      const key = await new Latchkey({ url: limited.url, apiKey: session, env: {} }).createApiKey({
+        name: "busy",
+      });
+      for (let i = 0; i < 2; i++) {
+        expect((await get(`${app.url}/account`, `Bearer ${key.key}`)).status).toBe(200);
+      }
+      const res = await get(`${app.url}/account`, `Bearer ${key.key}`);
+      expect(res).toMatchObject({ status: 429, body: catalogued("rate_limited") });
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+    } finally {
+      await app.close();
+      await limited.close();
+    }
+  });
+
+  it("with a verdict cache, reuses a verdict for at most its ttl; without, revocation is immediate", async () => {
+    const cache = new VerdictCache({ ttlMs: 60_000 });
+    const cached = await mount(service(), { cache });
+    const uncached = await mount(service(), {});
+    try {
+      const key = await owner.createApiKey({ name: "cached" });
+      expect((await get(`${cached.url}/account`, `Bearer ${key.key}`)).status).toBe(200);
+      expect((await get(`${uncached.url}/account`, `Bearer ${key.key}`)).status).toBe(200);
+      expect(cache.size).toBe(1);
+      await owner.deleteApiKey(key.id);
+      // The documented staleness: the cached process still accepts it within the ttl.
+      expect((await get(`${cached.url}/account`, `Bearer ${key.key}`)).status).toBe(200);
+      expect((await get(`${uncached.url}/account`, `Bearer ${key.key}`)).status).toBe(401);
+      cache.clear();
+      expect((await get(`${cached.url}/account`, `Bearer ${key.key}`)).status).toBe(401);
+      expect(cache.size).toBe(0);
+    } finally {
+      await cached.close();
+      await uncached.close();
+    }
+  });
+});

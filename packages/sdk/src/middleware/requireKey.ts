@@ -1,0 +1,113 @@
+import { Latchkey } from "../latchkey.js";
+import { LatchkeyError } from "../latchkeyError.js";
+import type { Category, PermissionTree, Verdict } from "../types.js";
+import { type Denial, denialFor, deny } from "./denial.js";
+import { VerdictCache, type VerdictCacheOptions } from "./verdictCache.js";
+
+/** The verified caller, attached to the request by every framework's middleware. */
+export interface VerifiedKey {
+  keyId: number;
+  userId: number;
+  /** The key's permission tree; null is full access. */
+  permissions: PermissionTree | null;
+  expiresAt: string | null;
+}
+
+export interface RequireKeyOptions<Req> {
+  /** The category the route needs, e.g. "instance_read". */
+  category?: Category;
+  /** The catalogued route name, e.g. "api.instance.show" (its category is implied). */
+  route?: string;
+  /** The request's parameters that constraints are checked against, e.g. `{ id }`. */
+  params?: (req: Req) => Record<string, unknown> | Promise<Record<string, unknown>>;
+  /** The client that calls the verify API; default `new Latchkey()` (LATCHKEY_URL). */
+  client?: Latchkey;
+  /** Reuse verdicts for a while (off by default: revocation must be immediate). */
+  cache?: VerdictCache | VerdictCacheOptions;
+  /** The client's address, for keys with an IP allow-list; default: the framework's. */
+  ip?: (req: Req) => string | undefined;
+  /** Time allowed for one verification, retries included; default 5000 ms. */
+  timeoutMs?: number;
+}
+
+export type GuardOutcome = { ok: true; key: VerifiedKey } | ({ ok: false } & Denial);
+
+const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
+
+/**
+ * The framework-independent part of `requireKey`: reads the bearer, asks the verify API (or
+ * the cache), and turns the verdict into the verified key or the catalogued refusal. A failure
+ * to reach Latchkey refuses with 503: the guard fails closed. A 400 from the verify API means
+ * the middleware itself is misconfigured (unknown route, say) and is thrown, not answered.
+ */
+export function createGuard<Req>(
+  options: RequireKeyOptions<Req>,
+  read: {
+    authorization(req: Req): string | undefined;
+    ip(req: Req): string | undefined;
+  },
+): (req: Req) => Promise<GuardOutcome> {
+  const client = options.client ?? new Latchkey();
+  const cache =
+    options.cache === undefined || options.cache instanceof VerdictCache
+      ? options.cache
+      : new VerdictCache(options.cache);
+  const timeoutMs = options.timeoutMs ?? 5000;
+  const readIp = options.ip ?? read.ip;
+
+  return async (req) => {
+    const header = read.authorization(req);
+    if (header === undefined || header === "") return { ok: false, ...deny("auth_required") };
+    const match = BEARER.exec(header);
+    if (!match?.[1]) {
+      return {
+        ok: false,
+        ...deny("malformed_api_key", { msg: "The Authorization header must be 'Bearer <key>'." }),
+      };
+    }
+    const ip = readIp(req);
+    const question = {
+      key: match[1],
+      ...(options.category === undefined ? {} : { category: options.category }),
+      ...(options.route === undefined ? {} : { route: options.route }),
+      ...(options.params === undefined ? {} : { params: await options.params(req) }),
+      ...(ip === undefined ? {} : { ip }),
+    };
+    const cacheKey = cache ? await VerdictCache.keyOf(question) : undefined;
+    let verdict: Verdict | undefined =
+      cache && cacheKey !== undefined ? cache.get(cacheKey) : undefined;
+    if (verdict === undefined) {
+      try {
+        verdict = await client.verify(question, { timeoutMs });
+      } catch (err) {
+        // A 400 is this middleware's own mistake (a route not in the catalogue, say): a
+        // plain Error, so every framework answers it as the 500 it is.
+        if (err instanceof LatchkeyError && err.status === 400) {
+          throw new Error(`requireKey is misconfigured: ${err.msg}`, { cause: err });
+        }
+        return {
+          ok: false,
+          ...deny("unavailable", {
+            msg: "The API key could not be verified right now; retry shortly.",
+            ...(err instanceof LatchkeyError && err.retryAfter !== undefined
+              ? { retryAfter: err.retryAfter }
+              : {}),
+          }),
+        };
+      }
+      if (cache && cacheKey !== undefined) cache.set(cacheKey, verdict);
+    }
+    if (verdict.code !== "VALID" || verdict.key_id === null || verdict.user_id === null) {
+      return { ok: false, ...denialFor(verdict) };
+    }
+    return {
+      ok: true,
+      key: {
+        keyId: verdict.key_id,
+        userId: verdict.user_id,
+        permissions: verdict.permissions,
+        expiresAt: verdict.expires_at,
+      },
+    };
+  };
+}
