@@ -1,6 +1,6 @@
 import { startTestServer, type TestServer } from "@latchkey/server/testing";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { callWithKey, ensureConsoleBuilt, launchChromium, screenshot, tabTo } from "./support.js";
 
 /**
@@ -14,6 +14,8 @@ const KEY_SHAPE = /^lk_[0-9A-Za-z]{46}$/;
 let server: TestServer;
 let browser: Browser;
 let accounts = 0;
+/** CSP violations and uncaught page errors, checked after each test. */
+const violations: string[] = [];
 
 beforeAll(async () => {
   ensureConsoleBuilt();
@@ -25,6 +27,11 @@ beforeAll(async () => {
   });
   browser = await launchChromium();
 }, 240_000);
+
+afterEach(() => {
+  expect(violations).toEqual([]);
+  violations.length = 0;
+});
 
 afterAll(async () => {
   await browser?.close();
@@ -40,9 +47,11 @@ async function openConsole(
   });
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
   const page = await context.newPage();
-  page.on("pageerror", (err) => {
-    throw err;
+  // The server's strict CSP (no inline script or style) must never have to block anything.
+  page.on("console", (message) => {
+    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
   });
+  page.on("pageerror", (err) => violations.push(err.message));
   await page.goto(server.url);
   return { context, page };
 }
@@ -407,6 +416,46 @@ describe("console", () => {
       "instance_read · instance_write: 1 route with constraints",
     );
     await context.close();
+  }, 120_000);
+
+  it("shows a placeholder while loading, and says so when the server cannot be reached", async () => {
+    // A server of its own, so that it can be stopped.
+    const own = await startTestServer();
+    try {
+      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const page = await context.newPage();
+      await page.goto(own.url);
+      await signUp(page, newEmail());
+      // The list request is held (then passed on unchanged) to see the first-load state.
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route("**/api/v0/auth/apikeys/", async (route) => {
+        await held;
+        await route.continue();
+      });
+      await page.reload();
+      await page
+        .getByRole("status")
+        .filter({ hasText: "Loading keys…" })
+        .waitFor({ state: "attached" });
+      expect(await page.locator(".table-skeleton .skeleton-row").count()).toBe(3);
+      await screenshot(page, "19-keys-loading");
+      release();
+      await page.getByText("No API keys yet").waitFor();
+      await page.unroute("**/api/v0/auth/apikeys/");
+
+      await own.close();
+      await page.getByRole("link", { name: "Sessions" }).click();
+      const alert = page.getByRole("alert").filter({ hasText: "Sessions could not be loaded" });
+      await alert.waitFor({ timeout: 20_000 });
+      await alert.getByRole("button", { name: "Try again" }).waitFor();
+      await screenshot(page, "20-sessions-unreachable");
+      await context.close();
+    } finally {
+      await own.close().catch(() => {});
+    }
   }, 120_000);
 
   it("works at phone width and in the dark theme", async () => {

@@ -1,11 +1,12 @@
 import { type FormEvent, useEffect, useId, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
 import { describeProblem } from "../api/client.js";
-import type { AuditFilter, AuditLog, ProblemInfo } from "../api/types.js";
+import type { AuditFilter, AuditLog, PermissionTree, ProblemInfo } from "../api/types.js";
 import { TableSkeleton } from "../components/KeysTable.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
 import { Spinner } from "../components/Spinner.js";
 import { Time } from "../components/Time.js";
+import { summarizePermissions } from "../lib/permissionAreas.js";
 import { navigate } from "../lib/useHashRoute.js";
 import { useLoad } from "../lib/useLoad.js";
 
@@ -26,13 +27,19 @@ function actionLabel(action: string): string {
   return ACTIONS.find((a) => a.value === action)?.label ?? action;
 }
 
-/** "id 2 · name dashboard": the top-level fields, nested values as compact JSON. */
+/** "id: 2 · name: dashboard": the top-level fields; a permission tree as its summary. */
 function argsText(args: unknown): string {
   if (args === null || args === undefined) return "";
   if (typeof args !== "object" || Array.isArray(args)) return JSON.stringify(args);
   return Object.entries(args as Record<string, unknown>)
-    .filter(([, value]) => value !== null && value !== undefined)
-    .map(([name, value]) => `${name} ${typeof value === "string" ? value : JSON.stringify(value)}`)
+    .filter(([, value]) => value !== undefined)
+    .map(([name, value]) => {
+      if (name === "permissions")
+        return `${name}: ${summarizePermissions(value as PermissionTree | null)}`;
+      if (value === null) return "";
+      return `${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`;
+    })
+    .filter((part) => part !== "")
     .join(" · ");
 }
 
