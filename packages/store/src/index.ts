@@ -22,3 +22,5 @@ export type {
   RevocationBus,
   RevocationListener,
 } from "./revocation/revocationBus.js";
+/** The tables as Kysely sees them; the benchmark seeds through this type, so it tracks the schema. */
+export type { Database } from "./schema.js";
