@@ -90,21 +90,15 @@ function Console({ api }: { api: ConsoleApi }) {
   }
   if (auth.status === "signedOut") {
     return (
-      <>
-        {auth.expired && (
-          <div className="banner banner-info session-ended" role="status">
-            Your session has ended. Sign in again to continue.
-          </div>
-        )}
-        <AuthPage
-          mode={route.path === "/signup" ? "signup" : "signin"}
-          api={api}
-          onSignedIn={async () => {
-            await check(true);
-            if (route.path === "/signin" || route.path === "/signup") navigate("/keys");
-          }}
-        />
-      </>
+      <AuthPage
+        mode={route.path === "/signup" ? "signup" : "signin"}
+        api={api}
+        notice={auth.expired ? "Your session has ended. Sign in again to continue." : undefined}
+        onSignedIn={async () => {
+          await check(true);
+          if (route.path === "/signin" || route.path === "/signup") navigate("/keys");
+        }}
+      />
     );
   }
 

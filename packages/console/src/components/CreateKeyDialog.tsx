@@ -74,6 +74,7 @@ export function CreateKeyDialog({
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (busy) return;
     setProblem(undefined);
     setJsonProblem(undefined);
     const trimmed = name.trim();
@@ -185,7 +186,8 @@ export function CreateKeyDialog({
           <button type="button" className="button" onClick={onClose} disabled={busy}>
             Cancel
           </button>
-          <button type="submit" className="button button-primary" disabled={busy}>
+          {/* aria-disabled, not disabled: the button keeps focus while the key is created. */}
+          <button type="submit" className="button button-primary" aria-disabled={busy}>
             {busy && <Spinner />}
             {busy ? "Creating…" : "Create key"}
           </button>

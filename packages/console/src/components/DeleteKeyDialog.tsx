@@ -21,6 +21,7 @@ export function DeleteKeyDialog({
   const [problem, setProblem] = useState<ProblemInfo>();
 
   const confirm = async () => {
+    if (busy) return;
     setBusy(true);
     setProblem(undefined);
     try {
@@ -51,7 +52,12 @@ export function DeleteKeyDialog({
           <button type="button" className="button" onClick={onClose} disabled={busy} data-autofocus>
             Cancel
           </button>
-          <button type="button" className="button button-danger" onClick={confirm} disabled={busy}>
+          <button
+            type="button"
+            className="button button-danger"
+            onClick={confirm}
+            aria-disabled={busy}
+          >
             {busy && <Spinner />}
             {busy ? "Deleting…" : "Delete key"}
           </button>

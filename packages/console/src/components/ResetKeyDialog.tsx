@@ -24,6 +24,7 @@ export function ResetKeyDialog({
   const secret = useSecretClose(onClose);
 
   const confirm = async () => {
+    if (busy) return;
     setBusy(true);
     setProblem(undefined);
     try {
@@ -60,7 +61,12 @@ export function ResetKeyDialog({
           <button type="button" className="button" onClick={onClose} disabled={busy} data-autofocus>
             Cancel
           </button>
-          <button type="button" className="button button-danger" onClick={confirm} disabled={busy}>
+          <button
+            type="button"
+            className="button button-danger"
+            onClick={confirm}
+            aria-disabled={busy}
+          >
             {busy && <Spinner />}
             {busy ? "Resetting…" : "Reset key"}
           </button>

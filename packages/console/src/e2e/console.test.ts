@@ -237,38 +237,73 @@ describe("console", () => {
     await context.close();
   }, 180_000);
 
-  it("lists sessions, marks this device and ends another", async () => {
+  it("lists sessions, marks this device, ends one or all others, and notices its own end", async () => {
     const { context, page } = await openConsole();
     const email = newEmail();
     await signUp(page, email);
-    // A second device: a login through the API.
-    const other = await fetch(`${server.url}/api/v0/auth/login/`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "user-agent": "curl/8.5.0" },
-      body: JSON.stringify({ email, password: PASSWORD }),
-    });
-    const otherSession = ((await other.json()) as { session_key: string }).session_key;
-    expect(
-      (await callWithKey(server.url, "GET", "/api/v0/users/current/", otherSession)).status,
-    ).toBe(200);
+    // Other devices: logins through the API.
+    const logIn = async (agent: string) => {
+      const answer = await fetch(`${server.url}/api/v0/auth/login/`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "user-agent": agent },
+        body: JSON.stringify({ email, password: PASSWORD }),
+      });
+      return ((await answer.json()) as { session_key: string }).session_key;
+    };
+    const works = async (session: string) =>
+      (await callWithKey(server.url, "GET", "/api/v0/users/current/", session)).status;
+    const curl = await logIn("curl/8.5.0");
+    const node = await logIn("node");
+    expect(await works(curl)).toBe(200);
 
     await page.getByRole("link", { name: "Sessions" }).click();
     await page.getByRole("heading", { level: 1, name: "Sessions" }).waitFor();
     const rows = page.locator("tbody tr");
     await page.getByText("This device").waitFor();
-    expect(await rows.count()).toBe(2);
+    expect(await rows.count()).toBe(3);
     expect(await text(page.locator("tbody tr", { hasText: "This device" }))).toContain(
       "Chrome on Linux",
     );
     await screenshot(page, "13-sessions");
+
+    // End one.
     await page.getByRole("button", { name: /^End session on curl/ }).click();
+    await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 2);
+    expect(await works(curl)).toBe(401);
+    expect(await works(node)).toBe(200);
+
+    // End all others, after a confirmation; this device stays signed in.
+    await page.getByRole("button", { name: "Sign out all other sessions" }).click();
+    const confirm = page.getByRole("dialog", { name: "Sign out all other sessions?" });
+    await confirm.getByText("1 other device").waitFor();
+    await confirm.getByRole("button", { name: "Sign out others" }).click();
+    await confirm.waitFor({ state: "detached" });
     await page.waitForFunction(() => document.querySelectorAll("tbody tr").length === 1);
-    expect(
-      (await callWithKey(server.url, "GET", "/api/v0/users/current/", otherSession)).status,
-    ).toBe(401);
+    expect(await works(node)).toBe(401);
     expect(
       await page.getByRole("button", { name: "Sign out all other sessions" }).isDisabled(),
     ).toBe(true);
+
+    // This session ended from elsewhere: the next call sends the console to the sign-in page.
+    const elsewhere = await logIn("curl/8.5.0");
+    const listed = await callWithKey(server.url, "GET", "/api/v0/auth/sessions/", elsewhere);
+    const browserSession = (listed.body.sessions as { id: number; current: boolean }[]).find(
+      (s) => !s.current,
+    );
+    expect(
+      (
+        await callWithKey(
+          server.url,
+          "DELETE",
+          `/api/v0/auth/sessions/${browserSession?.id}/`,
+          elsewhere,
+        )
+      ).status,
+    ).toBe(200);
+    await page.getByRole("link", { name: "Keys" }).click();
+    await page.getByText("Your session has ended. Sign in again to continue.").waitFor();
+    await page.getByRole("heading", { name: "Sign in to the console" }).waitFor();
+    await screenshot(page, "14-session-ended");
     await context.close();
   }, 120_000);
 
@@ -308,7 +343,7 @@ describe("console", () => {
     // Preset "instances" by keyboard, then Billing raised from No access to Read with an arrow.
     await tabTo(page, 'button[data-preset="instances"]');
     await page.keyboard.press("Space");
-    await screenshot(page, "14-keyboard-preset-focus");
+    await screenshot(page, "14b-keyboard-preset-focus");
     await tabTo(page, 'input[type=radio][name$="-billing"]:checked');
     await page.keyboard.press("ArrowRight");
     expect(

@@ -11,10 +11,13 @@ const MIN_PASSWORD = 8;
 export function AuthPage({
   mode,
   api,
+  notice,
   onSignedIn,
 }: {
   mode: "signin" | "signup";
   api: ConsoleApi;
+  /** Why the console is here, e.g. the session ended elsewhere. */
+  notice?: string | undefined;
   onSignedIn: () => void;
 }) {
   const id = useId();
@@ -34,6 +37,7 @@ export function AuthPage({
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
+    if (busy) return;
     const found: typeof errors = {};
     if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) found.email = "Enter an email address.";
     if (signup && password.length < MIN_PASSWORD)
@@ -67,6 +71,11 @@ export function AuthPage({
         <h1 ref={heading} tabIndex={-1}>
           {signup ? "Create your account" : "Sign in to the console"}
         </h1>
+        {notice && !problem && (
+          <div className="banner banner-info" role="status">
+            {notice}
+          </div>
+        )}
         <nav className="auth-switch" aria-label="Account">
           <a href="#/signin" aria-current={signup ? undefined : "page"}>
             Sign in
@@ -128,7 +137,7 @@ export function AuthPage({
               </p>
             )}
           </div>
-          <button type="submit" className="button button-primary button-block" disabled={busy}>
+          <button type="submit" className="button button-primary button-block" aria-disabled={busy}>
             {busy && <Spinner />}
             {signup
               ? busy

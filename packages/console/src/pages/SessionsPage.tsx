@@ -28,7 +28,7 @@ export function SessionsPage({ onSignOut }: { onSignOut: () => void }) {
     try {
       await api.endSession(session.id);
       sessions.update((all) => all.filter((s) => s.id !== session.id));
-      announce(`Signed out ${deviceName(session.name)}.`);
+      announce(`Ended the session on ${deviceName(session.name)}.`);
       document.querySelector<HTMLElement>("main h1")?.focus();
     } catch (err) {
       setProblem(describeProblem(err));
