@@ -59,19 +59,13 @@ export const postgresCapabilities: Capabilities = {
         return null;
       end
       $$`.execute(db);
-    // Last use is written every few seconds per key and changes nothing a cache relies on.
+    // Any change but last use (written every few seconds per key, and nothing a cache relies
+    // on) is announced, so columns added later are covered without touching this trigger.
     await sql`
       create trigger api_keys_changed after update on api_keys for each row
       when (
-        old.key_hash is distinct from new.key_hash or
-        old.hash_version is distinct from new.hash_version or
-        old.deleted_at is distinct from new.deleted_at or
-        old.expires_at is distinct from new.expires_at or
-        old.permissions is distinct from new.permissions or
-        old.key_params is distinct from new.key_params or
-        old.user_id is distinct from new.user_id or
-        old.kind is distinct from new.kind or
-        old.name is distinct from new.name
+        (to_jsonb(old) - 'last_used_at' - 'last_used_ip') is distinct from
+        (to_jsonb(new) - 'last_used_at' - 'last_used_ip')
       )
       execute function latchkey_key_changed()`.execute(db);
     await sql`

@@ -280,10 +280,9 @@ export class PgRevocationBus implements RevocationBus {
   }
 
   private distrust(reason: string): void {
-    const wasTrusted = this.cacheTrusted();
     this.leaseUntil = 0;
     this.listener.clear();
-    if (wasTrusted) this.log("warn", `cache distrusted: ${reason}`, { node: this.nodeId, reason });
+    this.log("warn", `cache distrusted: ${reason}`, { node: this.nodeId, reason });
   }
 
   /** The notification connection failed: stop trusting the cache and reconnect. */
