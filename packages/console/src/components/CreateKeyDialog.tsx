@@ -130,7 +130,8 @@ export function CreateKeyDialog({
   }
 
   return (
-    <Dialog title="New API key" onRequestClose={onClose} size="large">
+    // While the key is being created, closing would lose its value: the dialog stays.
+    <Dialog title="New API key" onRequestClose={busy ? () => {} : onClose} size="large">
       <form className="dialog-body" onSubmit={submit} noValidate aria-busy={busy}>
         {problem && <ProblemBanner problem={problem} title="The key was not created" />}
         <div className="field">
