@@ -234,6 +234,17 @@ describe("console", () => {
     await page.getByRole("heading", { name: "Sign in to the console" }).waitFor();
     const after = await page.evaluate(async () => (await fetch("/api/v0/users/current/")).status);
     expect(after).toBe(401);
+
+    // Sign in again: a wrong password is refused with the server's message, the right one works.
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("not the password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "The email or password is wrong." }).waitFor();
+    await screenshot(page, "12b-sign-in-refused");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { level: 1, name: "Keys" }).waitFor();
+    await page.getByText("No API keys yet").waitFor();
     await context.close();
   }, 180_000);
 
