@@ -1,0 +1,155 @@
+import { parseArgs } from "node:util";
+
+export type Backend = "sqlite" | "postgres";
+
+/** What one `npm run bench` measures, from its command line. */
+export interface BenchOptions {
+  backends: Backend[];
+  /** Keys in the store, one measured scenario per count (per backend). */
+  keyCounts: number[];
+  /** Seconds of measured load per case, and of unmeasured warm-up before it. */
+  duration: number;
+  warmup: number;
+  /** Concurrent connections of the load generator. */
+  connections: number;
+  /** Distinct valid keys cycled through in the authenticated and verify cases. */
+  activeKeys: number;
+  /** The server's LATCHKEY_KEY_CACHE_SIZE. */
+  cacheSize: number;
+  postgresUrl: string;
+  /** Where the JSON results go. */
+  outDir: string;
+  /** The server's LATCHKEY_LOG_LEVEL (request logging happens at "info"). */
+  logLevel: string;
+  quick: boolean;
+  /** Each case runs this many times, interleaved with the others; the figures pool all rounds. */
+  rounds: number;
+  /** Write the server's V8 CPU profile (node --cpu-prof) of each scenario into this directory. */
+  cpuProfDir: string | undefined;
+  /** Exit with status 3 when a target is missed. */
+  check: boolean;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]
+
+Measures requests/s, p50/p99 latency and server CPU per request of Latchkey's hot path:
+(a) GET /healthz, (b) GET /api/v0/users/current/ with valid keys, (c) the verify API with a
+category check, (d) checksum-valid unknown keys; for each store size and backend.
+
+Options:
+  --quick              smoke run: 1 000 and 10 000 keys, 2 s per case, 1 s warm-up
+  --sqlite-only        only the embedded SQLite store
+  --postgres-only      only PostgreSQL
+  --keys LIST          store sizes, comma-separated (default 1000,1000000)
+  --duration S         seconds of measured load per case and round (default 5)
+  --rounds N           rounds of all four cases, interleaved against drift (default 3; 1 with --quick)
+  --warmup S           seconds of unmeasured load before each case's first round (default 3)
+  --connections N      concurrent connections (default 10)
+  --active-keys N      distinct valid keys used by (b) and (c) (default 256)
+  --cache-size N       the server's LATCHKEY_KEY_CACHE_SIZE (default 10000; 2000 with --quick,
+                       so that the 10 000-key store can overfill it)
+  --postgres-url URL   database to create a throw-away schema in
+                       (default $LATCHKEY_BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
+  --out DIR            where to write the JSON results (default bench-results)
+  --log-level LEVEL    the server's log level (default warn: no per-request log lines)
+  --cpu-prof DIR       write the server's CPU profile of each scenario (node --cpu-prof) into DIR
+  --check              exit with status 3 when a target is missed
+  --help               this text
+`;
+
+export class UsageError extends Error {}
+
+function positive(name: string, raw: string, allowZero = false): number {
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || (!allowZero && n === 0)) {
+    throw new UsageError(
+      `${name}: expected a ${allowZero ? "non-negative" : "positive"} number, got '${raw}'`,
+    );
+  }
+  return n;
+}
+
+function wholeNumber(name: string, raw: string): number {
+  const n = positive(name, raw);
+  if (!Number.isInteger(n)) throw new UsageError(`${name}: expected a whole number, got '${raw}'`);
+  return n;
+}
+
+/** Parses the command line; throws UsageError with a message for people. */
+export function parseOptions(
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = {},
+): BenchOptions | "help" {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const { values } = parsed;
+  if (values.help) return "help";
+  if (values["sqlite-only"] && values["postgres-only"]) {
+    throw new UsageError("--sqlite-only and --postgres-only exclude each other");
+  }
+  const quick = values.quick ?? false;
+  const backends: Backend[] = values["sqlite-only"]
+    ? ["sqlite"]
+    : values["postgres-only"]
+      ? ["postgres"]
+      : ["sqlite", "postgres"];
+  const keyCounts = (values.keys ?? (quick ? "1000,10000" : "1000,1000000"))
+    .split(",")
+    .map((k) => wholeNumber("--keys", k.trim().replaceAll("_", "")));
+  const options: BenchOptions = {
+    backends,
+    keyCounts,
+    duration: positive("--duration", values.duration ?? (quick ? "2" : "5")),
+    warmup: positive("--warmup", values.warmup ?? (quick ? "1" : "3"), true),
+    connections: wholeNumber("--connections", values.connections ?? "10"),
+    activeKeys: wholeNumber("--active-keys", values["active-keys"] ?? "256"),
+    cacheSize: wholeNumber("--cache-size", values["cache-size"] ?? (quick ? "2000" : "10000")),
+    postgresUrl:
+      values["postgres-url"] ??
+      env.LATCHKEY_BENCH_DATABASE_URL ??
+      "postgres://postgres@127.0.0.1:5432/test",
+    outDir: values.out ?? "bench-results",
+    logLevel: values["log-level"] ?? "warn",
+    quick,
+    rounds: wholeNumber("--rounds", values.rounds ?? (quick ? "1" : "3")),
+    cpuProfDir: values["cpu-prof"],
+    check: values.check ?? false,
+  };
+  const smallest = Math.min(...options.keyCounts);
+  if (options.activeKeys > smallest) {
+    throw new UsageError(
+      `--active-keys (${options.activeKeys}) must not exceed the smallest store (${smallest} keys)`,
+    );
+  }
+  return options;
+}
+
+function parse(argv: readonly string[]) {
+  return parseArgs({
+    args: [...argv],
+    strict: true,
+    allowPositionals: false,
+    options: {
+      quick: { type: "boolean" },
+      "sqlite-only": { type: "boolean" },
+      "postgres-only": { type: "boolean" },
+      keys: { type: "string" },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      "active-keys": { type: "string" },
+      "cache-size": { type: "string" },
+      "postgres-url": { type: "string" },
+      out: { type: "string" },
+      "log-level": { type: "string" },
+      rounds: { type: "string" },
+      "cpu-prof": { type: "string" },
+      check: { type: "boolean" },
+      help: { type: "boolean" },
+    },
+  });
+}

@@ -1,0 +1,322 @@
+import { randomBytes } from "node:crypto";
+import { loadavg } from "node:os";
+import { join, resolve } from "node:path";
+import { generateKey, PepperRing, parsePeppers } from "@latchkey/core";
+import { openBenchStore, redactUrl } from "./benchStore.js";
+import type { Cleanup } from "./cleanup.js";
+import {
+  CaseMeasurement,
+  type CaseName,
+  type CaseResult,
+  type CaseSpec,
+  warmUp,
+} from "./loadCase.js";
+import { describeMachine, type Machine } from "./machine.js";
+import type { Backend, BenchOptions } from "./options.js";
+import { seedKeys } from "./seedKeys.js";
+import { type BenchServer, type Memory, startBenchServer } from "./serverProcess.js";
+import { evaluateTargets, type TargetResult } from "./targets.js";
+
+export const CASE_NAMES: readonly CaseName[] = ["floor", "current_user", "verify", "unknown_key"];
+
+/**
+ * Every limit off: the benchmark measures verification, not the limiter refusing a client
+ * that sends thousands of requests a second from one address with one key.
+ */
+export const BENCH_LIMITS = {
+  LATCHKEY_RATE_LIMIT: "0",
+  LATCHKEY_SENSITIVE_RATE_LIMIT: "0",
+  LATCHKEY_FAILED_AUTH_LIMIT: "0",
+  LATCHKEY_VERIFY_RATE_LIMIT: "0",
+} as const;
+
+export interface SaturationResult {
+  /** Distinct keys presented beyond the active ones: the cache size, then three times it. */
+  atCacheSize: Memory | null;
+  atThreeTimes: Memory | null;
+}
+
+export interface ScenarioResult {
+  backend: Backend;
+  keys: number;
+  users: number;
+  seedSeconds: number;
+  cases: Record<CaseName, CaseResult>;
+  memory: {
+    /** After start-up and the active keys' first use. */
+    idle: Memory | null;
+    /** After the four cases. */
+    afterLoad: Memory | null;
+    /** Only when the store holds enough keys to present three times the cache size. */
+    saturation: SaturationResult | null;
+  };
+}
+
+export interface BenchResults {
+  version: 1;
+  startedAt: string;
+  finishedAt: string;
+  machine: Machine;
+  settings: {
+    quick: boolean;
+    backends: Backend[];
+    keyCounts: number[];
+    durationSeconds: number;
+    warmupSeconds: number;
+    connections: number;
+    activeKeys: number;
+    cacheSize: number;
+    postgresUrl: string | null;
+    /** The server's environment, without its pepper. */
+    serverEnv: Record<string, string>;
+  };
+  scenarios: ScenarioResult[];
+  targets: TargetResult[];
+  pass: boolean;
+}
+
+export type Log = (line: string) => void;
+
+function specs(active: readonly string[], unknown: readonly string[]): CaseSpec[] {
+  const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
+  return [
+    {
+      name: "floor",
+      label: "(a) GET /healthz, no auth",
+      method: "GET",
+      path: "/healthz",
+      requests: [{ method: "GET", path: "/healthz" }],
+      expectStatus: 200,
+    },
+    {
+      name: "current_user",
+      label: "(b) GET /users/current/, valid key",
+      method: "GET",
+      path: "/api/v0/users/current/",
+      requests: active.map((key) => ({
+        method: "GET",
+        path: "/api/v0/users/current/",
+        headers: bearer(key),
+      })),
+      expectStatus: 200,
+    },
+    {
+      name: "verify",
+      label: "(c) POST /auth/verify/, category",
+      method: "POST",
+      path: "/api/v0/auth/verify/",
+      requests: active.map((key) => ({
+        method: "POST",
+        path: "/api/v0/auth/verify/",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ key, category: "instance_read" }),
+      })),
+      expectStatus: 200,
+    },
+    {
+      name: "unknown_key",
+      label: "(d) GET /users/current/, unknown key",
+      method: "GET",
+      path: "/api/v0/users/current/",
+      requests: unknown.map((key) => ({
+        method: "GET",
+        path: "/api/v0/users/current/",
+        headers: bearer(key),
+      })),
+      expectStatus: 401,
+    },
+  ];
+}
+
+async function json(url: string, init?: RequestInit): Promise<{ status: number; body: unknown }> {
+  const answer = await fetch(url, init);
+  const text = await answer.text();
+  return { status: answer.status, body: text ? JSON.parse(text) : null };
+}
+
+/**
+ * Checks that the server answers as the cases expect (so the benchmark never measures a
+ * stream of errors), and puts the active keys in its cache as their first real use would.
+ */
+async function checkAnswers(url: string, active: readonly string[], unknown: string) {
+  for (const key of active) {
+    const current = await json(`${url}/api/v0/users/current/`, {
+      headers: { authorization: `Bearer ${key}` },
+    });
+    if (current.status !== 200) {
+      throw new Error(
+        `a seeded key was refused (${current.status}): ${JSON.stringify(current.body)}`,
+      );
+    }
+    const verdict = await json(`${url}/api/v0/auth/verify/`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ key, category: "instance_read" }),
+    });
+    const code = (verdict.body as { code?: unknown } | null)?.code;
+    if (verdict.status !== 200 || code !== "VALID") {
+      throw new Error(
+        `verify did not answer VALID for a seeded key: ${JSON.stringify(verdict.body)}`,
+      );
+    }
+  }
+  const refused = await json(`${url}/api/v0/users/current/`, {
+    headers: { authorization: `Bearer ${unknown}` },
+  });
+  if (refused.status !== 401) throw new Error(`an unknown key got ${refused.status}, not 401`);
+}
+
+/** Presents each key once, `connections` at a time; every one must be accepted. */
+async function touchKeys(url: string, keys: readonly string[], connections: number) {
+  let next = 0;
+  const worker = async () => {
+    while (next < keys.length) {
+      const key = keys[next++];
+      const answer = await fetch(`${url}/api/v0/users/current/`, {
+        headers: { authorization: `Bearer ${key}` },
+      });
+      await answer.arrayBuffer();
+      if (answer.status !== 200) throw new Error(`a seeded key got ${answer.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+}
+
+const ms = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)} s`;
+
+async function runScenario(
+  backend: Backend,
+  keys: number,
+  options: BenchOptions,
+  cleanup: Cleanup,
+  serverEnv: Record<string, string>,
+  log: Log,
+): Promise<ScenarioResult> {
+  const store = await openBenchStore(backend, options.postgresUrl);
+  const disposeStore = cleanup.add(() => store.dispose());
+  try {
+    const pepper = `v1:${randomBytes(32).toString("hex")}`;
+    const peppers = new PepperRing(parsePeppers(pepper));
+    const fill = keys >= options.activeKeys + 3 * options.cacheSize ? 3 * options.cacheSize : 0;
+    const seedStart = performance.now();
+    let reported = 0;
+    const seeded = await seedKeys(
+      store.db,
+      peppers,
+      { total: keys, retain: options.activeKeys + fill },
+      (done) => {
+        if (done - reported >= 200_000) {
+          reported = done;
+          log(`  seeding: ${done.toLocaleString("en")} keys`);
+        }
+      },
+    );
+    await store.finishSeeding();
+    log(
+      `  seeded ${keys.toLocaleString("en")} keys of ${seeded.users.toLocaleString("en")} accounts in ${ms(seedStart)}`,
+    );
+    const active = seeded.secrets.slice(0, options.activeKeys);
+    const fillKeys = seeded.secrets.slice(options.activeKeys);
+    // Checksum-valid keys that were never issued: they pass parseKey and need a lookup.
+    const unknown = Array.from({ length: options.activeKeys }, () => generateKey("lk"));
+
+    const server: BenchServer = await startBenchServer(
+      { ...serverEnv, ...store.env, LATCHKEY_PEPPER: pepper },
+      join(store.dir, "server.log"),
+      options.cpuProfDir === undefined
+        ? []
+        : [
+            "--cpu-prof",
+            `--cpu-prof-dir=${resolve(options.cpuProfDir)}`,
+            `--cpu-prof-name=server-${backend}-${keys}.cpuprofile`,
+          ],
+    );
+    const stopServer = cleanup.add(() => server.stop());
+    try {
+      await checkAnswers(server.url, active, unknown[0] ?? generateKey("lk"));
+      const idle = server.memory();
+      const measurements = specs(active, unknown).map((spec) => new CaseMeasurement(spec));
+      for (const m of measurements) await warmUp(server, m.spec, options);
+      // Rounds interleave the cases, so that a burst of other work on a shared machine
+      // spreads over all of them instead of skewing one.
+      for (let r = 0; r < options.rounds; r++) {
+        for (const m of measurements) await m.round(server, options);
+      }
+      const cases = {} as Record<CaseName, CaseResult>;
+      for (const m of measurements) {
+        const { spec } = m;
+        const result = m.result();
+        cases[spec.name] = result;
+        log(
+          `  ${spec.label.padEnd(38)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.latencyMs.p50.toFixed(2)} ms  p99 ${result.latencyMs.p99.toFixed(2)} ms${result.unexpected ? `  (${result.unexpected} unexpected answers)` : ""}`,
+        );
+      }
+      const afterLoad = server.memory();
+      let saturation: SaturationResult | null = null;
+      if (fill > 0) {
+        await touchKeys(server.url, fillKeys.slice(0, options.cacheSize), options.connections);
+        const atCacheSize = server.memory();
+        await touchKeys(server.url, fillKeys.slice(options.cacheSize), options.connections);
+        saturation = { atCacheSize, atThreeTimes: server.memory() };
+      }
+      return {
+        backend,
+        keys,
+        users: seeded.users,
+        seedSeconds: Math.round(seeded.seconds * 10) / 10,
+        cases,
+        memory: { idle, afterLoad, saturation },
+      };
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nserver log:\n${server.logTail()}`);
+    } finally {
+      await stopServer();
+    }
+  } finally {
+    await disposeStore();
+  }
+}
+
+/** Runs every scenario (backend × store size) in turn and evaluates the targets. */
+export async function runBench(
+  options: BenchOptions,
+  cleanup: Cleanup,
+  log: Log,
+): Promise<BenchResults> {
+  const startedAt = new Date().toISOString();
+  const serverEnv: Record<string, string> = {
+    ...BENCH_LIMITS,
+    LATCHKEY_KEY_CACHE_SIZE: String(options.cacheSize),
+    LATCHKEY_LOG_LEVEL: options.logLevel,
+  };
+  const scenarios: ScenarioResult[] = [];
+  const loadAverage = loadavg();
+  for (const backend of options.backends) {
+    for (const keys of options.keyCounts) {
+      log(`${backend}, ${keys.toLocaleString("en")} keys:`);
+      scenarios.push(await runScenario(backend, keys, options, cleanup, serverEnv, log));
+    }
+  }
+  const targets = evaluateTargets(scenarios, options);
+  return {
+    version: 1,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    machine: describeMachine(loadAverage),
+    settings: {
+      quick: options.quick,
+      backends: options.backends,
+      keyCounts: options.keyCounts,
+      durationSeconds: options.duration,
+      warmupSeconds: options.warmup,
+      connections: options.connections,
+      activeKeys: options.activeKeys,
+      cacheSize: options.cacheSize,
+      postgresUrl: options.backends.includes("postgres") ? redactUrl(options.postgresUrl) : null,
+      serverEnv,
+    },
+    scenarios,
+    targets,
+    pass: targets.every((t) => t.pass),
+  };
+}

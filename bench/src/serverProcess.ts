@@ -1,0 +1,153 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { closeSync, openSync, readFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The built server entry point: what `npm start` runs. */
+const MAIN = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "packages",
+  "server",
+  "dist",
+  "main.js",
+);
+
+export interface Memory {
+  /** Resident set size now, and its peak since start (VmHWM), in KiB. */
+  rssKb: number;
+  peakKb: number;
+}
+
+/** The server under test, in a process of its own so the load generator has its own loop. */
+export interface BenchServer {
+  url: string;
+  pid: number;
+  /** Null where /proc is missing (not Linux). */
+  memory(): Memory | null;
+  /** CPU time (user + system) the server process has used so far, in ms; null without /proc. */
+  cpuMs(): number | null;
+  /** The end of the server's log, for error messages. */
+  logTail(): string;
+  stop(): Promise<void>;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+function readProc(pid: number, file: string): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/${file}`, "utf8");
+  } catch {
+    return null;
+  }
+}
+
+function exited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/**
+ * Starts `node packages/server/dist/main.js` with `env` on a free 127.0.0.1 port, its output
+ * in `logFile`, and waits until GET /readyz answers 200.
+ */
+export async function startBenchServer(
+  env: Record<string, string>,
+  logFile: string,
+  nodeArgs: readonly string[] = [],
+): Promise<BenchServer> {
+  const port = await freePort();
+  const log = openSync(logFile, "a", 0o600);
+  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      ...env,
+      LATCHKEY_HOST: "127.0.0.1",
+      LATCHKEY_PORT: String(port),
+    },
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  const pid = child.pid;
+  if (pid === undefined) throw new Error("could not start the server process");
+  const url = `http://127.0.0.1:${port}`;
+  const logTail = () => {
+    try {
+      return readFileSync(logFile, "utf8").split("\n").slice(-20).join("\n");
+    } catch {
+      return "";
+    }
+  };
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (exited(child)) return resolve();
+      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      child.once("exit", () => {
+        clearTimeout(killer);
+        resolve();
+      });
+      child.kill("SIGTERM");
+    });
+
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (exited(child)) throw new Error(`the server exited during start-up:\n${logTail()}`);
+    try {
+      const answer = await fetch(`${url}/readyz`);
+      await answer.arrayBuffer();
+      if (answer.status === 200) break;
+    } catch {
+      // Not listening yet.
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the server did not become ready within 60 s:\n${logTail()}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+
+  return {
+    url,
+    pid,
+    memory() {
+      const status = readProc(pid, "status");
+      if (status === null) return null;
+      const field = (name: string) =>
+        Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
+      return { rssKb: field("VmRSS"), peakKb: field("VmHWM") };
+    },
+    cpuMs() {
+      const stat = readProc(pid, "stat");
+      if (stat === null) return null;
+      // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      const ticks = Number(fields[11]) + Number(fields[12]);
+      return (ticks * 1000) / ticksPerSecond();
+    },
+    logTail,
+    stop,
+  };
+}

@@ -1,0 +1,101 @@
+import type { CaseName } from "./loadCase.js";
+import type { BenchOptions } from "./options.js";
+import type { ScenarioResult } from "./runBench.js";
+
+/** Issue 8's targets, as ratios, because absolute numbers depend on the machine. */
+export const TARGETS = {
+  /** (b) reaches at least this share of (a)'s requests/s… */
+  authenticatedShareOfFloor: 0.8,
+  /** …with a p99 at most this multiple of (a)'s. */
+  authenticatedP99OverFloor: 1.5,
+  /** The largest store's requests/s reach at least this share of the smallest store's. */
+  largeStoreShare: 0.9,
+  /** RSS may grow by at most this share between the smallest and the largest store… */
+  memoryGrowthAcrossStores: 0.1,
+  /** …and between holding the cache size's worth of keys and having seen three times as many. */
+  memoryGrowthPastCache: 0.1,
+} as const;
+
+export interface TargetResult {
+  backend: string;
+  name: string;
+  pass: boolean;
+  /** The measured figure against the target, for people. */
+  detail: string;
+}
+
+const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
+const MB = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
+const KEY_CASES: readonly CaseName[] = ["current_user", "verify", "unknown_key"];
+
+export function evaluateTargets(
+  scenarios: readonly ScenarioResult[],
+  options: BenchOptions,
+): TargetResult[] {
+  const out: TargetResult[] = [];
+  for (const backend of options.backends) {
+    const runs = scenarios.filter((s) => s.backend === backend).sort((a, b) => a.keys - b.keys);
+    for (const run of runs) {
+      const at = `${run.keys.toLocaleString("en")} keys`;
+      const unexpected = Object.values(run.cases).reduce((n, c) => n + c.unexpected, 0);
+      out.push({
+        backend,
+        name: `every answer as expected (${at})`,
+        pass: unexpected === 0,
+        detail: `${unexpected} unexpected answers or errors`,
+      });
+      const floor = run.cases.floor;
+      const auth = run.cases.current_user;
+      const share = auth.requestsPerSecond / floor.requestsPerSecond;
+      out.push({
+        backend,
+        name: `(b) req/s ≥ ${pct(TARGETS.authenticatedShareOfFloor)} of (a) (${at})`,
+        pass: share >= TARGETS.authenticatedShareOfFloor,
+        detail: `${pct(share)} (${auth.requestsPerSecond.toFixed(0)} of ${floor.requestsPerSecond.toFixed(0)})`,
+      });
+      const p99 = auth.latencyMs.p99 / floor.latencyMs.p99;
+      out.push({
+        backend,
+        name: `(b) p99 ≤ ${TARGETS.authenticatedP99OverFloor}× (a)'s (${at})`,
+        pass: p99 <= TARGETS.authenticatedP99OverFloor,
+        detail: `${p99.toFixed(2)}× (${auth.latencyMs.p99.toFixed(2)} ms vs ${floor.latencyMs.p99.toFixed(2)} ms)`,
+      });
+    }
+    const small = runs[0];
+    const large = runs[runs.length - 1];
+    if (!small || !large || small === large) continue;
+    const sizes = `${large.keys.toLocaleString("en")} vs ${small.keys.toLocaleString("en")} keys`;
+    for (const name of KEY_CASES) {
+      const share = large.cases[name].requestsPerSecond / small.cases[name].requestsPerSecond;
+      out.push({
+        backend,
+        name: `${large.cases[name].label.slice(0, 3)} req/s within ${pct(1 - TARGETS.largeStoreShare)}, ${sizes}`,
+        pass: share >= TARGETS.largeStoreShare,
+        detail: `${pct(share)} of the smaller store's`,
+      });
+    }
+    const smallRss = small.memory.afterLoad?.rssKb;
+    const largeRss = large.memory.afterLoad?.rssKb;
+    if (smallRss !== undefined && largeRss !== undefined) {
+      const growth = largeRss / smallRss - 1;
+      out.push({
+        backend,
+        name: `RSS after load grows ≤ ${pct(TARGETS.memoryGrowthAcrossStores)}, ${sizes}`,
+        pass: growth <= TARGETS.memoryGrowthAcrossStores,
+        detail: `${MB(largeRss)} vs ${MB(smallRss)} (${growth >= 0 ? "+" : ""}${pct(growth)})`,
+      });
+    }
+    const saturation = large.memory.saturation;
+    if (saturation?.atCacheSize && saturation.atThreeTimes) {
+      const { atCacheSize, atThreeTimes } = saturation;
+      const growth = atThreeTimes.rssKb / atCacheSize.rssKb - 1;
+      out.push({
+        backend,
+        name: `RSS grows ≤ ${pct(TARGETS.memoryGrowthPastCache)} from ${options.cacheSize.toLocaleString("en")} to ${(3 * options.cacheSize).toLocaleString("en")} distinct keys (cache ${options.cacheSize.toLocaleString("en")})`,
+        pass: growth <= TARGETS.memoryGrowthPastCache,
+        detail: `${MB(atThreeTimes.rssKb)} vs ${MB(atCacheSize.rssKb)} (${growth >= 0 ? "+" : ""}${pct(growth)})`,
+      });
+    }
+  }
+  return out;
+}
