@@ -218,8 +218,10 @@ describe("PgRevocationBus", () => {
     expect(b.log).toContain(
       "cache distrusted: evicted by another node (it did not hear back in time)",
     );
-    // Cleared once on distrust (untrusted at that moment) and once on rejoining.
-    expect(b.cache.clears.slice(clearsBefore)).toEqual([false, false]);
+    // Cleared on distrust and again on rejoining, never while the cache was trusted.
+    const clears = b.cache.clears.slice(clearsBefore);
+    expect(clears.length).toBeGreaterThanOrEqual(2);
+    expect(clears.every((trusted) => !trusted)).toBe(true);
     expect(b.bus.cacheTrusted()).toBe(true);
     const { rows } = await sql("select evicted_at from nodes where id = $1", [b.bus.nodeId]);
     expect(rows[0]?.evicted_at).toBeNull();
@@ -238,7 +240,9 @@ describe("PgRevocationBus", () => {
       "reconnection",
     );
     expect(b.log.some((m) => m.startsWith("cache distrusted: revocation channel lost"))).toBe(true);
-    expect(b.cache.clears.slice(clearsBefore)).toEqual([false, false]);
+    const clears = b.cache.clears.slice(clearsBefore);
+    expect(clears.length).toBeGreaterThanOrEqual(2);
+    expect(clears.every((trusted) => !trusted)).toBe(true);
     expect(b.bus.cacheTrusted()).toBe(true);
 
     // Back on the channel, it hears revocations again.
