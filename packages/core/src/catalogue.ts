@@ -177,7 +177,37 @@ export const serverRoutes: readonly RouteEntry[] = server([
     path: "/api/v0/auth/apikeys/{id}/reset/",
     category: "user_write",
     name: "api.apikeys.reset",
-    summary: "Give a key a new secret; the old one is refused from then on.",
+    summary:
+      "Give a key a new secret; the old one is refused from then on, or after an opt-in grace window.",
+  },
+  {
+    method: "DELETE",
+    path: "/api/v0/auth/apikeys/{id}/previous/",
+    category: "user_write",
+    name: "api.apikeys.end_grace",
+    summary: "End a reset's grace window early: the previous secret is refused from then on.",
+  },
+  {
+    method: "GET",
+    path: "/api/v0/auth/apikeys/{id}/usage/",
+    category: "user_read",
+    name: "api.apikeys.usage",
+    summary: "Verified and denied requests of a key, per hour.",
+  },
+  {
+    method: "GET",
+    path: "/api/v0/users/current/policy/",
+    category: "user_read",
+    name: "api.users.policy",
+    summary: "The account's key lifecycle policy.",
+  },
+  {
+    method: "PUT",
+    path: "/api/v0/users/current/policy/",
+    category: "user_write",
+    name: "api.users.update_policy",
+    summary:
+      "Set the account's key lifecycle policy (maximum lifetime, reminders, revocation of unused keys).",
   },
   {
     method: "PUT",

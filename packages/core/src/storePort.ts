@@ -5,12 +5,29 @@
  */
 export type CredentialKind = "api" | "session";
 
+/** An account's key lifecycle policy; null turns a rule off. */
+export interface AccountPolicy {
+  /** New keys expire within this many days (keys without expires_at get it by default). */
+  maxKeyLifetimeDays: number | null;
+  /** A key.expiring event this many days before a key expires. */
+  expiryReminderDays: number | null;
+  /** Keys unused for this many days are revoked (a key.unused event says so). */
+  revokeUnusedAfterDays: number | null;
+}
+
+export const NO_POLICY: AccountPolicy = {
+  maxKeyLifetimeDays: null,
+  expiryReminderDays: null,
+  revokeUnusedAfterDays: null,
+};
+
 export interface UserRecord {
   id: number;
   email: string;
   passwordHash: string;
   isAdmin: boolean;
   createdAt: string;
+  policy: AccountPolicy;
 }
 
 export interface KeyRecord {
@@ -32,9 +49,28 @@ export interface KeyRecord {
   lastUsedIp: string | null;
   expiresAt: string | null;
   deletedAt: string | null;
+  /** After a reset with a grace window: the old secret's hash, valid until previousExpiresAt. */
+  previousKeyHash: string | null;
+  previousHashVersion: number | null;
+  previousExpiresAt: string | null;
+  /** When the key.expiring reminder went out. */
+  expiryRemindedAt: string | null;
+  /** When the key.expired event went out. */
+  expiryNotifiedAt: string | null;
 }
 
-export type NewKey = Omit<KeyRecord, "id" | "lastUsedAt" | "lastUsedIp" | "deletedAt">;
+export type NewKey = Omit<
+  KeyRecord,
+  | "id"
+  | "lastUsedAt"
+  | "lastUsedIp"
+  | "deletedAt"
+  | "previousKeyHash"
+  | "previousHashVersion"
+  | "previousExpiresAt"
+  | "expiryRemindedAt"
+  | "expiryNotifiedAt"
+>;
 
 export interface AuditRecord {
   id: number;
@@ -57,6 +93,36 @@ export interface AuditFilter {
   before?: number | undefined;
   limit: number;
 }
+
+/** Verified and denied uses of one key in one hour (`hour` is an ISO time on the hour). */
+export interface UsageCount {
+  keyId: number;
+  hour: string;
+  verified: number;
+  denied: number;
+}
+
+export type KeyEventType =
+  | "key.created"
+  | "key.reset"
+  | "key.deleted"
+  | "key.expiring"
+  | "key.expired"
+  | "key.leaked"
+  | "key.unused";
+
+/** A key event in the outbox; webhooks deliver these. The payload never holds a secret. */
+export interface KeyEventRecord {
+  id: number;
+  userId: number;
+  apiKeyId: number | null;
+  type: KeyEventType;
+  /** JSON text. */
+  payload: string;
+  createdAt: string;
+}
+
+export type NewKeyEvent = Omit<KeyEventRecord, "id">;
 
 export interface KeyUse {
   id: number;
@@ -81,9 +147,30 @@ export interface StoreTx {
     kind: CredentialKind,
     at: string,
   ): Promise<KeyRecord | undefined>;
-  /** Swaps a live key's secret; the old hash stops matching the moment this commits. */
-  replaceSecret(userId: number, id: number, change: SecretChange): Promise<KeyRecord | undefined>;
+  /**
+   * Swaps a live API key's secret. Without `graceUntil` the old hash stops matching the moment
+   * this commits (and any earlier pending secret with it); with it, the old hash stays valid
+   * as the key's previous secret until then.
+   */
+  replaceSecret(
+    userId: number,
+    id: number,
+    change: SecretChange,
+    graceUntil?: string | null,
+  ): Promise<KeyRecord | undefined>;
+  /** Ends a grace window early: the previous secret stops matching. */
+  endGrace(userId: number, id: number): Promise<KeyRecord | undefined>;
   insertAudit(event: NewAudit): Promise<void>;
+  insertEvent(event: NewKeyEvent): Promise<void>;
+  /**
+   * Marks a key's reminder or expiry event as sent, only if it was not: true for exactly one
+   * caller, so that of many nodes sweeping at once only one sends the event.
+   */
+  claimKeyNotice(
+    id: number,
+    notice: "expiry_reminded_at" | "expiry_notified_at",
+    at: string,
+  ): Promise<boolean>;
 }
 
 export interface Store extends StoreTx {
@@ -107,7 +194,8 @@ export interface Store extends StoreTx {
     fromHash: string,
     to: { keyHash: string; hashVersion: number },
   ): Promise<boolean>;
-  /** Any key row whose hash matches, deleted or not. */
+  setPolicy(userId: number, policy: AccountPolicy): Promise<UserRecord | undefined>;
+  /** Any key row whose current or previous hash matches, deleted or not. */
   findKeyByHash(keyHash: string): Promise<KeyRecord | undefined>;
   findKey(userId: number, id: number, kind: CredentialKind): Promise<KeyRecord | undefined>;
   listKeys(userId: number, kind: CredentialKind): Promise<KeyRecord[]>;
@@ -116,6 +204,24 @@ export interface Store extends StoreTx {
   /** Records last use in one batch (at most one row write per key). */
   recordUse(uses: readonly KeyUse[]): Promise<void>;
   listAudit(userId: number, filter: AuditFilter): Promise<AuditRecord[]>;
+  /** Adds counts to the hourly usage rows (one upsert per key and hour). */
+  recordUsage(counts: readonly UsageCount[]): Promise<void>;
+  /** A key's hourly usage rows from `fromHour` to `toHour` inclusive, oldest first. */
+  listUsage(keyId: number, fromHour: string, toHour: string): Promise<UsageCount[]>;
+  /** The account's key events after `afterId`, oldest first. */
+  listEvents(userId: number, afterId: number, limit: number): Promise<KeyEventRecord[]>;
+  /**
+   * Live API keys expiring at or before `before` that have had no reminder yet, of accounts
+   * with a reminder policy, with that policy's days.
+   */
+  keysToRemind(before: string, limit: number): Promise<{ key: KeyRecord; reminderDays: number }[]>;
+  /** Live API keys that expired at or before `now` and have had no key.expired event yet. */
+  keysExpiredUnnotified(now: string, limit: number): Promise<KeyRecord[]>;
+  /** Accounts whose policy revokes unused keys, with the number of days. */
+  accountsRevokingUnused(): Promise<{ userId: number; days: number }[]>;
+  /** The account's live API keys last used (or, never used, created) before `cutoff`. */
+  keysUnusedSince(userId: number, cutoff: string, limit: number): Promise<KeyRecord[]>;
+
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** True when the database answers and migrations are done. */
   ping(): Promise<boolean>;

@@ -790,7 +790,7 @@ export interface paths {
     put?: never;
     /**
      * Reset an API key
-     * @description Gives the key a new secret, returned once in `key`; id, name and permissions stay. The old secret gets 401 from the moment this answers.
+     * @description Gives the key a new secret, returned once in `key`; id, name and permissions stay. The old secret gets 401 from the moment this answers — or, with `grace_seconds`, from the end of that window (`previous_expires_at`), on every node.
      */
     post: {
       parameters: {
@@ -801,7 +801,14 @@ export interface paths {
         };
         cookie?: never;
       };
-      requestBody?: never;
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Keep the old secret working this many seconds (at most 7 days); 0 or absent: it stops at once. */
+            grace_seconds?: number;
+          } | null;
+        };
+      };
       responses: {
         /** @description Default Response */
         200: {
@@ -832,6 +839,256 @@ export interface paths {
         };
       };
     };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/auth/apikeys/{id}/previous/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * End a reset's grace window now
+     * @description The key's previous secret gets 401 on every node from the moment this answers.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ApiKey"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/auth/apikeys/{id}/usage/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A key's verified and denied requests per hour
+     * @description Hours without requests are left out. Counts are kept in memory and written in batches, so the latest minutes come from the node that answers.
+     */
+    get: {
+      parameters: {
+        query?: {
+          hours?: number;
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              key_id: number;
+              /** Format: date-time */
+              from: string;
+              /** Format: date-time */
+              to: string;
+              totals: {
+                verified: number;
+                denied: number;
+              };
+              hours: {
+                /** Format: date-time */
+                hour: string;
+                verified: number;
+                denied: number;
+              }[];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/users/current/policy/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The account's key lifecycle policy */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description An account's key lifecycle policy; null is off. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              max_key_lifetime_days: number | null;
+              expiry_reminder_days: number | null;
+              revoke_unused_after_days: number | null;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /**
+     * Set the account's key lifecycle policy
+     * @description Fields left out keep their value; null turns a rule off. All rules are off by default.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description New keys expire within this many days; keys created without expires_at get it. */
+            max_key_lifetime_days?: number | null;
+            /** @description Send key.expiring this many days before a key expires. */
+            expiry_reminder_days?: number | null;
+            /** @description Revoke keys not used for this many days (key.unused). */
+            revoke_unused_after_days?: number | null;
+          };
+        };
+      };
+      responses: {
+        /** @description An account's key lifecycle policy; null is off. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              max_key_lifetime_days: number | null;
+              expiry_reminder_days: number | null;
+              revoke_unused_after_days: number | null;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -1070,6 +1327,8 @@ export interface components {
       last_used_at: string | null;
       last_used_ip: string | null;
       expires_at: string | null;
+      /** @description After a reset with a grace window: until when the previous secret still works; null when none. */
+      previous_expires_at: string | null;
     };
     ApiKeyWithSecret: {
       /** @enum {boolean} */
@@ -1088,6 +1347,8 @@ export interface components {
       last_used_at: string | null;
       last_used_ip: string | null;
       expires_at: string | null;
+      /** @description After a reset with a grace window: until when the previous secret still works; null when none. */
+      previous_expires_at: string | null;
       /** @description The secret. Shown here once; it is not stored and cannot be shown again. */
       key: string;
     };

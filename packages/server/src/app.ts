@@ -28,6 +28,7 @@ import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { routes } from "./routes/index.js";
 import { AccountService } from "./services/accountService.js";
 import { KeyService } from "./services/keyService.js";
+import { LifecycleSweeper } from "./services/lifecycleSweeper.js";
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -65,6 +66,7 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     defaultCatalogue(
       config.catalogueFile === undefined ? [] : loadOperatorRoutes(config.catalogueFile),
     );
+  const now = options.now ?? (() => new Date());
   const revocations = options.revocations ?? new LocalRevocationBus();
   const cache = new KeyCache(config.keyCacheSize, () => revocations.cacheTrusted());
   revocations.attach({
@@ -91,7 +93,8 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     authenticator: new Authenticator(store, peppers, cache, usage),
     keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix),
     accounts: new AccountService(store, peppers, revocations, config.keyPrefix),
-    now: options.now ?? (() => new Date()),
+    now,
+    lifecycle: new LifecycleSweeper(store, revocations, usage, now, onError),
   };
 }
 
@@ -179,7 +182,9 @@ export async function buildApp(
   }
 
   ctx.usage.start();
+  ctx.lifecycle.start(options.config.lifecycleSweepSeconds * 1000);
   app.addHook("onClose", async () => {
+    await ctx.lifecycle.stop();
     await ctx.usage.stop();
     await ctx.limiter.close();
   });

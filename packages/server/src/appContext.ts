@@ -7,6 +7,7 @@ import type { Config } from "./config.js";
 import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import type { AccountService } from "./services/accountService.js";
 import type { KeyService } from "./services/keyService.js";
+import type { LifecycleSweeper } from "./services/lifecycleSweeper.js";
 
 /** Everything a route needs, built once per app (no module-level singletons). */
 export interface AppContext {
@@ -24,4 +25,6 @@ export interface AppContext {
   keys: KeyService;
   accounts: AccountService;
   now: () => Date;
+  /** Applies the accounts' lifecycle policies on a timer. */
+  lifecycle: LifecycleSweeper;
 }

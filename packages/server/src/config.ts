@@ -23,6 +23,8 @@ export interface Config {
   keyCacheSize: number;
   /** Seconds between batched writes of keys' last use. */
   usageFlushSeconds: number;
+  /** Seconds between lifecycle sweeps (reminders, expiry events, revocation of unused keys). */
+  lifecycleSweepSeconds: number;
   /** Largest request body in bytes. */
   bodyLimit: number;
   /** A JSON file of the operator's own routes, added to the catalogue (source "operator"). */
@@ -237,6 +239,14 @@ export const settings = [
     description: "seconds between batched writes of keys' last use",
     default: 10,
     parse: integer(1, 3600),
+  }),
+  define({
+    key: "lifecycleSweepSeconds",
+    env: "LATCHKEY_LIFECYCLE_SWEEP_SECONDS",
+    flag: "--lifecycle-sweep-seconds",
+    description: "seconds between applications of the accounts' lifecycle policies (0 = never)",
+    default: 60,
+    parse: integer(0, 86_400),
   }),
   define({
     key: "bodyLimit",

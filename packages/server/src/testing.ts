@@ -42,7 +42,10 @@ export interface TestServer {
 }
 
 /** An in-process server (the app factory, listening), with its own data dir unless given. */
-export async function startTestServer(env: ConfigSource = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: ConfigSource = {},
+  options: { now?: () => Date } = {},
+): Promise<TestServer> {
   const dir = env.LATCHKEY_DATA_DIR === undefined ? tempDir() : undefined;
   const config = parseConfig(
     { LATCHKEY_PORT: "0", LATCHKEY_LOG_LEVEL: "info", ...UNLIMITED, ...env },
@@ -56,7 +59,7 @@ export async function startTestServer(env: ConfigSource = {}): Promise<TestServe
   const peppers = loadPepper(config);
   const backend = await openBackend(config, logger);
   const { store, revocations } = backend;
-  const { app, ctx } = await buildApp({ config, store, peppers, logger, revocations });
+  const { app, ctx } = await buildApp({ config, store, peppers, logger, revocations, ...options });
   await app.listen({ port: 0, host: "127.0.0.1" });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : 0;

@@ -133,6 +133,11 @@ describe.each(backends)("Store on %s", (backend) => {
         lastUsedAt: null,
         lastUsedIp: null,
         deletedAt: null,
+        previousKeyHash: null,
+        previousHashVersion: null,
+        previousExpiresAt: null,
+        expiryRemindedAt: null,
+        expiryNotifiedAt: null,
       });
       expect(await store.findKeyByHash(input.keyHash)).toEqual(created);
       expect(await store.findKey(user.id, created.id, "api")).toEqual(created);
@@ -324,6 +329,139 @@ describe.each(backends)("Store on %s", (backend) => {
         limit: 1,
       });
       expect(both.map((r) => JSON.parse(r.args).n)).toEqual([3]);
+    });
+  });
+
+  describe("pepper rotation and grace windows", () => {
+    it("moves a key to a new hash only while it still holds the old one", async () => {
+      const user = await newUser(store);
+      const key = await store.insertKey(newKey(user));
+      const to = { keyHash: hash(), hashVersion: 2 };
+      expect(await store.rehashKey(key.id, hash(), to)).toBe(false);
+      expect(await store.rehashKey(key.id, key.keyHash, to)).toBe(true);
+      expect(await store.findKeyByHash(to.keyHash)).toMatchObject({ id: key.id, hashVersion: 2 });
+      expect(await store.findKeyByHash(key.keyHash)).toBeUndefined();
+    });
+
+    it("keeps the previous secret findable during a grace window, and drops it on request", async () => {
+      const user = await newUser(store);
+      const key = await store.insertKey(newKey(user, { hashVersion: 3 }));
+      const change = { keyHash: hash(), hashVersion: 4, prefix: "lk_new", last4: "wxyz" };
+      const reset = await store.replaceSecret(user.id, key.id, change, at(90));
+      expect(reset).toMatchObject({
+        keyHash: change.keyHash,
+        previousKeyHash: key.keyHash,
+        previousHashVersion: 3,
+        previousExpiresAt: at(90),
+      });
+      expect((await store.findKeyByHash(key.keyHash))?.id).toBe(key.id);
+      expect((await store.findKeyByHash(change.keyHash))?.id).toBe(key.id);
+      const ended = await store.endGrace(user.id, key.id);
+      expect(ended).toMatchObject({ previousKeyHash: null, previousExpiresAt: null });
+      expect(await store.findKeyByHash(key.keyHash)).toBeUndefined();
+      // A reset without grace also clears a pending previous secret.
+      const again = await store.replaceSecret(
+        user.id,
+        key.id,
+        { ...change, keyHash: hash() },
+        at(95),
+      );
+      const hard = await store.replaceSecret(user.id, key.id, { ...change, keyHash: hash() });
+      expect(again?.previousKeyHash).not.toBeNull();
+      expect(hard?.previousKeyHash).toBeNull();
+    });
+  });
+
+  describe("policy, usage and events", () => {
+    it("stores an account's lifecycle policy", async () => {
+      const user = await newUser(store);
+      expect(user.policy).toEqual({
+        maxKeyLifetimeDays: null,
+        expiryReminderDays: null,
+        revokeUnusedAfterDays: null,
+      });
+      const policy = { maxKeyLifetimeDays: 90, expiryReminderDays: 7, revokeUnusedAfterDays: null };
+      expect((await store.setPolicy(user.id, policy))?.policy).toEqual(policy);
+      expect((await store.findUserById(user.id))?.policy).toEqual(policy);
+      expect(await store.accountsRevokingUnused()).not.toContainEqual(
+        expect.objectContaining({ userId: user.id }),
+      );
+      await store.setPolicy(user.id, { ...policy, revokeUnusedAfterDays: 30 });
+      expect(await store.accountsRevokingUnused()).toContainEqual({ userId: user.id, days: 30 });
+    });
+
+    it("adds usage counts per key and hour", async () => {
+      const user = await newUser(store);
+      const key = await store.insertKey(newKey(user));
+      const h1 = "2026-01-01T10:00:00.000Z";
+      const h2 = "2026-01-01T11:00:00.000Z";
+      await store.recordUsage([
+        { keyId: key.id, hour: h1, verified: 2, denied: 1 },
+        { keyId: key.id, hour: h2, verified: 1, denied: 0 },
+      ]);
+      await store.recordUsage([{ keyId: key.id, hour: h1, verified: 3, denied: 4 }]);
+      await store.recordUsage([]);
+      expect(await store.listUsage(key.id, h1, h2)).toEqual([
+        { keyId: key.id, hour: h1, verified: 5, denied: 5 },
+        { keyId: key.id, hour: h2, verified: 1, denied: 0 },
+      ]);
+      expect(await store.listUsage(key.id, h2, h2)).toHaveLength(1);
+    });
+
+    it("keeps key events in order per account, in the transaction that wrote them", async () => {
+      const user = await newUser(store);
+      const other = await newUser(store);
+      const event = (userId: number, type: "key.created" | "key.deleted") => ({
+        userId,
+        apiKeyId: null,
+        type,
+        payload: "{}",
+        createdAt: at(1),
+      });
+      await store.insertEvent(event(user.id, "key.created"));
+      await store.insertEvent(event(other.id, "key.created"));
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.insertEvent(event(user.id, "key.deleted"));
+          throw new Error("roll back");
+        }),
+      ).rejects.toThrow("roll back");
+      const mine = await store.listEvents(user.id, 0, 10);
+      expect(mine.map((e) => e.type)).toEqual(["key.created"]);
+      expect(await store.listEvents(user.id, mine[0]?.id ?? 0, 10)).toEqual([]);
+    });
+
+    it("finds keys to remind, expired and unused, and lets exactly one claim each notice", async () => {
+      const user = await newUser(store);
+      await store.setPolicy(user.id, {
+        maxKeyLifetimeDays: null,
+        expiryReminderDays: 3,
+        revokeUnusedAfterDays: null,
+      });
+      const soon = await store.insertKey(newKey(user, { expiresAt: at(100) }));
+      const gone = await store.insertKey(newKey(user, { expiresAt: at(10) }));
+      const never = await store.insertKey(newKey(user, { createdAt: at(0) }));
+      await store.recordUse([{ id: soon.id, at: at(60), ip: null }]);
+
+      const toRemind = (await store.keysToRemind(at(200), 100)).filter(
+        (r) => r.key.userId === user.id,
+      );
+      expect(toRemind.map((r) => [r.key.id, r.reminderDays])).toEqual([
+        [gone.id, 3],
+        [soon.id, 3],
+      ]);
+      const expired = (await store.keysExpiredUnnotified(at(50), 100)).filter(
+        (k) => k.userId === user.id,
+      );
+      expect(expired.map((k) => k.id)).toEqual([gone.id]);
+      const unused = await store.keysUnusedSince(user.id, at(30), 100);
+      expect(unused.map((k) => k.id).sort()).toEqual([gone.id, never.id].sort());
+
+      const claims = await Promise.all(
+        [1, 2, 3].map(() => store.claimKeyNotice(soon.id, "expiry_reminded_at", at(70))),
+      );
+      expect(claims.filter(Boolean)).toHaveLength(1);
+      expect((await store.keysToRemind(at(200), 100)).map((r) => r.key.id)).not.toContain(soon.id);
     });
   });
 

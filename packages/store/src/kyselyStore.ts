@@ -1,14 +1,19 @@
 import type {
+  AccountPolicy,
   AuditFilter,
   AuditRecord,
   CredentialKind,
+  KeyEventRecord,
+  KeyEventType,
   KeyRecord,
   KeyUse,
   NewAudit,
   NewKey,
+  NewKeyEvent,
   SecretChange,
   Store,
   StoreTx,
+  UsageCount,
   UserRecord,
 } from "@latchkey/core";
 import { type Kysely, Migrator, type Selectable, sql, type Transaction } from "kysely";
@@ -26,7 +31,16 @@ const toUser = (r: UserRow): UserRecord => ({
   passwordHash: r.password_hash,
   isAdmin: Number(r.is_admin) === 1,
   createdAt: r.created_at,
+  policy: {
+    maxKeyLifetimeDays: nullableNumber(r.max_key_lifetime_days),
+    expiryReminderDays: nullableNumber(r.expiry_reminder_days),
+    revokeUnusedAfterDays: nullableNumber(r.revoke_unused_after_days),
+  },
 });
+
+function nullableNumber(value: number | null): number | null {
+  return value === null ? null : Number(value);
+}
 
 const toKey = (r: KeyRow): KeyRecord => ({
   id: Number(r.id),
@@ -44,6 +58,20 @@ const toKey = (r: KeyRow): KeyRecord => ({
   lastUsedIp: r.last_used_ip,
   expiresAt: r.expires_at,
   deletedAt: r.deleted_at,
+  previousKeyHash: r.previous_key_hash,
+  previousHashVersion: nullableNumber(r.previous_hash_version),
+  previousExpiresAt: r.previous_expires_at,
+  expiryRemindedAt: r.expiry_reminded_at,
+  expiryNotifiedAt: r.expiry_notified_at,
+});
+
+const toEvent = (r: Selectable<Database["key_events"]>): KeyEventRecord => ({
+  id: Number(r.id),
+  userId: Number(r.user_id),
+  apiKeyId: nullableNumber(r.api_key_id),
+  type: r.type as KeyEventType,
+  payload: r.payload,
+  createdAt: r.created_at,
 });
 
 const toAudit = (r: AuditRow): AuditRecord => ({
@@ -95,15 +123,24 @@ class KyselyTx implements StoreTx {
     return row && toKey(row);
   }
 
-  async replaceSecret(userId: number, id: number, change: SecretChange) {
+  async replaceSecret(
+    userId: number,
+    id: number,
+    change: SecretChange,
+    graceUntil?: string | null,
+  ) {
     const row = await this.db
       .updateTable("api_keys")
-      .set({
+      .set((eb) => ({
         key_hash: change.keyHash,
         hash_version: change.hashVersion,
         prefix: change.prefix,
         last4: change.last4,
-      })
+        // SET reads the row as it was, so the previous secret is the one being replaced.
+        previous_key_hash: graceUntil ? eb.ref("key_hash") : null,
+        previous_hash_version: graceUntil ? eb.ref("hash_version") : null,
+        previous_expires_at: graceUntil ?? null,
+      }))
       .where("id", "=", id)
       .where("user_id", "=", userId)
       .where("kind", "=", "api")
@@ -111,6 +148,47 @@ class KyselyTx implements StoreTx {
       .returningAll()
       .executeTakeFirst();
     return row && toKey(row);
+  }
+
+  async endGrace(userId: number, id: number) {
+    const row = await this.db
+      .updateTable("api_keys")
+      .set({ previous_key_hash: null, previous_hash_version: null, previous_expires_at: null })
+      .where("id", "=", id)
+      .where("user_id", "=", userId)
+      .where("kind", "=", "api")
+      .where("deleted_at", "is", null)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toKey(row);
+  }
+
+  async claimKeyNotice(
+    id: number,
+    notice: "expiry_reminded_at" | "expiry_notified_at",
+    at: string,
+  ) {
+    const rows = await this.db
+      .updateTable("api_keys")
+      .set({ [notice]: at })
+      .where("id", "=", id)
+      .where(notice, "is", null)
+      .returning("id")
+      .execute();
+    return rows.length === 1;
+  }
+
+  async insertEvent(event: NewKeyEvent): Promise<void> {
+    await this.db
+      .insertInto("key_events")
+      .values({
+        user_id: event.userId,
+        api_key_id: event.apiKeyId,
+        type: event.type,
+        payload: event.payload,
+        created_at: event.createdAt,
+      })
+      .execute();
   }
 
   async insertAudit(event: NewAudit): Promise<void> {
@@ -219,9 +297,126 @@ export class KyselyStore extends KyselyTx implements Store {
     const row = await this.kysely
       .selectFrom("api_keys")
       .selectAll()
-      .where("key_hash", "=", keyHash)
+      .where((eb) => eb.or([eb("key_hash", "=", keyHash), eb("previous_key_hash", "=", keyHash)]))
       .executeTakeFirst();
     return row && toKey(row);
+  }
+
+  async setPolicy(userId: number, policy: AccountPolicy) {
+    const row = await this.kysely
+      .updateTable("users")
+      .set({
+        max_key_lifetime_days: policy.maxKeyLifetimeDays,
+        expiry_reminder_days: policy.expiryReminderDays,
+        revoke_unused_after_days: policy.revokeUnusedAfterDays,
+      })
+      .where("id", "=", userId)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toUser(row);
+  }
+
+  async recordUsage(counts: readonly UsageCount[]) {
+    if (counts.length === 0) return;
+    await this.kysely.transaction().execute(async (trx) => {
+      for (const c of counts) {
+        await trx
+          .insertInto("key_usage")
+          .values({ api_key_id: c.keyId, hour: c.hour, verified: c.verified, denied: c.denied })
+          .onConflict((oc) =>
+            oc.columns(["api_key_id", "hour"]).doUpdateSet((eb) => ({
+              verified: eb("key_usage.verified", "+", eb.ref("excluded.verified")),
+              denied: eb("key_usage.denied", "+", eb.ref("excluded.denied")),
+            })),
+          )
+          .execute();
+      }
+    });
+  }
+
+  async listUsage(keyId: number, fromHour: string, toHour: string) {
+    const rows = await this.kysely
+      .selectFrom("key_usage")
+      .selectAll()
+      .where("api_key_id", "=", keyId)
+      .where("hour", ">=", fromHour)
+      .where("hour", "<=", toHour)
+      .orderBy("hour")
+      .execute();
+    return rows.map((r) => ({
+      keyId: Number(r.api_key_id),
+      hour: r.hour,
+      verified: Number(r.verified),
+      denied: Number(r.denied),
+    }));
+  }
+
+  async listEvents(userId: number, afterId: number, limit: number) {
+    const rows = await this.kysely
+      .selectFrom("key_events")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("id", ">", afterId)
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+    return rows.map(toEvent);
+  }
+
+  async keysToRemind(before: string, limit: number) {
+    const rows = await this.kysely
+      .selectFrom("api_keys")
+      .innerJoin("users", "users.id", "api_keys.user_id")
+      .selectAll("api_keys")
+      .select("users.expiry_reminder_days as reminder_days")
+      .where("api_keys.kind", "=", "api")
+      .where("api_keys.deleted_at", "is", null)
+      .where("api_keys.expiry_reminded_at", "is", null)
+      .where("api_keys.expires_at", "is not", null)
+      .where("api_keys.expires_at", "<=", before)
+      .where("users.expiry_reminder_days", "is not", null)
+      .orderBy("api_keys.expires_at")
+      .limit(limit)
+      .execute();
+    return rows.map((r) => ({ key: toKey(r), reminderDays: Number(r.reminder_days) }));
+  }
+
+  async keysExpiredUnnotified(now: string, limit: number) {
+    const rows = await this.kysely
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("kind", "=", "api")
+      .where("deleted_at", "is", null)
+      .where("expiry_notified_at", "is", null)
+      .where("expires_at", "is not", null)
+      .where("expires_at", "<=", now)
+      .orderBy("expires_at")
+      .limit(limit)
+      .execute();
+    return rows.map(toKey);
+  }
+
+  async accountsRevokingUnused() {
+    const rows = await this.kysely
+      .selectFrom("users")
+      .select(["id", "revoke_unused_after_days"])
+      .where("revoke_unused_after_days", "is not", null)
+      .execute();
+    return rows.map((r) => ({ userId: Number(r.id), days: Number(r.revoke_unused_after_days) }));
+  }
+
+  async keysUnusedSince(userId: number, cutoff: string, limit: number) {
+    const rows = await this.kysely
+      .selectFrom("api_keys")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("kind", "=", "api")
+      .where("deleted_at", "is", null)
+      .where((eb) => eb(eb.fn.coalesce("last_used_at", "created_at"), "<", cutoff))
+      .orderBy("id")
+      .limit(limit)
+      .execute();
+    return rows.map(toKey);
   }
 
   async findKey(userId: number, id: number, kind: CredentialKind) {

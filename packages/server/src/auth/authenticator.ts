@@ -46,6 +46,14 @@ export class Authenticator {
     const key = await this.lookup(secret);
     if (key === undefined) return { ok: false, reason: "unknown" };
     if (key.record.deletedAt !== null) return { ok: false, reason: "revoked", key };
+    // A previous secret (reset with a grace window) works until its deadline, on every node,
+    // without any message: the deadline travels with the cached record.
+    if (
+      key.viaPrevious &&
+      !(key.record.previousExpiresAt !== null && key.record.previousExpiresAt > now.toISOString())
+    ) {
+      return { ok: false, reason: "revoked", key };
+    }
     if (key.record.expiresAt !== null && key.record.expiresAt <= now.toISOString()) {
       return { ok: false, reason: "expired", key };
     }
@@ -64,8 +72,10 @@ export class Authenticator {
       const hash =
         version === this.peppers.current.version ? currentHash : this.peppers.hash(secret, version);
       let record = await this.store.findKeyByHash(hash);
-      if (record === undefined || record.hashVersion !== version) continue;
-      if (version !== this.peppers.current.version && record.deletedAt === null) {
+      if (record === undefined) continue;
+      const viaPrevious = record.keyHash !== hash;
+      if ((viaPrevious ? record.previousHashVersion : record.hashVersion) !== version) continue;
+      if (!viaPrevious && version !== this.peppers.current.version && record.deletedAt === null) {
         // A key hashed under an older pepper moves to the current one on its first use, so
         // the old pepper can be retired once every live key has been used or replaced.
         const to = { keyHash: currentHash, hashVersion: this.peppers.current.version };
@@ -75,12 +85,15 @@ export class Authenticator {
       if (user === undefined) return undefined;
       const key: CachedKey = {
         record,
+        viaPrevious,
         user,
         permissions: storedPermissions(record),
         ipAllowList: storedIpAllowList(record),
       };
       // Only live keys are cached; a revoked one is looked up again (and refused) each time.
-      if (record.deletedAt === null) this.cache.set(record.keyHash, key, generation);
+      const matched = viaPrevious ? hash : record.keyHash;
+      if (record.deletedAt === null && matched === currentHash)
+        this.cache.set(matched, key, generation);
       return key;
     }
     return undefined;

@@ -5,6 +5,8 @@ import type { IpAllowList } from "./ipAllowList.js";
 /** A verified credential with everything the hot path needs already parsed. */
 export interface CachedKey {
   record: KeyRecord;
+  /** The secret presented was the key's previous one, valid until record.previousExpiresAt. */
+  viaPrevious: boolean;
   user: UserRecord;
   permissions: Permissions;
   ipAllowList: IpAllowList | null;
@@ -18,7 +20,8 @@ export interface CachedKey {
  */
 export class KeyCache {
   private readonly byHash: LRUCache<string, CachedKey> | undefined;
-  private readonly hashById = new Map<number, string>();
+  /** The hashes cached for each key: its current secret, and its previous one in a grace window. */
+  private readonly hashesById = new Map<number, string[]>();
   /** Bumped by every invalidation; a lookup that raced one must not fill the cache. */
   private generation = 0;
 
@@ -30,10 +33,7 @@ export class KeyCache {
       maxEntries > 0
         ? new LRUCache<string, CachedKey>({
             max: maxEntries,
-            dispose: (value, hash) => {
-              if (this.hashById.get(value.record.id) === hash)
-                this.hashById.delete(value.record.id);
-            },
+            dispose: (value, hash) => this.forget(value.record.id, hash),
           })
         : undefined;
   }
@@ -54,25 +54,35 @@ export class KeyCache {
    */
   set(hash: string, entry: CachedKey, lookupGeneration: number): void {
     if (!this.byHash || lookupGeneration !== this.generation || !this.trusted()) return;
-    // One entry per key: an older secret of the same key must not stay behind.
-    const previous = this.hashById.get(entry.record.id);
-    if (previous !== undefined && previous !== hash) this.byHash.delete(previous);
+    // At most two entries per key (current and previous secret): anything older goes.
+    const hashes = (this.hashesById.get(entry.record.id) ?? []).filter((h) => h !== hash);
+    while (hashes.length >= 2) {
+      const oldest = hashes.shift();
+      if (oldest !== undefined) this.byHash.delete(oldest);
+    }
+    hashes.push(hash);
+    this.hashesById.set(entry.record.id, hashes);
     this.byHash.set(hash, entry);
-    this.hashById.set(entry.record.id, hash);
+  }
+
+  private forget(keyId: number, hash: string): void {
+    const hashes = this.hashesById.get(keyId)?.filter((h) => h !== hash);
+    if (hashes && hashes.length > 0) this.hashesById.set(keyId, hashes);
+    else this.hashesById.delete(keyId);
   }
 
   /** Forgets a key, whatever its current secret. */
   invalidate(keyId: number): void {
     this.generation++;
-    const hash = this.hashById.get(keyId);
-    if (hash !== undefined) this.byHash?.delete(hash);
-    this.hashById.delete(keyId);
+    const hashes = this.hashesById.get(keyId) ?? [];
+    this.hashesById.delete(keyId);
+    for (const hash of hashes) this.byHash?.delete(hash);
   }
 
   clear(): void {
     this.generation++;
     this.byHash?.clear();
-    this.hashById.clear();
+    this.hashesById.clear();
   }
 
   get size(): number {

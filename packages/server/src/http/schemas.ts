@@ -1,4 +1,4 @@
-import { categories, errorCodes } from "@latchkey/core";
+import { type AccountPolicy, categories, errorCodes } from "@latchkey/core";
 import { type Static, Type } from "@sinclair/typebox";
 
 /**
@@ -72,6 +72,10 @@ const apiKeyFields = {
   last_used_at: NullableTimestamp,
   last_used_ip: Type.Union([Type.String(), Type.Null()]),
   expires_at: NullableTimestamp,
+  previous_expires_at: Type.Union([Timestamp, Type.Null()], {
+    description:
+      "After a reset with a grace window: until when the previous secret still works; null when none.",
+  }),
 };
 
 export const ApiKey = Type.Object(apiKeyFields, { $id: "ApiKey" });
@@ -158,3 +162,20 @@ export const sharedSchemas = [
   Session,
   AuditLog,
 ];
+
+export const AccountPolicySchema = Type.Object(
+  {
+    max_key_lifetime_days: Type.Union([Type.Integer(), Type.Null()]),
+    expiry_reminder_days: Type.Union([Type.Integer(), Type.Null()]),
+    revoke_unused_after_days: Type.Union([Type.Integer(), Type.Null()]),
+  },
+  { $id: "AccountPolicy", description: "An account's key lifecycle policy; null is off." },
+);
+
+export function policyView(policy: AccountPolicy): Static<typeof AccountPolicySchema> {
+  return {
+    max_key_lifetime_days: policy.maxKeyLifetimeDays,
+    expiry_reminder_days: policy.expiryReminderDays,
+    revoke_unused_after_days: policy.revokeUnusedAfterDays,
+  };
+}

@@ -11,8 +11,9 @@ function lastUse(record: KeyRecord, usage: UsageRecorder) {
     : { at: record.lastUsedAt, ip: record.lastUsedIp };
 }
 
-export function keyView(record: KeyRecord, usage: UsageRecorder): ApiKeyView {
+export function keyView(record: KeyRecord, usage: UsageRecorder, now: Date): ApiKeyView {
   const used = lastUse(record, usage);
+  const pending = record.previousExpiresAt !== null && record.previousExpiresAt > now.toISOString();
   return {
     id: record.id,
     user_id: record.userId,
@@ -25,6 +26,7 @@ export function keyView(record: KeyRecord, usage: UsageRecorder): ApiKeyView {
     last_used_at: used.at,
     last_used_ip: used.ip,
     expires_at: record.expiresAt,
+    previous_expires_at: pending ? record.previousExpiresAt : null,
   };
 }
 

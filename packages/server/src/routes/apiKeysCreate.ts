@@ -20,7 +20,7 @@ export const apiKeysCreate: RouteModule = (app, ctx) => {
       const { record, secret } = unwrap(
         await ctx.keys.create(principalOf(request), request.body, originOf(request, ctx)),
       );
-      return { success: true as const, ...keyView(record, ctx.usage), key: secret };
+      return { success: true as const, ...keyView(record, ctx.usage, ctx.now()), key: secret };
     },
   });
 };

@@ -18,7 +18,8 @@ export const apiKeysList: RouteModule = (app, ctx) => {
     },
     handler: async (request) => {
       const keys = await ctx.store.listKeys(principalOf(request).user.id, "api");
-      return { apikeys: keys.map((k) => keyView(k, ctx.usage)) };
+      const now = ctx.now();
+      return { apikeys: keys.map((k) => keyView(k, ctx.usage, now)) };
     },
   });
 };

@@ -19,7 +19,7 @@ export const apiKeysShow: RouteModule = (app, ctx) => {
       // Another account's key answers exactly like a missing one.
       if (!key)
         throw new ApiError("not_found", `API key ${request.params.id} not found in this account.`);
-      return keyView(key, ctx.usage);
+      return keyView(key, ctx.usage, ctx.now());
     },
   });
 };

@@ -1,8 +1,10 @@
 import { apiKeysCreate } from "./apiKeysCreate.js";
 import { apiKeysDelete } from "./apiKeysDelete.js";
+import { apiKeysEndGrace } from "./apiKeysEndGrace.js";
 import { apiKeysList } from "./apiKeysList.js";
 import { apiKeysReset } from "./apiKeysReset.js";
 import { apiKeysShow } from "./apiKeysShow.js";
+import { apiKeysUsage } from "./apiKeysUsage.js";
 import { auditLogsList } from "./auditLogsList.js";
 import { authLogin } from "./authLogin.js";
 import { authLogout } from "./authLogout.js";
@@ -18,6 +20,8 @@ import { sessionsList } from "./sessionsList.js";
 import type { RouteModule } from "./types.js";
 import { usersCreate } from "./usersCreate.js";
 import { usersCurrent } from "./usersCurrent.js";
+import { usersPolicy } from "./usersPolicy.js";
+import { usersUpdatePolicy } from "./usersUpdatePolicy.js";
 
 export const routes: readonly RouteModule[] = [
   healthz,
@@ -37,6 +41,10 @@ export const routes: readonly RouteModule[] = [
   apiKeysShow,
   apiKeysDelete,
   apiKeysReset,
+  apiKeysEndGrace,
+  apiKeysUsage,
+  usersPolicy,
+  usersUpdatePolicy,
   resetApiKeyCommand,
   auditLogsList,
 ];

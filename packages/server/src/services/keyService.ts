@@ -1,4 +1,5 @@
 import {
+  type KeyEventType,
   type KeyRecord,
   type PepperRing,
   type Permissions,
@@ -104,7 +105,55 @@ function parseExpiry(input: string | null | undefined, now: Date): Result<string
   return ok(at.toISOString());
 }
 
-/** The key lifecycle: create, delete and reset, each committed with its audit row. */
+/** The longest grace window of a reset: 7 days. */
+export const MAX_GRACE_SECONDS = 7 * 86_400;
+
+/** Applies the account's maximum lifetime: a default expiry, and a cap on a requested one. */
+function applyMaxLifetime(
+  requested: string | null,
+  maxDays: number | null,
+  now: Date,
+): Result<string | null> {
+  if (maxDays === null) return ok(requested);
+  const limit = new Date(now.getTime() + maxDays * 86_400_000).toISOString();
+  if (requested === null) return ok(limit);
+  if (requested > limit) {
+    return fail(
+      "invalid_request",
+      `expires_at: beyond this account's maximum key lifetime of ${maxDays} days (at most ${limit})`,
+    );
+  }
+  return ok(requested);
+}
+
+/** Writes a key event to the outbox, in the transaction of the change it reports. */
+export function publish(
+  tx: StoreTx,
+  type: KeyEventType,
+  key: KeyRecord,
+  at: Date,
+  extra: Record<string, unknown> = {},
+): Promise<void> {
+  return tx.insertEvent({
+    userId: key.userId,
+    apiKeyId: key.id,
+    type,
+    payload: JSON.stringify({
+      key: {
+        id: key.id,
+        name: key.name,
+        prefix: key.prefix,
+        last4: key.last4,
+        expires_at: key.expiresAt,
+        last_used_at: key.lastUsedAt,
+      },
+      ...extra,
+    }),
+    createdAt: at.toISOString(),
+  });
+}
+
+/** The key lifecycle: create, delete and reset, each committed with its audit row and event. */
 export class KeyService {
   constructor(
     private readonly store: Store,
@@ -137,7 +186,11 @@ export class KeyService {
     }
     const params = parseKeyParams(input.key_params);
     if (!params.ok) return params;
-    const expiresAt = parseExpiry(input.expires_at, origin.at);
+    const requested = parseExpiry(input.expires_at, origin.at);
+    if (!requested.ok) return requested;
+    // The policy is read fresh: the caller's cached account may predate a policy change.
+    const owner = (await this.store.findUserById(caller.user.id)) ?? caller.user;
+    const expiresAt = applyMaxLifetime(requested.value, owner.policy.maxKeyLifetimeDays, origin.at);
     if (!expiresAt.ok) return expiresAt;
 
     const issued = issueSecret(this.peppers, this.keyPrefix);
@@ -159,6 +212,7 @@ export class KeyService {
         key_params: params.value,
         expires_at: expiresAt.value,
       });
+      await publish(tx, "key.created", created, origin.at);
       return created;
     });
     return ok({ record, secret: issued.secret });
@@ -167,7 +221,10 @@ export class KeyService {
   async delete(caller: Principal, id: number, origin: Origin): Promise<Result<KeyRecord>> {
     const deleted = await this.store.transaction(async (tx) => {
       const row = await tx.deleteKey(caller.user.id, id, "api", origin.at.toISOString());
-      if (row) await audit(tx, caller, origin, "api_key.delete", { id, name: row.name });
+      if (row) {
+        await audit(tx, caller, origin, "api_key.delete", { id, name: row.name });
+        await publish(tx, "key.deleted", row, origin.at);
+      }
       return row;
     });
     if (!deleted) return fail("not_found", `API key ${id} not found in this account.`);
@@ -177,7 +234,22 @@ export class KeyService {
     return ok(deleted);
   }
 
-  async reset(caller: Principal, id: number, origin: Origin): Promise<Result<KeyWithSecret>> {
+  /**
+   * Gives key `id` a new secret. Without `graceSeconds` the old secret is refused everywhere
+   * before this returns; with it, the old secret keeps working until the grace window ends.
+   */
+  async reset(
+    caller: Principal,
+    id: number,
+    origin: Origin,
+    graceSeconds = 0,
+  ): Promise<Result<KeyWithSecret>> {
+    if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
+      return fail(
+        "invalid_request",
+        `grace_seconds: a whole number from 0 to ${MAX_GRACE_SECONDS} (7 days)`,
+      );
+    }
     const target = await this.store.findKey(caller.user.id, id, "api");
     if (!target) return fail("not_found", `API key ${id} not found in this account.`);
     // Resetting hands over a working secret of the target key, so the caller must hold at
@@ -192,14 +264,37 @@ export class KeyService {
       );
     }
     const issued = issueSecret(this.peppers, this.keyPrefix);
+    const graceUntil =
+      graceSeconds > 0 ? new Date(origin.at.getTime() + graceSeconds * 1000).toISOString() : null;
     const record = await this.store.transaction(async (tx) => {
-      const row = await tx.replaceSecret(caller.user.id, id, issued.stored);
-      if (row) await audit(tx, caller, origin, "api_key.reset", { id, name: row.name });
+      const row = await tx.replaceSecret(caller.user.id, id, issued.stored, graceUntil);
+      if (row) {
+        await audit(tx, caller, origin, "api_key.reset", {
+          id,
+          name: row.name,
+          grace_until: graceUntil,
+        });
+        await publish(tx, "key.reset", row, origin.at, { grace_until: graceUntil });
+      }
+      return row;
+    });
+    if (!record) return fail("not_found", `API key ${id} not found in this account.`);
+    // Even with a grace window every node drops its cached entries: the old secret's entry
+    // must learn its deadline, and the new secret is looked up afresh.
+    await this.revocations.revoked([id]);
+    return ok({ record, secret: issued.secret });
+  }
+
+  /** Ends a grace window early: the previous secret is refused everywhere before this returns. */
+  async endGrace(caller: Principal, id: number, origin: Origin): Promise<Result<KeyRecord>> {
+    const record = await this.store.transaction(async (tx) => {
+      const row = await tx.endGrace(caller.user.id, id);
+      if (row) await audit(tx, caller, origin, "api_key.end_grace", { id, name: row.name });
       return row;
     });
     if (!record) return fail("not_found", `API key ${id} not found in this account.`);
     await this.revocations.revoked([id]);
-    return ok({ record, secret: issued.secret });
+    return ok(record);
   }
 }
 

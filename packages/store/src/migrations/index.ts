@@ -2,10 +2,15 @@ import type { Migration, MigrationProvider } from "kysely";
 import type { Capabilities } from "../dialect.js";
 import { initial } from "./001_initial.js";
 import { nodes } from "./002_nodes.js";
+import { lifecycle } from "./003_lifecycle.js";
 
 /** Migrations live in code, in order; a new one is a new file and a new line here. */
 export function migrations(caps: Capabilities): Record<string, Migration> {
-  return { "001_initial": initial(caps), "002_nodes": nodes(caps) };
+  return {
+    "001_initial": initial(caps),
+    "002_nodes": nodes(caps),
+    "003_lifecycle": lifecycle(caps),
+  };
 }
 
 /** The name of the newest migration: a database that has run it is up to date. */
