@@ -149,6 +149,84 @@ describe("API keys", () => {
   });
 });
 
+describe("rotation with a grace window, usage and the lifecycle policy", () => {
+  it("resets with a grace window, ends it early, and leaves a plain reset immediate", async () => {
+    const { session } = await signUpAndLogIn(server.url);
+    const owner = client(session);
+    const created = await owner.createApiKey({ name: "deploy" });
+    const before = Date.now();
+    const rotated = await owner.resetApiKey(created.id, { grace_seconds: 3600 });
+    expect(rotated).toMatchObject({ id: created.id, name: "deploy" });
+    const until = Date.parse(String(rotated.previous_expires_at));
+    expect(until).toBeGreaterThanOrEqual(before + 3_600_000 - 1000);
+    expect(until).toBeLessThanOrEqual(Date.now() + 3_600_000 + 1000);
+    // Both secrets work as the same key while the window lasts.
+    expect((await client(created.key).currentUser()).key_id).toBe(created.id);
+    expect((await client(rotated.key).currentUser()).key_id).toBe(created.id);
+    expect((await owner.getApiKey(created.id)).previous_expires_at).toBe(
+      rotated.previous_expires_at,
+    );
+
+    const ended = await owner.endGraceWindow(created.id);
+    expect(ended).toMatchObject({ id: created.id, previous_expires_at: null });
+    expect((await caught(client(created.key).currentUser())).status).toBe(401);
+    expect((await client(rotated.key).currentUser()).key_id).toBe(created.id);
+
+    // Without grace_seconds the old secret is refused at once, as before.
+    const plain = await owner.resetApiKey(created.id);
+    expect(plain.previous_expires_at).toBeNull();
+    expect((await caught(client(rotated.key).currentUser())).status).toBe(401);
+    const tooLong = await caught(owner.resetApiKey(created.id, { grace_seconds: 8 * 86_400 }));
+    expect(tooLong).toMatchObject({ status: 400, code: "invalid_request" });
+  });
+
+  it("reads a key's usage per hour", async () => {
+    const { session } = await signUpAndLogIn(server.url);
+    const owner = client(session);
+    const created = await owner.createApiKey({
+      name: "reader",
+      permissions: { api: { user_read: {} } },
+    });
+    const used = client(created.key);
+    for (let i = 0; i < 3; i++) await used.currentUser();
+    await caught(used.createApiKey({ name: "denied" }));
+    const usage = await owner.apiKeyUsage(created.id, { hours: 24 });
+    expect(usage.key_id).toBe(created.id);
+    expect(usage.totals).toEqual({ verified: 3, denied: 1 });
+    expect(usage.hours).toHaveLength(1);
+    expect(usage.hours[0]).toMatchObject({ verified: 3, denied: 1 });
+    expect(Date.parse(usage.to) - Date.parse(usage.from)).toBe(23 * 3_600_000);
+    expect((await caught(owner.apiKeyUsage(created.id, { hours: 0 }))).status).toBe(400);
+  });
+
+  it("reads and changes the lifecycle policy; fields left out keep their value", async () => {
+    const { session } = await signUpAndLogIn(server.url);
+    const owner = client(session);
+    expect(await owner.accountPolicy()).toEqual({
+      max_key_lifetime_days: null,
+      expiry_reminder_days: null,
+      revoke_unused_after_days: null,
+    });
+    expect(
+      await owner.updateAccountPolicy({ max_key_lifetime_days: 30, expiry_reminder_days: 3 }),
+    ).toEqual({
+      max_key_lifetime_days: 30,
+      expiry_reminder_days: 3,
+      revoke_unused_after_days: null,
+    });
+    expect(await owner.updateAccountPolicy({ expiry_reminder_days: null })).toEqual({
+      max_key_lifetime_days: 30,
+      expiry_reminder_days: null,
+      revoke_unused_after_days: null,
+    });
+    const created = await owner.createApiKey({ name: "bounded" });
+    const expires = Date.parse(String(created.expires_at));
+    expect(Math.abs(expires - (Date.now() + 30 * 86_400_000))).toBeLessThan(60_000);
+    const bad = await caught(owner.updateAccountPolicy({ max_key_lifetime_days: 0 }));
+    expect(bad).toMatchObject({ status: 400, code: "invalid_request" });
+  });
+});
+
 describe("verify", () => {
   it("answers verdicts for a live, a scoped, a deleted and an unknown key", async () => {
     const { session } = await signUpAndLogIn(server.url);

@@ -3,6 +3,8 @@ import { LatchkeyError } from "./latchkeyError.js";
 import { redactBody, redactSecret } from "./redact.js";
 import { type Env, type ResolvedCredentials, resolveCredentials } from "./resolveCredentials.js";
 import type {
+  AccountPolicy,
+  AccountPolicyInput,
   ApiKey,
   ApiKeyWithSecret,
   AuditLog,
@@ -11,8 +13,11 @@ import type {
   CreateApiKeyInput,
   CurrentUser,
   EndSessionsResult,
+  KeyUsage,
+  KeyUsageQuery,
   LoginInput,
   LoginResult,
+  ResetApiKeyInput,
   ResetCurrentResult,
   Session,
   SignUpResult,
@@ -282,14 +287,61 @@ export class Latchkey {
   }
 
   /**
-   * Gives a key a new secret (same id, name and permissions); the old one gets 401 at once.
+   * Gives a key a new secret (same id, name and permissions); the old one gets 401 at once, or,
+   * with `grace_seconds` (at most 7 days), when that window ends (`previous_expires_at`).
    *
    * @example
    * const { key } = await client.resetApiKey(42);
+   * // The old secret keeps working for an hour while deployments pick up the new one:
+   * const rotated = await client.resetApiKey(42, { grace_seconds: 3600 });
+   * console.log(rotated.previous_expires_at);
    */
-  resetApiKey(id: number, o?: CallOptions): Promise<ApiKeyWithSecret> {
+  resetApiKey(
+    id: number,
+    input: ResetApiKeyInput = {},
+    o?: CallOptions,
+  ): Promise<ApiKeyWithSecret> {
     return this.#call(
-      { method: "POST", path: `/api/v0/auth/apikeys/${idPath(id)}/reset/`, auth: true },
+      {
+        method: "POST",
+        path: `/api/v0/auth/apikeys/${idPath(id)}/reset/`,
+        ...(input.grace_seconds === undefined ? {} : { body: input }),
+        auth: true,
+      },
+      o,
+    );
+  }
+
+  /**
+   * Ends a reset's grace window now: the key's previous secret gets 401 from the moment this
+   * returns. Answers the key, with `previous_expires_at` null.
+   *
+   * @example
+   * await client.endGraceWindow(42);
+   */
+  endGraceWindow(id: number, o?: CallOptions): Promise<ApiKey> {
+    return this.#call(
+      { method: "DELETE", path: `/api/v0/auth/apikeys/${idPath(id)}/previous/`, auth: true },
+      o,
+    );
+  }
+
+  /**
+   * A key's verified and denied requests per hour over the last `hours` (default a week).
+   * Hours without requests are left out.
+   *
+   * @example
+   * const { totals, hours } = await client.apiKeyUsage(42, { hours: 24 });
+   * console.log(`${totals.verified} verified, ${totals.denied} denied today`);
+   */
+  apiKeyUsage(id: number, query: KeyUsageQuery = {}, o?: CallOptions): Promise<KeyUsage> {
+    return this.#call(
+      {
+        method: "GET",
+        path: `/api/v0/auth/apikeys/${idPath(id)}/usage/`,
+        query: { ...query },
+        auth: true,
+      },
       o,
     );
   }
@@ -313,6 +365,31 @@ export class Latchkey {
     );
     this.#replacedKey = answer.new_api_key;
     return answer;
+  }
+
+  /**
+   * The account's key lifecycle policy: maximum lifetime of new keys, expiry reminders and
+   * revocation of unused keys, each a number of days or null (off).
+   *
+   * @example
+   * const { max_key_lifetime_days } = await client.accountPolicy();
+   */
+  accountPolicy(o?: CallOptions): Promise<AccountPolicy> {
+    return this.#call({ method: "GET", path: "/api/v0/users/current/policy/", auth: true }, o);
+  }
+
+  /**
+   * Changes the account's lifecycle policy. Fields left out keep their value; null turns a
+   * rule off. Answers the whole policy as it now is.
+   *
+   * @example
+   * await client.updateAccountPolicy({ max_key_lifetime_days: 90, expiry_reminder_days: 7 });
+   */
+  updateAccountPolicy(input: AccountPolicyInput, o?: CallOptions): Promise<AccountPolicy> {
+    return this.#call(
+      { method: "PUT", path: "/api/v0/users/current/policy/", body: input, auth: true },
+      o,
+    );
   }
 
   /**

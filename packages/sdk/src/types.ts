@@ -69,6 +69,18 @@ export type CurrentUser = ResponseOf<"/api/v0/users/current/", "get">;
 export type Success = ResponseOf<"/api/v0/auth/apikeys/{id}/", "delete">;
 export type EndSessionsResult = ResponseOf<"/api/v0/auth/sessions/", "delete">;
 export type ResetCurrentResult = ResponseOf<"/api/v0/commands/reset_apikey/", "put">;
+/** What `resetApiKey` takes: `grace_seconds` keeps the old secret working (at most 7 days). */
+export type ResetApiKeyInput = NonNullable<RequestOf<"/api/v0/auth/apikeys/{id}/reset/", "post">>;
+/** A key's verified and denied requests per hour; hours without requests are left out. */
+export type KeyUsage = ResponseOf<"/api/v0/auth/apikeys/{id}/usage/", "get">;
+/** How far back `apiKeyUsage` looks, in hours (1 to 2160; default 168, a week). */
+export type KeyUsageQuery = NonNullable<
+  paths["/api/v0/auth/apikeys/{id}/usage/"]["get"]["parameters"]["query"]
+>;
+/** The account's key lifecycle policy; `null` turns a rule off. */
+export type AccountPolicy = ResponseOf<"/api/v0/users/current/policy/", "get">;
+/** What `updateAccountPolicy` takes: fields left out keep their value. */
+export type AccountPolicyInput = RequestOf<"/api/v0/users/current/policy/", "put">;
 export type AuditLogFilter = NonNullable<
   paths["/api/v0/audit_logs/"]["get"]["parameters"]["query"]
 >;
