@@ -76,7 +76,7 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     clear: () => cache.clear(),
   });
   const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError);
-  const memoryLimiter = new MemoryRateLimiter();
+  const memoryLimiter = new MemoryRateLimiter(() => now().getTime());
   const limiter =
     config.redisUrl === undefined
       ? memoryLimiter

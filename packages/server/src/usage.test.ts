@@ -58,3 +58,26 @@ describe("usage per key", () => {
     ).toBe(400);
   });
 });
+
+describe("usage through the verify API", () => {
+  it("counts VALID verdicts as verified and FORBIDDEN ones as denied", async () => {
+    const server = await startTestServer();
+    try {
+      const { session } = await signUpAndLogIn(server.url);
+      const { key, id } = await createKey(server.url, session, {
+        permissions: { api: { instance_read: {} } },
+      });
+      const verify = (category: string) =>
+        call(server.url, "POST", "/api/v0/auth/verify/", { body: { key, category } });
+      expect((await verify("instance_read")).body.code).toBe("VALID");
+      expect((await verify("instance_read")).body.code).toBe("VALID");
+      expect((await verify("billing_write")).body.code).toBe("FORBIDDEN");
+      const usage = await call(server.url, "GET", `/api/v0/auth/apikeys/${id}/usage/`, {
+        key: session,
+      });
+      expect(usage.body.totals).toEqual({ verified: 2, denied: 1 });
+    } finally {
+      await server.close();
+    }
+  });
+});

@@ -1,7 +1,6 @@
 import { isIP } from "node:net";
 import { ApiError, type Category, categories, evaluate } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
-import { FixedWindowLimiter } from "../auth/fixedWindowLimiter.js";
 import { endpoint, originOf } from "../http/access.js";
 import { errorResponses } from "../http/schemas.js";
 import { audit } from "../services/keyService.js";
@@ -108,7 +107,6 @@ const failureCodes = {
  */
 export const authVerify: RouteModule = (app, ctx) => {
   app.addSchema(Verdict);
-  const limiter = new FixedWindowLimiter(ctx.config.verifyRateLimit, 60_000);
   typed(app).route({
     ...endpoint("POST", "/api/v0/auth/verify/"),
     schema: {
@@ -144,12 +142,16 @@ export const authVerify: RouteModule = (app, ctx) => {
 
       // Counted before any lookup, so the limit also bounds database work for unknown keys.
       const now = ctx.now();
-      const slot = limiter.take(request.ip, now.getTime());
-      if (!slot.allowed) {
-        reply.header("Retry-After", String(slot.retryAfter));
+      // The same counters as every other limit: shared by all nodes when Redis is configured.
+      const limit = ctx.config.verifyRateLimit;
+      const slot =
+        limit > 0 ? await ctx.limiter.hit(`verify:${request.ip}`, limit, 60_000) : undefined;
+      if (slot && !slot.allowed) {
+        const retryAfter = Math.max(1, Math.ceil(slot.resetMs / 1000));
+        reply.header("Retry-After", String(retryAfter));
         return {
           ...refused("RATE_LIMITED", "too many verify calls from this address"),
-          retry_after: slot.retryAfter,
+          retry_after: retryAfter,
         };
       }
 
@@ -158,9 +160,12 @@ export const authVerify: RouteModule = (app, ctx) => {
       if (outcome.key?.record.kind === "session") return refused("NOT_FOUND", "no such key");
       const origin = originOf(request, ctx);
       const scope = { category, route };
+      const count = (keyId: number, outcome: "verified" | "denied") =>
+        ctx.usage.count(keyId, outcome, now.toISOString());
       if (!outcome.ok) {
         const [code, reason] = failureCodes[outcome.reason];
         if (outcome.key && outcome.reason !== "revoked") {
+          count(outcome.key.record.id, "denied");
           await audit(
             ctx.store,
             { user: outcome.key.user, key: outcome.key.record },
@@ -177,6 +182,7 @@ export const authVerify: RouteModule = (app, ctx) => {
       }
       const { record, user, permissions, ipAllowList } = outcome.key;
       if (ip === undefined && ipAllowList !== null) {
+        count(record.id, "denied");
         // Checking the calling service's own address would let it stand in for its clients.
         return refused(
           "IP_NOT_ALLOWED",
@@ -189,8 +195,11 @@ export const authVerify: RouteModule = (app, ctx) => {
         permissions,
         expires_at: record.expiresAt,
       };
-      if (category === undefined) return { valid: true, code: "VALID", ...identity };
-      const decision = evaluate(permissions, { category, route, params });
+      const decision =
+        category === undefined
+          ? { allowed: true as const }
+          : evaluate(permissions, { category, route, params });
+      count(record.id, decision.allowed ? "verified" : "denied");
       if (decision.allowed) return { valid: true, code: "VALID", ...identity };
       await audit(
         ctx.store,
