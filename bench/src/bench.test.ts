@@ -90,15 +90,17 @@ describe("npm run bench", () => {
         expect(scenario.cases.current_user.serverCpuUsPerRequest).toBeGreaterThan(0);
       }
     }
-    // 10 000 keys are enough to present three times the quick run's cache of 2 000.
-    const large = results.scenarios[1];
-    if (existsSync("/proc"))
-      expect(large?.memory.saturation?.atThreeTimes?.rssKb).toBeGreaterThan(0);
+    // 10 000 keys are enough to present four times the quick run's cache of 2 000.
+    const steps = results.scenarios[1]?.memory.saturation ?? [];
+    expect(steps.map((s) => s.distinctKeys)).toEqual([2000, 4000, 8000]);
+    if (existsSync("/proc")) for (const s of steps) expect(s.memory?.rssKb).toBeGreaterThan(0);
     const targetNames = results.targets.map((t) => t.name).join("\n");
     expect(targetNames).toContain("(b) req/s ≥ 80% of (a)");
     expect(targetNames).toContain("(b) p99 ≤ 1.5× (a)'s");
     expect(targetNames).toContain("within 10%, 10,000 vs 1,000 keys");
     expect(targetNames).toContain("RSS after load grows");
+    expect(targetNames).toContain("from 4,000 to 8,000 distinct keys");
+    expect(targetNames).toContain("from 4,000 to 8,000 distinct keys");
     expect(results.pass).toBe(results.targets.every((t) => t.pass));
 
     // No secret in the results: neither a key nor the pepper.

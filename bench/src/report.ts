@@ -1,7 +1,11 @@
 import type { BenchResults } from "./runBench.js";
-import { CASE_NAMES } from "./runBench.js";
+import { CASE_NAMES, SATURATION_STEPS } from "./runBench.js";
+import type { Memory } from "./serverProcess.js";
 
 const MB = (kb: number | undefined) => (kb === undefined ? "–" : `${(kb / 1024).toFixed(0)} MB`);
+/** "RSS (heap)" after a full GC. */
+const mem = (m: Memory | null | undefined) =>
+  m ? `${MB(m.rssKb)} (${(m.heapUsedKb / 1024).toFixed(0)})` : "–";
 
 function table(header: string[], rows: string[][], right: Set<number>): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -42,21 +46,25 @@ export function formatResults(results: BenchResults): string {
       "seeded in",
       "RSS idle",
       "RSS after load",
+      ...SATURATION_STEPS.map((k) => `RSS at ${k}× cache`),
       "RSS peak",
-      "at cache size",
-      "at 3× cache size",
     ],
-    results.scenarios.map((run) => [
-      run.backend,
-      run.keys.toLocaleString("en"),
-      `${run.seedSeconds.toFixed(1)} s`,
-      MB(run.memory.idle?.rssKb),
-      MB(run.memory.afterLoad?.rssKb),
-      MB(run.memory.saturation?.atThreeTimes?.peakKb ?? run.memory.afterLoad?.peakKb),
-      MB(run.memory.saturation?.atCacheSize?.rssKb),
-      MB(run.memory.saturation?.atThreeTimes?.rssKb),
-    ]),
-    new Set([1, 2, 3, 4, 5, 6, 7]),
+    results.scenarios.map((run) => {
+      const steps = run.memory.saturation;
+      const last = steps?.[steps.length - 1]?.memory ?? run.memory.afterLoad;
+      return [
+        run.backend,
+        run.keys.toLocaleString("en"),
+        `${run.seedSeconds.toFixed(1)} s`,
+        mem(run.memory.idle),
+        mem(run.memory.afterLoad),
+        ...SATURATION_STEPS.map((k) =>
+          mem(steps?.find((s) => s.distinctKeys === k * results.settings.cacheSize)?.memory),
+        ),
+        MB(last?.peakKb),
+      ];
+    }),
+    new Set([1, 2, 3, 4, 5, 6, 7, 8]),
   );
   const targets = results.targets
     .map((t) => `${t.pass ? "PASS" : "FAIL"}  ${t.backend.padEnd(8)} ${t.name}: ${t.detail}`)
@@ -69,6 +77,7 @@ export function formatResults(results: BenchResults): string {
     "",
     speed,
     "",
+    "Server memory after a full GC: RSS (JavaScript heap in use, MB); the cache-size columns after presenting that many distinct keys.",
     memory,
     "",
     targets,

@@ -30,11 +30,21 @@ export const BENCH_LIMITS = {
   LATCHKEY_VERIFY_RATE_LIMIT: "0",
 } as const;
 
-export interface SaturationResult {
-  /** Distinct keys presented beyond the active ones: the cache size, then three times it. */
-  atCacheSize: Memory | null;
-  atThreeTimes: Memory | null;
+/** Multiples of the cache size: distinct keys presented after the cases, in steps. */
+export const SATURATION_STEPS = [1, 2, 4] as const;
+
+export interface SaturationStep {
+  /** Distinct keys presented so far (beyond the active ones). */
+  distinctKeys: number;
+  memory: Memory | null;
 }
+
+/**
+ * Seconds between the server's batched last-use writes in the benchmark (the default is 10):
+ * memory is read after a flush, so that it shows what the server keeps, not the uses waiting
+ * to be written.
+ */
+export const USAGE_FLUSH_SECONDS = 2;
 
 export interface ScenarioResult {
   backend: Backend;
@@ -47,8 +57,8 @@ export interface ScenarioResult {
     idle: Memory | null;
     /** After the four cases. */
     afterLoad: Memory | null;
-    /** Only when the store holds enough keys to present three times the cache size. */
-    saturation: SaturationResult | null;
+    /** Only when the store holds enough keys to present four times the cache size. */
+    saturation: SaturationStep[] | null;
   };
 }
 
@@ -197,7 +207,8 @@ async function runScenario(
   try {
     const pepper = `v1:${randomBytes(32).toString("hex")}`;
     const peppers = new PepperRing(parsePeppers(pepper));
-    const fill = keys >= options.activeKeys + 3 * options.cacheSize ? 3 * options.cacheSize : 0;
+    const most = Math.max(...SATURATION_STEPS) * options.cacheSize;
+    const fill = keys >= options.activeKeys + most ? most : 0;
     const seedStart = performance.now();
     let reported = 0;
     const seeded = await seedKeys(
@@ -233,8 +244,13 @@ async function runScenario(
     );
     const stopServer = cleanup.add(() => server.stop());
     try {
+      // Memory is read once a batched usage write has gone out (see USAGE_FLUSH_SECONDS).
+      const settledMemory = async () => {
+        await new Promise((r) => setTimeout(r, USAGE_FLUSH_SECONDS * 1000 + 500));
+        return await server.memory();
+      };
       await checkAnswers(server.url, active, unknown[0] ?? generateKey("lk"));
-      const idle = server.memory();
+      const idle = await settledMemory();
       const measurements = specs(active, unknown).map((spec) => new CaseMeasurement(spec));
       for (const m of measurements) await warmUp(server, m.spec, options);
       // Rounds interleave the cases, so that a burst of other work on a shared machine
@@ -251,13 +267,29 @@ async function runScenario(
           `  ${spec.label.padEnd(38)} ${result.requestsPerSecond.toFixed(0).padStart(7)} req/s  p50 ${result.latencyMs.p50.toFixed(2)} ms  p99 ${result.latencyMs.p99.toFixed(2)} ms${result.unexpected ? `  (${result.unexpected} unexpected answers)` : ""}`,
         );
       }
-      const afterLoad = server.memory();
-      let saturation: SaturationResult | null = null;
+      const afterLoad = await settledMemory();
+      let saturation: SaturationStep[] | null = null;
       if (fill > 0) {
-        await touchKeys(server.url, fillKeys.slice(0, options.cacheSize), options.connections);
-        const atCacheSize = server.memory();
-        await touchKeys(server.url, fillKeys.slice(options.cacheSize), options.connections);
-        saturation = { atCacheSize, atThreeTimes: server.memory() };
+        // Fills the cache, then presents ever more distinct keys: once the cache is full,
+        // memory should stay flat however many keys are presented.
+        saturation = [];
+        let presented = 0;
+        for (const step of SATURATION_STEPS) {
+          const upTo = step * options.cacheSize;
+          await touchKeys(server.url, fillKeys.slice(presented, upTo), options.connections);
+          presented = upTo;
+          saturation.push({ distinctKeys: upTo, memory: await settledMemory() });
+        }
+        const first = saturation[0]?.memory;
+        if (first && afterLoad) {
+          const perKey =
+            ((first.heapUsedKb - afterLoad.heapUsedKb) * 1024) /
+            (options.cacheSize - options.activeKeys);
+          log(`  heap per cached key: about ${(perKey / 1024).toFixed(1)} KB`);
+        }
+        log(
+          `  RSS after ${saturation.map((s) => `${s.distinctKeys.toLocaleString("en")} keys: ${((s.memory?.rssKb ?? 0) / 1024).toFixed(0)} MB`).join(", ")}`,
+        );
       }
       return {
         backend,
@@ -286,6 +318,7 @@ export async function runBench(
   const startedAt = new Date().toISOString();
   const serverEnv: Record<string, string> = {
     ...BENCH_LIMITS,
+    LATCHKEY_USAGE_FLUSH_SECONDS: String(USAGE_FLUSH_SECONDS),
     LATCHKEY_KEY_CACHE_SIZE: String(options.cacheSize),
     LATCHKEY_LOG_LEVEL: options.logLevel,
   };

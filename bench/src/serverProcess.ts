@@ -2,22 +2,23 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The built server entry point: what `npm start` runs. */
-const MAIN = join(
-  dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "packages",
-  "server",
-  "dist",
-  "main.js",
-);
+const HERE = dirname(fileURLToPath(import.meta.url));
+const MAIN = join(HERE, "..", "..", "packages", "server", "dist", "main.js");
+/** See memoryProbe.ts: full GC and a memory reading on SIGUSR2. */
+const PROBE = pathToFileURL(join(HERE, "memoryProbe.js")).href;
 
+/** The server's memory right after a full garbage collection, in KiB. */
 export interface Memory {
-  /** Resident set size now, and its peak since start (VmHWM), in KiB. */
+  /** Resident set size. */
   rssKb: number;
+  /** The JavaScript heap in use: what the server keeps alive. */
+  heapUsedKb: number;
+  /** Buffers and other memory outside the heap that JavaScript objects hold. */
+  externalKb: number;
+  /** The peak resident set size since start (VmHWM); 0 without /proc. */
   peakKb: number;
 }
 
@@ -25,8 +26,8 @@ export interface Memory {
 export interface BenchServer {
   url: string;
   pid: number;
-  /** Null where /proc is missing (not Linux). */
-  memory(): Memory | null;
+  /** Collects garbage in the server, then reads its memory; null where that is not possible. */
+  memory(): Promise<Memory | null>;
   /** CPU time (user + system) the server process has used so far, in ms; null without /proc. */
   cpuMs(): number | null;
   /** The end of the server's log, for error messages. */
@@ -66,6 +67,21 @@ function readProc(pid: number, file: string): string | null {
   }
 }
 
+interface Reading {
+  at: number;
+  rssKb: number;
+  heapUsedKb: number;
+  externalKb: number;
+}
+
+function readReading(file: string): Reading | null {
+  try {
+    return JSON.parse(readFileSync(file, "utf8")) as Reading;
+  } catch {
+    return null;
+  }
+}
+
 function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
@@ -80,11 +96,13 @@ export async function startBenchServer(
   nodeArgs: readonly string[] = [],
 ): Promise<BenchServer> {
   const port = await freePort();
+  const memoryFile = `${logFile}.memory.json`;
   const log = openSync(logFile, "a", 0o600);
-  const child = spawn(process.execPath, [...nodeArgs, MAIN], {
+  const child = spawn(process.execPath, ["--expose-gc", "--import", PROBE, ...nodeArgs, MAIN], {
     env: {
       PATH: process.env.PATH ?? "",
       ...env,
+      LATCHKEY_BENCH_MEMORY_FILE: memoryFile,
       LATCHKEY_HOST: "127.0.0.1",
       LATCHKEY_PORT: String(port),
     },
@@ -132,12 +150,24 @@ export async function startBenchServer(
   return {
     url,
     pid,
-    memory() {
-      const status = readProc(pid, "status");
-      if (status === null) return null;
-      const field = (name: string) =>
-        Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? 0);
-      return { rssKb: field("VmRSS"), peakKb: field("VmHWM") };
+    async memory() {
+      const before = readReading(memoryFile)?.at ?? 0;
+      if (exited(child) || !child.kill("SIGUSR2")) return null;
+      for (let waited = 0; waited < 10_000; waited += 50) {
+        await new Promise((r) => setTimeout(r, 50));
+        const reading = readReading(memoryFile);
+        if (reading && reading.at > before) {
+          const status = readProc(pid, "status");
+          const peak = status === null ? 0 : Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+          return {
+            rssKb: reading.rssKb,
+            heapUsedKb: reading.heapUsedKb,
+            externalKb: reading.externalKb,
+            peakKb: peak,
+          };
+        }
+      }
+      return null;
     },
     cpuMs() {
       const stat = readProc(pid, "stat");
