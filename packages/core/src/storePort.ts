@@ -102,14 +102,21 @@ export interface UsageCount {
   denied: number;
 }
 
-export type KeyEventType =
-  | "key.created"
-  | "key.reset"
-  | "key.deleted"
-  | "key.expiring"
-  | "key.expired"
-  | "key.leaked"
-  | "key.unused";
+/** Every key event type, in the order documentation lists them. */
+export const keyEventTypes = [
+  "key.created",
+  "key.reset",
+  "key.deleted",
+  "key.expiring",
+  "key.expired",
+  "key.leaked",
+  "key.unused",
+] as const;
+
+export type KeyEventType = (typeof keyEventTypes)[number];
+
+/** What a webhook delivers: a key event, or the ping of a test. */
+export type WebhookEventType = KeyEventType | "ping";
 
 /** A key event in the outbox; webhooks deliver these. The payload never holds a secret. */
 export interface KeyEventRecord {
@@ -123,6 +130,91 @@ export interface KeyEventRecord {
 }
 
 export type NewKeyEvent = Omit<KeyEventRecord, "id">;
+
+/** A webhook endpoint of an account. */
+export interface WebhookRecord {
+  id: number;
+  userId: number;
+  url: string;
+  description: string;
+  /** The event types it receives; null is every key event, including types added later. */
+  events: KeyEventType[] | null;
+  /** An inactive endpoint gets no new events and its pending deliveries wait. */
+  active: boolean;
+  /** The signing secret, encrypted under a key derived from pepper `secretKeyVersion`. */
+  secretCiphertext: string;
+  secretKeyVersion: number;
+  /** The secret's last four characters, to tell secrets apart. */
+  secretLast4: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type NewWebhook = Omit<WebhookRecord, "id">;
+
+export type WebhookPatch = Partial<
+  Pick<
+    WebhookRecord,
+    "url" | "description" | "events" | "active" | "secretCiphertext" | "secretKeyVersion"
+  >
+> & { updatedAt: string };
+
+export type DeliveryStatus = "pending" | "delivered" | "failed";
+
+/** One event queued for one endpoint, with the outcome of its latest attempt. */
+export interface DeliveryRecord {
+  id: number;
+  webhookId: number;
+  userId: number;
+  /** The outbox event it delivers; null for pings and redeliveries. */
+  sourceEventId: number | null;
+  /** What receivers deduplicate on (Latchkey-Event-Id); a redelivery keeps the original's. */
+  eventId: string;
+  eventType: WebhookEventType;
+  /** The JSON body, sent byte for byte on every attempt. */
+  body: string;
+  status: DeliveryStatus;
+  /** Attempts started. */
+  attempts: number;
+  /** When the next attempt is due; null once delivered or failed. */
+  nextAttemptAt: string | null;
+  lastAttemptAt: string | null;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  deliveredAt: string | null;
+  /** For a redelivery: the delivery it repeats. */
+  redeliveryOf: number | null;
+  createdAt: string;
+}
+
+export type NewDelivery = Pick<
+  DeliveryRecord,
+  | "webhookId"
+  | "userId"
+  | "sourceEventId"
+  | "eventId"
+  | "eventType"
+  | "body"
+  | "redeliveryOf"
+  | "createdAt"
+> & { nextAttemptAt: string };
+
+/** The outcome of one attempt, written only by the node holding the delivery's lease. */
+export interface AttemptOutcome {
+  status: DeliveryStatus;
+  at: string;
+  statusCode: number | null;
+  error: string | null;
+  /** When to try again (status pending); null otherwise. */
+  nextAttemptAt: string | null;
+}
+
+export interface DeliveryFilter {
+  status?: DeliveryStatus | undefined;
+  /** Deliveries with an id below this one (paging backwards). */
+  before?: number | undefined;
+  limit: number;
+}
 
 export interface KeyUse {
   id: number;
@@ -162,6 +254,19 @@ export interface StoreTx {
   endGrace(userId: number, id: number): Promise<KeyRecord | undefined>;
   insertAudit(event: NewAudit): Promise<void>;
   insertEvent(event: NewKeyEvent): Promise<void>;
+  /**
+   * Takes up to `limit` outbox events not yet fanned out to webhooks, oldest first, and marks
+   * them dispatched at `at`. Concurrent callers (other nodes) never get the same event; the
+   * mark commits with the transaction, together with the deliveries queued for it.
+   */
+  claimEvents(limit: number, at: string): Promise<KeyEventRecord[]>;
+  /** The account's webhook endpoints, oldest first. */
+  listWebhooks(userId: number): Promise<WebhookRecord[]>;
+  /**
+   * Queues a delivery. Returns undefined when the endpoint already has one for the same outbox
+   * event (so that fan-out can never queue an event twice).
+   */
+  insertDelivery(delivery: NewDelivery): Promise<DeliveryRecord | undefined>;
   /**
    * Marks a key's reminder or expiry event as sent, only if it was not: true for exactly one
    * caller, so that of many nodes sweeping at once only one sends the event.
@@ -221,6 +326,40 @@ export interface Store extends StoreTx {
   accountsRevokingUnused(): Promise<{ userId: number; days: number }[]>;
   /** The account's live API keys last used (or, never used, created) before `cutoff`. */
   keysUnusedSince(userId: number, cutoff: string, limit: number): Promise<KeyRecord[]>;
+
+  insertWebhook(webhook: NewWebhook): Promise<WebhookRecord>;
+  findWebhook(userId: number, id: number): Promise<WebhookRecord | undefined>;
+  updateWebhook(
+    userId: number,
+    id: number,
+    patch: WebhookPatch,
+  ): Promise<WebhookRecord | undefined>;
+  /** Removes the endpoint and its deliveries (pending ones are never sent); false if none. */
+  deleteWebhook(userId: number, id: number): Promise<boolean>;
+  /**
+   * Leases up to `limit` pending deliveries of active endpoints that are due at `now`: each
+   * gets `lease` as its token, one more attempt, and `leaseUntil` as its next attempt time, so
+   * no other node takes it while this one sends it, and it is retried if this node dies.
+   */
+  claimDeliveries(
+    now: string,
+    leaseUntil: string,
+    lease: string,
+    limit: number,
+  ): Promise<DeliveryRecord[]>;
+  /** Records an attempt's outcome, only while `lease` is still the delivery's lease. */
+  finishAttempt(id: number, lease: string, outcome: AttemptOutcome): Promise<boolean>;
+  /** Gives back a leased delivery unsent (a node stopping): due at `at`, the attempt uncounted. */
+  releaseDelivery(id: number, lease: string, at: string): Promise<boolean>;
+  /** An endpoint's deliveries, newest first. */
+  listDeliveries(
+    userId: number,
+    webhookId: number,
+    filter: DeliveryFilter,
+  ): Promise<DeliveryRecord[]>;
+  findDelivery(userId: number, webhookId: number, id: number): Promise<DeliveryRecord | undefined>;
+  /** Deletes delivered and failed deliveries created before `before`; returns how many. */
+  pruneDeliveries(before: string): Promise<number>;
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** True when the database answers and migrations are done. */

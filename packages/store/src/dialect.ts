@@ -22,6 +22,12 @@ export interface Capabilities {
    * single node and needs nothing.
    */
   installChangeNotifications(db: Kysely<unknown>): Promise<void>;
+  /**
+   * Whether a select may lock the rows it takes and skip rows other transactions hold
+   * (`for update skip locked`), so that nodes claiming work never wait on or take the same
+   * rows. SQLite serves a single node whose transactions already run one at a time.
+   */
+  supportsSkipLocked: boolean;
 }
 
 export const sqliteCapabilities: Capabilities = {
@@ -34,6 +40,7 @@ export const sqliteCapabilities: Capabilities = {
   // One connection, and Kysely runs its transactions one at a time on it.
   serializeSignUps: async () => {},
   installChangeNotifications: async () => {},
+  supportsSkipLocked: false,
 };
 
 /** The NOTIFY channel of a schema; nodes compute the same expression to LISTEN on it. */
@@ -72,4 +79,5 @@ export const postgresCapabilities: Capabilities = {
       create trigger api_keys_removed after delete on api_keys for each row
       execute function latchkey_key_changed()`.execute(db);
   },
+  supportsSkipLocked: true,
 };

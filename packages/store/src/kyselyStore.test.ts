@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { NewKey, UserRecord } from "@latchkey/core";
+import type { NewDelivery, NewKey, NewWebhook, UserRecord, WebhookRecord } from "@latchkey/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KyselyStore } from "./kyselyStore.js";
 import { openTestStore, type TestBackend, type TestStore } from "./testing.js";
@@ -462,6 +462,277 @@ describe.each(backends)("Store on %s", (backend) => {
       );
       expect(claims.filter(Boolean)).toHaveLength(1);
       expect((await store.keysToRemind(at(200), 100)).map((r) => r.key.id)).not.toContain(soon.id);
+    });
+  });
+
+  describe("webhooks", () => {
+    const webhook = (userId: number, overrides: Partial<NewWebhook> = {}): NewWebhook => ({
+      userId,
+      url: "https://hooks.example.com/latchkey",
+      description: "",
+      events: null,
+      active: true,
+      secretCiphertext: "v1.iv.tag.ct",
+      secretKeyVersion: 1,
+      secretLast4: "wxyz",
+      createdAt: at(1),
+      updatedAt: at(1),
+      ...overrides,
+    });
+    const delivery = (hook: WebhookRecord, overrides: Partial<NewDelivery> = {}): NewDelivery => ({
+      webhookId: hook.id,
+      userId: hook.userId,
+      sourceEventId: null,
+      eventId: `evt_${randomBytes(4).toString("hex")}`,
+      eventType: "ping",
+      body: '{"type":"ping"}',
+      redeliveryOf: null,
+      createdAt: at(2),
+      nextAttemptAt: at(2),
+      ...overrides,
+    });
+
+    it("stores endpoints per account, updates them partly, and deletes them with their deliveries", async () => {
+      const user = await newUser(store);
+      const other = await newUser(store);
+      const input = webhook(user.id, {
+        description: "billing",
+        events: ["key.created", "key.leaked"],
+      });
+      const created = await store.insertWebhook(input);
+      expect(created).toEqual({ ...input, id: created.id });
+      const second = await store.insertWebhook(webhook(user.id, { active: false }));
+      await store.insertWebhook(webhook(other.id));
+      expect(await store.findWebhook(user.id, created.id)).toEqual(created);
+      expect(await store.findWebhook(other.id, created.id)).toBeUndefined();
+      expect((await store.listWebhooks(user.id)).map((w) => w.id)).toEqual([created.id, second.id]);
+      expect(second.active).toBe(false);
+
+      const updated = await store.updateWebhook(user.id, created.id, {
+        events: null,
+        active: false,
+        updatedAt: at(5),
+      });
+      expect(updated).toEqual({ ...created, events: null, active: false, updatedAt: at(5) });
+      const rekeyed = await store.updateWebhook(user.id, created.id, {
+        url: "http://other.example.com/",
+        secretCiphertext: "v2.x",
+        secretKeyVersion: 2,
+        updatedAt: at(6),
+      });
+      expect(rekeyed).toMatchObject({
+        url: "http://other.example.com/",
+        description: "billing",
+        secretCiphertext: "v2.x",
+        secretKeyVersion: 2,
+      });
+      expect(
+        await store.updateWebhook(other.id, created.id, { active: true, updatedAt: at(7) }),
+      ).toBeUndefined();
+
+      const queued = await store.insertDelivery(delivery(created));
+      expect(await store.deleteWebhook(other.id, created.id)).toBe(false);
+      expect(await store.deleteWebhook(user.id, created.id)).toBe(true);
+      expect(await store.deleteWebhook(user.id, created.id)).toBe(false);
+      expect(await store.findWebhook(user.id, created.id)).toBeUndefined();
+      expect(await store.findDelivery(user.id, created.id, queued?.id ?? 0)).toBeUndefined();
+      expect((await store.listWebhooks(user.id)).map((w) => w.id)).toEqual([second.id]);
+    });
+
+    it("queues an outbox event once per endpoint; pings and redeliveries are never refused", async () => {
+      const user = await newUser(store);
+      const hook = await store.insertWebhook(webhook(user.id));
+      const first = await store.insertDelivery(
+        delivery(hook, { sourceEventId: 41, eventId: "evt_41", eventType: "key.created" }),
+      );
+      expect(first).toMatchObject({
+        webhookId: hook.id,
+        userId: user.id,
+        sourceEventId: 41,
+        eventId: "evt_41",
+        eventType: "key.created",
+        status: "pending",
+        attempts: 0,
+        nextAttemptAt: at(2),
+        lastAttemptAt: null,
+        lastStatusCode: null,
+        lastError: null,
+        deliveredAt: null,
+        redeliveryOf: null,
+        createdAt: at(2),
+      });
+      expect(await store.insertDelivery(delivery(hook, { sourceEventId: 41 }))).toBeUndefined();
+      const again = await store.insertDelivery(
+        delivery(hook, { eventId: "evt_41", redeliveryOf: first?.id ?? null }),
+      );
+      const ping = await store.insertDelivery(delivery(hook));
+      expect(again?.redeliveryOf).toBe(first?.id);
+      expect(ping?.id).toBeGreaterThan(0);
+    });
+
+    it("gives each undispatched event to one claimer only, and keeps it on roll-back", async () => {
+      const user = await newUser(store);
+      const inserted = 25;
+      for (let i = 0; i < inserted; i++) {
+        await store.insertEvent({
+          userId: user.id,
+          apiKeyId: i,
+          type: "key.created",
+          payload: "{}",
+          createdAt: at(i),
+        });
+      }
+      await expect(
+        store.transaction(async (tx) => {
+          expect((await tx.claimEvents(1000, at(50))).length).toBeGreaterThan(0);
+          throw new Error("roll back");
+        }),
+      ).rejects.toThrow("roll back");
+
+      const claimed: number[] = [];
+      for (;;) {
+        const rounds = await Promise.all(
+          [1, 2, 3].map(() => store.transaction((tx) => tx.claimEvents(4, at(60)))),
+        );
+        const ids = rounds.flat().map((e) => e.id);
+        if (ids.length === 0) break;
+        claimed.push(...ids);
+      }
+      expect(new Set(claimed).size).toBe(claimed.length);
+      const mine = (await store.listEvents(user.id, 0, 100)).map((e) => e.id);
+      expect(mine).toHaveLength(inserted);
+      for (const id of mine) expect(claimed).toContain(id);
+      expect(await store.transaction((tx) => tx.claimEvents(10, at(70)))).toEqual([]);
+    });
+
+    it("leases due deliveries of active endpoints to one claimer and records outcomes under the lease", async () => {
+      const own = await openTestStore(backend);
+      try {
+        const db = own.store;
+        const user = await newUser(db);
+        const hook = await db.insertWebhook(webhook(user.id));
+        const paused = await db.insertWebhook(webhook(user.id, { active: false }));
+        const due = [];
+        for (let i = 0; i < 6; i++) {
+          const queued = await db.insertDelivery(delivery(hook, { nextAttemptAt: at(10 + i) }));
+          if (queued) due.push(queued.id);
+        }
+        const later = await db.insertDelivery(delivery(hook, { nextAttemptAt: at(40) }));
+        await db.insertDelivery(delivery(paused, { nextAttemptAt: at(10) }));
+
+        const claims = await Promise.all(
+          ["a", "b", "c"].map((lease) => db.claimDeliveries(at(20), at(30), lease, 3)),
+        );
+        const claimedIds = claims.flat().map((d) => d.id);
+        expect(claimedIds.sort((a, b) => a - b)).toEqual(due);
+        for (const d of claims.flat()) {
+          expect(d).toMatchObject({ attempts: 1, nextAttemptAt: at(30), status: "pending" });
+        }
+        // Leased: not due again before the lease ends.
+        expect(await db.claimDeliveries(at(25), at(35), "d", 10)).toEqual([]);
+
+        const [one, two, three] = claims.flat().sort((a, b) => a.id - b.id);
+        const leaseOf = (id: number | undefined) =>
+          ["a", "b", "c"][claims.findIndex((c) => c.some((d) => d.id === id))] ?? "";
+        if (!one || !two || !three) throw new Error("expected three claims");
+        const delivered = {
+          status: "delivered" as const,
+          at: at(21),
+          statusCode: 204,
+          error: null,
+          nextAttemptAt: null,
+        };
+        expect(await db.finishAttempt(one.id, "wrong lease", delivered)).toBe(false);
+        expect(await db.finishAttempt(one.id, leaseOf(one.id), delivered)).toBe(true);
+        expect(await db.finishAttempt(one.id, leaseOf(one.id), delivered)).toBe(false);
+        expect(await db.findDelivery(user.id, hook.id, one.id)).toMatchObject({
+          status: "delivered",
+          attempts: 1,
+          lastStatusCode: 204,
+          lastAttemptAt: at(21),
+          deliveredAt: at(21),
+          nextAttemptAt: null,
+        });
+        await db.finishAttempt(two.id, leaseOf(two.id), {
+          status: "pending",
+          at: at(21),
+          statusCode: 500,
+          error: "HTTP 500",
+          nextAttemptAt: at(22),
+        });
+        await db.finishAttempt(three.id, leaseOf(three.id), {
+          status: "failed",
+          at: at(21),
+          statusCode: null,
+          error: "timed out",
+          nextAttemptAt: null,
+        });
+        // A node that stops gives its leased deliveries back, the attempt uncounted.
+        const rest = claims.flat().filter((d) => ![one.id, two.id, three.id].includes(d.id));
+        for (const d of rest)
+          expect(await db.releaseDelivery(d.id, leaseOf(d.id), at(23))).toBe(true);
+
+        const retried = await db.claimDeliveries(at(24), at(100), "e", 10);
+        expect(retried.map((d) => d.id).sort((a, b) => a - b)).toEqual(
+          [two.id, ...rest.map((d) => d.id)].sort((a, b) => a - b),
+        );
+        expect(retried.find((d) => d.id === two.id)).toMatchObject({
+          attempts: 2,
+          lastStatusCode: 500,
+          lastError: "HTTP 500",
+        });
+        for (const d of rest) expect(retried.find((r) => r.id === d.id)?.attempts).toBe(1);
+        expect((await db.claimDeliveries(at(45), at(60), "f", 10)).map((d) => d.id)).toEqual([
+          later?.id,
+        ]);
+        // Enabling the paused endpoint lets its delivery go.
+        await db.updateWebhook(user.id, paused.id, { active: true, updatedAt: at(46) });
+        expect((await db.claimDeliveries(at(46), at(60), "g", 10)).map((d) => d.webhookId)).toEqual(
+          [paused.id],
+        );
+      } finally {
+        await own.dispose();
+      }
+    });
+
+    it("lists an endpoint's deliveries newest first with filter and paging, and prunes finished old ones", async () => {
+      const own = await openTestStore(backend);
+      try {
+        const db = own.store;
+        const user = await newUser(db);
+        const other = await newUser(db);
+        const hook = await db.insertWebhook(webhook(user.id));
+        const ids: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const queued = await db.insertDelivery(delivery(hook, { createdAt: at(i) }));
+          if (queued) ids.push(queued.id);
+        }
+        const [claimed] = await db.claimDeliveries(at(10), at(100), "lease", 1);
+        if (!claimed) throw new Error("expected a claim");
+        await db.finishAttempt(claimed.id, "lease", {
+          status: "delivered",
+          at: at(1),
+          statusCode: 200,
+          error: null,
+          nextAttemptAt: null,
+        });
+
+        const all = await db.listDeliveries(user.id, hook.id, { limit: 10 });
+        expect(all.map((d) => d.id)).toEqual([...ids].reverse());
+        const page = await db.listDeliveries(user.id, hook.id, { limit: 2, before: ids[3] });
+        expect(page.map((d) => d.id)).toEqual([ids[2], ids[1]]);
+        const done = await db.listDeliveries(user.id, hook.id, { limit: 10, status: "delivered" });
+        expect(done.map((d) => d.id)).toEqual([claimed.id]);
+        expect(await db.listDeliveries(other.id, hook.id, { limit: 10 })).toEqual([]);
+        expect(await db.findDelivery(other.id, hook.id, claimed.id)).toBeUndefined();
+
+        expect(await db.pruneDeliveries(at(50))).toBe(1);
+        expect((await db.listDeliveries(user.id, hook.id, { limit: 10 })).map((d) => d.id)).toEqual(
+          ids.filter((id) => id !== claimed.id).reverse(),
+        );
+      } finally {
+        await own.dispose();
+      }
     });
   });
 

@@ -1,20 +1,29 @@
 import type {
   AccountPolicy,
+  AttemptOutcome,
   AuditFilter,
   AuditRecord,
   CredentialKind,
+  DeliveryFilter,
+  DeliveryRecord,
+  DeliveryStatus,
   KeyEventRecord,
   KeyEventType,
   KeyRecord,
   KeyUse,
   NewAudit,
+  NewDelivery,
   NewKey,
   NewKeyEvent,
+  NewWebhook,
   SecretChange,
   Store,
   StoreTx,
   UsageCount,
   UserRecord,
+  WebhookEventType,
+  WebhookPatch,
+  WebhookRecord,
 } from "@latchkey/core";
 import { type Kysely, Migrator, type Selectable, sql, type Transaction } from "kysely";
 import type { Capabilities } from "./dialect.js";
@@ -74,6 +83,39 @@ const toEvent = (r: Selectable<Database["key_events"]>): KeyEventRecord => ({
   createdAt: r.created_at,
 });
 
+const toWebhook = (r: Selectable<Database["webhooks"]>): WebhookRecord => ({
+  id: Number(r.id),
+  userId: Number(r.user_id),
+  url: r.url,
+  description: r.description,
+  events: r.events === null ? null : (JSON.parse(r.events) as KeyEventType[]),
+  active: Number(r.active) === 1,
+  secretCiphertext: r.secret_ciphertext,
+  secretKeyVersion: Number(r.secret_key_version),
+  secretLast4: r.secret_last4,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+const toDelivery = (r: Selectable<Database["webhook_deliveries"]>): DeliveryRecord => ({
+  id: Number(r.id),
+  webhookId: Number(r.webhook_id),
+  userId: Number(r.user_id),
+  sourceEventId: nullableNumber(r.source_event_id),
+  eventId: r.event_id,
+  eventType: r.event_type as WebhookEventType,
+  body: r.body,
+  status: r.status as DeliveryStatus,
+  attempts: Number(r.attempts),
+  nextAttemptAt: r.next_attempt_at,
+  lastAttemptAt: r.last_attempt_at,
+  lastStatusCode: nullableNumber(r.last_status_code),
+  lastError: r.last_error,
+  deliveredAt: r.delivered_at,
+  redeliveryOf: nullableNumber(r.redelivery_of),
+  createdAt: r.created_at,
+});
+
 const toAudit = (r: AuditRow): AuditRecord => ({
   id: Number(r.id),
   userId: Number(r.user_id),
@@ -87,7 +129,10 @@ const toAudit = (r: AuditRow): AuditRecord => ({
 
 /** The writes that may run inside a transaction, over either the database or a transaction. */
 class KyselyTx implements StoreTx {
-  constructor(protected readonly db: Kysely<Database> | Transaction<Database>) {}
+  constructor(
+    protected readonly db: Kysely<Database> | Transaction<Database>,
+    protected readonly caps: Capabilities,
+  ) {}
 
   async insertKey(key: NewKey): Promise<KeyRecord> {
     const row = await this.db
@@ -191,6 +236,59 @@ class KyselyTx implements StoreTx {
       .execute();
   }
 
+  async claimEvents(limit: number, at: string): Promise<KeyEventRecord[]> {
+    let pick = this.db
+      .selectFrom("key_events")
+      .select("id")
+      .where("dispatched_at", "is", null)
+      .orderBy("id")
+      .limit(limit);
+    if (this.caps.supportsSkipLocked) pick = pick.forUpdate().skipLocked();
+    const ids = (await pick.execute()).map((r) => Number(r.id));
+    if (ids.length === 0) return [];
+    // Conditional, so that even without row locks an event is marked by one caller only.
+    const rows = await this.db
+      .updateTable("key_events")
+      .set({ dispatched_at: at })
+      .where("id", "in", ids)
+      .where("dispatched_at", "is", null)
+      .returningAll()
+      .execute();
+    return rows.map(toEvent).sort((a, b) => a.id - b.id);
+  }
+
+  async listWebhooks(userId: number): Promise<WebhookRecord[]> {
+    const rows = await this.db
+      .selectFrom("webhooks")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .orderBy("id")
+      .execute();
+    return rows.map(toWebhook);
+  }
+
+  async insertDelivery(delivery: NewDelivery): Promise<DeliveryRecord | undefined> {
+    const row = await this.db
+      .insertInto("webhook_deliveries")
+      .values({
+        webhook_id: delivery.webhookId,
+        user_id: delivery.userId,
+        source_event_id: delivery.sourceEventId,
+        event_id: delivery.eventId,
+        event_type: delivery.eventType,
+        body: delivery.body,
+        status: "pending",
+        attempts: 0,
+        next_attempt_at: delivery.nextAttemptAt,
+        redelivery_of: delivery.redeliveryOf,
+        created_at: delivery.createdAt,
+      })
+      .onConflict((oc) => oc.columns(["webhook_id", "source_event_id"]).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    return row && toDelivery(row);
+  }
+
   async insertAudit(event: NewAudit): Promise<void> {
     await this.db
       .insertInto("audit_logs")
@@ -218,10 +316,10 @@ export class KyselyStore extends KyselyTx implements Store {
    */
   constructor(
     private readonly kysely: Kysely<Database>,
-    private readonly caps: Capabilities,
+    caps: Capabilities,
     private readonly schema?: string,
   ) {
-    super(kysely);
+    super(kysely, caps);
     this.dialect = caps.name;
   }
 
@@ -480,8 +578,176 @@ export class KyselyStore extends KyselyTx implements Store {
     return rows.map(toAudit);
   }
 
+  async insertWebhook(webhook: NewWebhook): Promise<WebhookRecord> {
+    const row = await this.kysely
+      .insertInto("webhooks")
+      .values({
+        user_id: webhook.userId,
+        url: webhook.url,
+        description: webhook.description,
+        events: webhook.events === null ? null : JSON.stringify(webhook.events),
+        active: webhook.active ? 1 : 0,
+        secret_ciphertext: webhook.secretCiphertext,
+        secret_key_version: webhook.secretKeyVersion,
+        secret_last4: webhook.secretLast4,
+        created_at: webhook.createdAt,
+        updated_at: webhook.updatedAt,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toWebhook(row);
+  }
+
+  async findWebhook(userId: number, id: number) {
+    const row = await this.kysely
+      .selectFrom("webhooks")
+      .selectAll()
+      .where("id", "=", id)
+      .where("user_id", "=", userId)
+      .executeTakeFirst();
+    return row && toWebhook(row);
+  }
+
+  async updateWebhook(userId: number, id: number, patch: WebhookPatch) {
+    const row = await this.kysely
+      .updateTable("webhooks")
+      .set({
+        updated_at: patch.updatedAt,
+        ...(patch.url !== undefined ? { url: patch.url } : {}),
+        ...(patch.description !== undefined ? { description: patch.description } : {}),
+        ...(patch.events !== undefined
+          ? { events: patch.events === null ? null : JSON.stringify(patch.events) }
+          : {}),
+        ...(patch.active !== undefined ? { active: patch.active ? 1 : 0 } : {}),
+        ...(patch.secretCiphertext !== undefined
+          ? { secret_ciphertext: patch.secretCiphertext }
+          : {}),
+        ...(patch.secretKeyVersion !== undefined
+          ? { secret_key_version: patch.secretKeyVersion }
+          : {}),
+      })
+      .where("id", "=", id)
+      .where("user_id", "=", userId)
+      .returningAll()
+      .executeTakeFirst();
+    return row && toWebhook(row);
+  }
+
+  async deleteWebhook(userId: number, id: number) {
+    return this.kysely.transaction().execute(async (trx) => {
+      const gone = await trx
+        .deleteFrom("webhooks")
+        .where("id", "=", id)
+        .where("user_id", "=", userId)
+        .returning("id")
+        .execute();
+      if (gone.length === 0) return false;
+      await trx.deleteFrom("webhook_deliveries").where("webhook_id", "=", id).execute();
+      return true;
+    });
+  }
+
+  async claimDeliveries(now: string, leaseUntil: string, lease: string, limit: number) {
+    return this.kysely.transaction().execute(async (trx) => {
+      let pick = trx
+        .selectFrom("webhook_deliveries")
+        .select("id")
+        .where("status", "=", "pending")
+        .where("next_attempt_at", "<=", now)
+        .where("webhook_id", "in", (eb) =>
+          eb.selectFrom("webhooks").select("webhooks.id").where("webhooks.active", "=", 1),
+        )
+        .orderBy("next_attempt_at")
+        .limit(limit);
+      if (this.caps.supportsSkipLocked) pick = pick.forUpdate().skipLocked();
+      const ids = (await pick.execute()).map((r) => Number(r.id));
+      if (ids.length === 0) return [];
+      // The conditions again: a row taken by another node meanwhile is no longer due.
+      const rows = await trx
+        .updateTable("webhook_deliveries")
+        .set((eb) => ({
+          lease_token: lease,
+          next_attempt_at: leaseUntil,
+          attempts: eb("attempts", "+", 1),
+        }))
+        .where("id", "in", ids)
+        .where("status", "=", "pending")
+        .where("next_attempt_at", "<=", now)
+        .returningAll()
+        .execute();
+      return rows.map(toDelivery).sort((a, b) => a.id - b.id);
+    });
+  }
+
+  async finishAttempt(id: number, lease: string, outcome: AttemptOutcome) {
+    const rows = await this.kysely
+      .updateTable("webhook_deliveries")
+      .set({
+        status: outcome.status,
+        next_attempt_at: outcome.status === "pending" ? outcome.nextAttemptAt : null,
+        last_attempt_at: outcome.at,
+        last_status_code: outcome.statusCode,
+        last_error: outcome.error,
+        delivered_at: outcome.status === "delivered" ? outcome.at : null,
+        lease_token: null,
+      })
+      .where("id", "=", id)
+      .where("lease_token", "=", lease)
+      .returning("id")
+      .execute();
+    return rows.length === 1;
+  }
+
+  async releaseDelivery(id: number, lease: string, at: string) {
+    const rows = await this.kysely
+      .updateTable("webhook_deliveries")
+      .set((eb) => ({
+        next_attempt_at: at,
+        attempts: eb("attempts", "-", 1),
+        lease_token: null,
+      }))
+      .where("id", "=", id)
+      .where("lease_token", "=", lease)
+      .where("status", "=", "pending")
+      .returning("id")
+      .execute();
+    return rows.length === 1;
+  }
+
+  async listDeliveries(userId: number, webhookId: number, filter: DeliveryFilter) {
+    let query = this.kysely
+      .selectFrom("webhook_deliveries")
+      .selectAll()
+      .where("user_id", "=", userId)
+      .where("webhook_id", "=", webhookId);
+    if (filter.status !== undefined) query = query.where("status", "=", filter.status);
+    if (filter.before !== undefined) query = query.where("id", "<", filter.before);
+    const rows = await query.orderBy("id", "desc").limit(filter.limit).execute();
+    return rows.map(toDelivery);
+  }
+
+  async findDelivery(userId: number, webhookId: number, id: number) {
+    const row = await this.kysely
+      .selectFrom("webhook_deliveries")
+      .selectAll()
+      .where("id", "=", id)
+      .where("user_id", "=", userId)
+      .where("webhook_id", "=", webhookId)
+      .executeTakeFirst();
+    return row && toDelivery(row);
+  }
+
+  async pruneDeliveries(before: string) {
+    const result = await this.kysely
+      .deleteFrom("webhook_deliveries")
+      .where("status", "in", ["delivered", "failed"])
+      .where("created_at", "<", before)
+      .executeTakeFirst();
+    return Number(result.numDeletedRows);
+  }
+
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
-    return this.kysely.transaction().execute((trx) => work(new KyselyTx(trx)));
+    return this.kysely.transaction().execute((trx) => work(new KyselyTx(trx, this.caps)));
   }
 
   async ping(): Promise<boolean> {

@@ -47,6 +47,39 @@ export interface Database {
     type: string;
     payload: string;
     created_at: string;
+    dispatched_at: string | null;
+  };
+  webhooks: {
+    id: Generated<number>;
+    user_id: number;
+    url: string;
+    description: string;
+    events: string | null;
+    active: number;
+    secret_ciphertext: string;
+    secret_key_version: number;
+    secret_last4: string;
+    created_at: string;
+    updated_at: string;
+  };
+  webhook_deliveries: {
+    id: Generated<number>;
+    webhook_id: number;
+    user_id: number;
+    source_event_id: number | null;
+    event_id: string;
+    event_type: string;
+    body: string;
+    status: string;
+    attempts: number;
+    next_attempt_at: string | null;
+    lease_token: string | null;
+    last_attempt_at: string | null;
+    last_status_code: number | null;
+    last_error: string | null;
+    delivered_at: string | null;
+    redelivery_of: number | null;
+    created_at: string;
   };
   audit_logs: {
     id: Generated<number>;

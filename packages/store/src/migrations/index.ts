@@ -3,6 +3,7 @@ import type { Capabilities } from "../dialect.js";
 import { initial } from "./001_initial.js";
 import { nodes } from "./002_nodes.js";
 import { lifecycle } from "./003_lifecycle.js";
+import { webhooks } from "./004_webhooks.js";
 
 /** Migrations live in code, in order; a new one is a new file and a new line here. */
 export function migrations(caps: Capabilities): Record<string, Migration> {
@@ -10,6 +11,7 @@ export function migrations(caps: Capabilities): Record<string, Migration> {
     "001_initial": initial(caps),
     "002_nodes": nodes(caps),
     "003_lifecycle": lifecycle(caps),
+    "004_webhooks": webhooks(caps),
   };
 }
 
