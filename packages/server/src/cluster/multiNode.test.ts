@@ -201,6 +201,34 @@ describe("three nodes on PostgreSQL", () => {
       expect((await call(url, "GET", "/api/v0/users/current/", { key: second })).status).toBe(401);
   });
 
+  it("a grace window keeps both secrets on every node, and ending it early reaches every node", async () => {
+    const { session } = await signUpAndLogIn(urls[0] ?? "");
+    const { id, key } = await createKey(urls[0] ?? "", session);
+    for (const url of urls)
+      expect((await call(url, "GET", "/api/v0/users/current/", { key })).status).toBe(200);
+    const reset = await call<{ key: string }>(
+      urls[1] ?? "",
+      "POST",
+      `/api/v0/auth/apikeys/${id}/reset/`,
+      { key: session, body: { grace_seconds: 3600 } },
+    );
+    expect(reset.status).toBe(200);
+    for (const url of urls) {
+      expect((await call(url, "GET", "/api/v0/users/current/", { key })).status).toBe(200);
+      const fresh = await call(url, "GET", "/api/v0/users/current/", { key: reset.body.key });
+      expect(fresh.status).toBe(200);
+    }
+    const ended = await call(urls[2] ?? "", "DELETE", `/api/v0/auth/apikeys/${id}/previous/`, {
+      key: session,
+    });
+    expect(ended.status).toBe(200);
+    for (const url of urls) {
+      expect((await call(url, "GET", "/api/v0/users/current/", { key })).status).toBe(401);
+      const fresh = await call(url, "GET", "/api/v0/users/current/", { key: reset.body.key });
+      expect(fresh.status).toBe(200);
+    }
+  });
+
   // Last: it freezes a node, which then has to rejoin.
   it("a frozen node cannot hold a delete up for longer than its lease, nor answer from its cache after", async () => {
     const frozen = cluster.nodes[2];
