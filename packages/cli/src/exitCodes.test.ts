@@ -24,8 +24,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.close();
-  home.remove();
+  await server?.close();
+  home?.remove();
 });
 
 const run = (args: string[], env: Record<string, string> = {}) =>

@@ -20,8 +20,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.close();
-  home.remove();
+  await server?.close();
+  home?.remove();
 });
 
 describe("--explain", () => {

@@ -33,8 +33,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.close();
-  home.remove();
+  await server?.close();
+  home?.remove();
 });
 
 /** Status of an authenticated call with `key`: 200 while it works, 401 once it is gone. */

@@ -26,8 +26,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.close();
-  home.remove();
+  await server?.close();
+  home?.remove();
 });
 
 const whoAmI = async (args: string[], env: Record<string, string>) => {

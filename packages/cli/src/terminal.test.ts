@@ -22,8 +22,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server.close();
-  home.remove();
+  await server?.close();
+  home?.remove();
 });
 
 const env = () => ({ ...home.env, LATCHKEY_URL: server.url });

@@ -1,7 +1,15 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { BIN, type CliEnv } from "./cliProcess.js";
 
-const quote = (text: string) => `'${text.replaceAll("'", `'\\''`)}'`;
+/**
+ * Python's pty.spawn copies the terminal's output until the kernel reports its end (EIO), so
+ * the last lines of a fast-exiting command are never lost (util-linux `script` can lose them).
+ * The system Python, not a version manager's shim, which would need the real HOME.
+ */
+const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const SPAWN_ON_PTY =
+  "import os, pty, sys; sys.exit(os.waitstatus_to_exitcode(pty.spawn(sys.argv[1:])))";
 
 export interface TerminalStep {
   /** Wait until the screen shows this… */
@@ -11,8 +19,8 @@ export interface TerminalStep {
 }
 
 /**
- * Runs the CLI on a pseudo-terminal (util-linux `script`), so stdin and stdout are TTYs as for a
- * person: prompts appear, echo is the terminal's. Returns everything the terminal showed.
+ * Runs the CLI on a pseudo-terminal, so stdin and stdout are TTYs as for a person: prompts
+ * appear, echo is the terminal's (on). Returns everything the terminal showed.
  */
 export function runInTerminal(
   args: readonly string[],
@@ -22,8 +30,7 @@ export function runInTerminal(
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value !== undefined) env[name] = value;
   }
-  const command = [process.execPath, BIN, ...args].map(quote).join(" ");
-  const child = spawn("script", ["-q", "-e", "-c", command, "/dev/null"], {
+  const child = spawn(PYTHON, ["-c", SPAWN_ON_PTY, process.execPath, BIN, ...args], {
     env,
     stdio: ["pipe", "pipe", "pipe"],
   });
