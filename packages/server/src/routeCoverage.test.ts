@@ -1,4 +1,5 @@
 import { type Category, categories, serverRoutes } from "@latchkey/core";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "./app.js";
 import { toFastifyPath } from "./http/access.js";
@@ -22,6 +23,10 @@ const vastCategories: Record<string, Category> = {
   "DELETE /api/v0/auth/apikeys/{id}/": "user_write",
   "PUT /api/v0/commands/reset_apikey/": "user_write",
   "GET /api/v0/audit_logs/": "misc",
+  "GET /api/v0/webhooks/": "user_read",
+  "POST /api/v0/webhooks/": "user_write",
+  "PUT /api/v0/webhooks/{id}/": "user_write",
+  "DELETE /api/v0/webhooks/{id}/": "user_write",
 };
 
 interface Sample {
@@ -34,6 +39,25 @@ interface Sample {
 type SampleFor = (ctx: { url: string; session: string; category: Category }) => Promise<Sample>;
 
 const scopedTree = (category: Category) => ({ api: { [category]: {} } });
+
+/** A webhook endpoint of the session's account (never reached: its host does not resolve). */
+async function createWebhook(url: string, session: string): Promise<number> {
+  // The tests share one account, which may hold only so many endpoints.
+  const existing = await call<{ webhooks: { id: number }[] }>(url, "GET", "/api/v0/webhooks/", {
+    key: session,
+  });
+  if (existing.body.webhooks.length >= 10) {
+    for (const { id } of existing.body.webhooks) {
+      await call(url, "DELETE", `/api/v0/webhooks/${id}/`, { key: session });
+    }
+  }
+  const created = await call<{ id: number }>(url, "POST", "/api/v0/webhooks/", {
+    key: session,
+    body: { url: "https://hooks.example.com/latchkey" },
+  });
+  if (created.status !== 200) throw new Error(`webhook: ${JSON.stringify(created.body)}`);
+  return created.body.id;
+}
 
 const samples: Record<string, SampleFor> = {
   "POST /api/v0/users/": async () => ({
@@ -101,6 +125,43 @@ const samples: Record<string, SampleFor> = {
     body: { expiry_reminder_days: 7 },
   }),
   "GET /api/v0/audit_logs/": async () => ({ method: "GET", path: "/api/v0/audit_logs/" }),
+  "POST /api/v0/webhooks/": async () => ({
+    method: "POST",
+    path: "/api/v0/webhooks/",
+    body: { url: "https://hooks.example.com/latchkey", events: ["key.leaked"] },
+  }),
+  "GET /api/v0/webhooks/": async () => ({ method: "GET", path: "/api/v0/webhooks/" }),
+  "GET /api/v0/webhooks/{id}/": async ({ url, session }) => ({
+    method: "GET",
+    path: `/api/v0/webhooks/${await createWebhook(url, session)}/`,
+  }),
+  "PUT /api/v0/webhooks/{id}/": async ({ url, session }) => ({
+    method: "PUT",
+    path: `/api/v0/webhooks/${await createWebhook(url, session)}/`,
+    body: { description: "changed" },
+  }),
+  "DELETE /api/v0/webhooks/{id}/": async ({ url, session }) => ({
+    method: "DELETE",
+    path: `/api/v0/webhooks/${await createWebhook(url, session)}/`,
+  }),
+  "GET /api/v0/webhooks/{id}/deliveries/": async ({ url, session }) => ({
+    method: "GET",
+    path: `/api/v0/webhooks/${await createWebhook(url, session)}/deliveries/`,
+  }),
+  "POST /api/v0/webhooks/{id}/test/": async ({ url, session }) => ({
+    method: "POST",
+    path: `/api/v0/webhooks/${await createWebhook(url, session)}/test/`,
+  }),
+  "POST /api/v0/webhooks/{id}/deliveries/{delivery_id}/redeliver/": async ({ url, session }) => {
+    const id = await createWebhook(url, session);
+    const ping = await call<{ id: number }>(url, "POST", `/api/v0/webhooks/${id}/test/`, {
+      key: session,
+    });
+    return {
+      method: "POST",
+      path: `/api/v0/webhooks/${id}/deliveries/${ping.body.id}/redeliver/`,
+    };
+  },
 };
 
 describe("route catalogue", () => {
@@ -137,7 +198,13 @@ describe("route catalogue", () => {
 
   it("refuses to serve an API route that is not in the catalogue", async () => {
     const { config, store, peppers } = server.ctx;
-    const { app } = await buildApp({ config, store, peppers, consoleDir: null });
+    const { app } = await buildApp({
+      config,
+      store,
+      peppers,
+      consoleDir: null,
+      logger: pino({ level: "silent" }),
+    });
     try {
       expect(() => app.get("/api/v0/uncatalogued/", async () => ({}))).toThrow(
         /not in the route catalogue/,

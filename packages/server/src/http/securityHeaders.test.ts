@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
 import { call, startTestServer, type TestServer, tempDir } from "../testing.js";
@@ -35,7 +36,13 @@ describe("security headers", () => {
     const dir = tempDir("console");
     writeFileSync(join(dir.path, "index.html"), "<!doctype html><title>console</title>");
     const { config, store, peppers } = server.ctx;
-    const { app } = await buildApp({ config, store, peppers, consoleDir: dir.path });
+    const { app } = await buildApp({
+      config,
+      store,
+      peppers,
+      consoleDir: dir.path,
+      logger: pino({ level: "silent" }),
+    });
     try {
       const page = await app.inject({ method: "GET", url: "/" });
       expect(page.statusCode).toBe(200);
