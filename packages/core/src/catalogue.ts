@@ -223,6 +223,70 @@ export const serverRoutes: readonly RouteEntry[] = server([
     name: "api.audit_logs.list",
     summary: "The account's audit log.",
   },
+  {
+    method: "POST",
+    path: "/api/v0/auth/apikeys/report-leak/",
+    category: null,
+    name: "api.apikeys.report_leak",
+    summary: "Report found secrets: each live key among them is revoked and its owner told.",
+  },
+  {
+    method: "POST",
+    path: "/api/v0/webhooks/",
+    category: "user_write",
+    name: "api.webhooks.create",
+    summary:
+      "Register a webhook endpoint for key events; its signing secret is returned only here.",
+  },
+  {
+    method: "GET",
+    path: "/api/v0/webhooks/",
+    category: "user_read",
+    name: "api.webhooks.list",
+    summary: "List the account's webhook endpoints.",
+  },
+  {
+    method: "GET",
+    path: "/api/v0/webhooks/{id}/",
+    category: "user_read",
+    name: "api.webhooks.show",
+    summary: "Show one webhook endpoint.",
+  },
+  {
+    method: "PUT",
+    path: "/api/v0/webhooks/{id}/",
+    category: "user_write",
+    name: "api.webhooks.update",
+    summary: "Change a webhook endpoint's URL, events, description or whether it is active.",
+  },
+  {
+    method: "DELETE",
+    path: "/api/v0/webhooks/{id}/",
+    category: "user_write",
+    name: "api.webhooks.delete",
+    summary: "Delete a webhook endpoint; its pending deliveries are dropped.",
+  },
+  {
+    method: "GET",
+    path: "/api/v0/webhooks/{id}/deliveries/",
+    category: "user_read",
+    name: "api.webhooks.deliveries",
+    summary: "A webhook endpoint's delivery log, newest first.",
+  },
+  {
+    method: "POST",
+    path: "/api/v0/webhooks/{id}/deliveries/{delivery_id}/redeliver/",
+    category: "user_write",
+    name: "api.webhooks.redeliver",
+    summary: "Send a delivery's event again, as a new delivery with the same event id.",
+  },
+  {
+    method: "POST",
+    path: "/api/v0/webhooks/{id}/test/",
+    category: "user_write",
+    name: "api.webhooks.test",
+    summary: "Send a ping event to a webhook endpoint.",
+  },
 ]);
 
 const platform = (entries: Entry[]): RouteEntry[] =>

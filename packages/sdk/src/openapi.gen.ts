@@ -1231,6 +1231,551 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v0/auth/apikeys/report-leak/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Report leaked secrets
+     * @description For whoever finds Latchkey keys where they should not be (a public repository, a paste): each reported secret that is a live key is revoked at once on every node, its owner's audit log records the report (`api_key.leaked`, with `url`, never the secret) and their webhooks get `key.leaked`. A previous secret still in a reset's grace window ends that window. No credential needed. The answer is the same 202 whether any secret was valid or not. Rate-limited per IP address.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The secrets found, at most 100. */
+            secrets: string[];
+            /** @description Where they were found (shown to each owner). */
+            url: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        202: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/webhooks/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the account's webhook endpoints
+     * @description Oldest first; never a signing secret.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              webhooks: components["schemas"]["Webhook"][];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Register a webhook endpoint
+     * @description Key events of this account are POSTed to `url`, signed with the endpoint's secret (`Latchkey-Signature`). The secret is in `secret`, in this answer only: store it now. An account has at most 20 endpoints. Unless the server allows it (LATCHKEY_WEBHOOK_ALLOW_PRIVATE), loopback, private and link-local addresses are refused.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description http or https, without credentials or #fragment; at most 2048 characters. */
+            url: string;
+            /** @description The event types the endpoint receives; null or absent: every key event, including types added later. */
+            events?:
+              | (
+                  | "key.created"
+                  | "key.reset"
+                  | "key.deleted"
+                  | "key.expiring"
+                  | "key.expired"
+                  | "key.leaked"
+                  | "key.unused"
+                )[]
+              | null;
+            /** @description For your eyes; at most 255 characters. */
+            description?: string;
+            /** @default true */
+            active?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookWithSecret"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/webhooks/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Show one webhook endpoint */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description A webhook endpoint; never its signing secret. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Webhook"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /**
+     * Change a webhook endpoint
+     * @description Fields left out keep their value; `events: null` subscribes to every key event. Setting `active: false` stops new events and holds pending deliveries until it is set back to true. The signing secret does not change.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            url?: string;
+            /** @description The event types the endpoint receives; null or absent: every key event, including types added later. */
+            events?:
+              | (
+                  | "key.created"
+                  | "key.reset"
+                  | "key.deleted"
+                  | "key.expiring"
+                  | "key.expired"
+                  | "key.leaked"
+                  | "key.unused"
+                )[]
+              | null;
+            description?: string;
+            active?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description A webhook endpoint; never its signing secret. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Webhook"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    post?: never;
+    /**
+     * Delete a webhook endpoint
+     * @description Its delivery log goes with it, and its pending deliveries are never sent.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/webhooks/{id}/deliveries/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A webhook endpoint's delivery log, newest first
+     * @description Every event queued for the endpoint, with its status, attempts, the last answer or error and the next attempt. Delivered and failed entries are kept LATCHKEY_WEBHOOK_RETENTION_DAYS (30 by default).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description pending: queued or waiting for a retry (next_attempt_at); delivered: a 2xx answer; failed: every attempt failed. */
+          status?: "pending" | "delivered" | "failed";
+          /** @description Only deliveries with a smaller id (paging). */
+          before?: number;
+          limit?: number;
+        };
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deliveries: components["schemas"]["WebhookDelivery"][];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/webhooks/{id}/deliveries/{delivery_id}/redeliver/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a delivery's event again
+     * @description Queues the same body, with the same Latchkey-Event-Id, as a new delivery (with `redelivery_of`) and a fresh set of attempts; it is sent at once. The endpoint must be active.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+          delivery_id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One event queued for one endpoint. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookDelivery"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/webhooks/{id}/test/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Send a ping event to a webhook endpoint
+     * @description Queues a `ping` event (signed like any other) whatever events the endpoint subscribes to, and sends it at once. Answers with the delivery; follow it in the delivery log. The endpoint must be active.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description One event queued for one endpoint. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["WebhookDelivery"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1374,6 +1919,90 @@ export interface components {
       ip_address: string | null;
       /** Format: date-time */
       created_at: string;
+    };
+    /** @description A key event: key.created, key.reset, key.deleted, key.expiring (a reminder before expiry), key.expired, key.leaked (revoked after a leak report) or key.unused (revoked by the unused-keys policy). */
+    KeyEventType:
+      | "key.created"
+      | "key.reset"
+      | "key.deleted"
+      | "key.expiring"
+      | "key.expired"
+      | "key.leaked"
+      | "key.unused";
+    /** @description A webhook endpoint; never its signing secret. */
+    Webhook: {
+      id: number;
+      /** @description Where events are POSTed. */
+      url: string;
+      /** @description For the owner's eyes; may be empty. */
+      description: string;
+      /** @description The event types it receives; null is every key event. */
+      events: components["schemas"]["KeyEventType"][] | null;
+      /** @description An inactive endpoint gets no new events; its pending deliveries wait. */
+      active: boolean;
+      /** @description The signing secret's last four characters, to tell secrets apart. */
+      secret_last4: string;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+    };
+    WebhookWithSecret: {
+      /** @enum {boolean} */
+      success: true;
+      id: number;
+      /** @description Where events are POSTed. */
+      url: string;
+      /** @description For the owner's eyes; may be empty. */
+      description: string;
+      /** @description The event types it receives; null is every key event. */
+      events: components["schemas"]["KeyEventType"][] | null;
+      /** @description An inactive endpoint gets no new events; its pending deliveries wait. */
+      active: boolean;
+      /** @description The signing secret's last four characters, to tell secrets apart. */
+      secret_last4: string;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      updated_at: string;
+      /** @description The signing secret (whsec_…), shown here once: it cannot be shown again. Verify each delivery's Latchkey-Signature with it. */
+      secret: string;
+    };
+    /** @description One event queued for one endpoint. */
+    WebhookDelivery: {
+      id: number;
+      webhook_id: number;
+      /** @description Latchkey-Event-Id: the same on every attempt and on redeliveries; receivers deduplicate on it. */
+      event_id: string;
+      event_type: components["schemas"]["KeyEventType"] | "ping";
+      /** @description pending: queued or waiting for a retry (next_attempt_at); delivered: a 2xx answer; failed: every attempt failed. */
+      status: "pending" | "delivered" | "failed";
+      /** @description Attempts started so far. */
+      attempts: number;
+      /** @description Attempts before the delivery is failed. */
+      max_attempts: number;
+      /** @description While pending: when the next attempt is due (or the current one times out). */
+      next_attempt_at: string | null;
+      last_attempt_at: string | null;
+      /** @description The receiver's HTTP status at the last attempt; null when it did not answer. */
+      last_status_code: number | null;
+      /** @description Why the last attempt failed (HTTP status, timeout, connection error); null after a success. */
+      last_error: string | null;
+      delivered_at: string | null;
+      /** @description For a redelivery: the id of the delivery it repeats. */
+      redelivery_of: number | null;
+      /** Format: date-time */
+      created_at: string;
+      /** @description The JSON body sent (byte for byte the same on every attempt). */
+      payload: {
+        id: string;
+        type: string;
+        /** Format: date-time */
+        created_at: string;
+        data: {
+          [key: string]: unknown;
+        };
+      };
     };
     Catalogue: {
       categories: {

@@ -28,7 +28,11 @@ import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { routes } from "./routes/index.js";
 import { AccountService } from "./services/accountService.js";
 import { KeyService } from "./services/keyService.js";
+import { LeakReports } from "./services/leakReports.js";
 import { LifecycleSweeper } from "./services/lifecycleSweeper.js";
+import { WebhookDispatcher } from "./webhooks/webhookDispatcher.js";
+import { WebhookSecretBox } from "./webhooks/webhookSecrets.js";
+import { WebhookService } from "./webhooks/webhookService.js";
 
 export interface AppOptions {
   config: Readonly<Config>;
@@ -81,6 +85,20 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     config.redisUrl === undefined
       ? memoryLimiter
       : new RedisRateLimiter(config.redisUrl, memoryLimiter, onError, `${config.redisPrefix}rl:`);
+  const authenticator = new Authenticator(store, peppers, cache, usage);
+  const secrets = new WebhookSecretBox(peppers);
+  const webhookDispatcher = new WebhookDispatcher(
+    store,
+    secrets,
+    {
+      retrySeconds: config.webhookRetrySeconds,
+      timeoutMs: config.webhookTimeoutSeconds * 1000,
+      allowPrivate: config.webhookAllowPrivate,
+      retentionDays: config.webhookRetentionDays,
+    },
+    now,
+    onError,
+  );
   return {
     config,
     store,
@@ -90,11 +108,14 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     revocations,
     usage,
     limiter,
-    authenticator: new Authenticator(store, peppers, cache, usage),
+    authenticator,
     keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix),
     accounts: new AccountService(store, peppers, revocations, config.keyPrefix),
     now,
     lifecycle: new LifecycleSweeper(store, revocations, usage, now, onError),
+    webhooks: new WebhookService(store, secrets, webhookDispatcher, config.webhookAllowPrivate),
+    webhookDispatcher,
+    leaks: new LeakReports(store, authenticator, revocations),
   };
 }
 
@@ -132,7 +153,7 @@ export async function buildApp(
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
-  const ctx = createContext(options, (err) => app.log.error({ err }, "recording key usage failed"));
+  const ctx = createContext(options, (err) => app.log.error({ err }, "a background task failed"));
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text body would otherwise reach validation as a string and get a confusing 400.
   app.removeContentTypeParser("text/plain");
@@ -183,7 +204,11 @@ export async function buildApp(
 
   ctx.usage.start();
   ctx.lifecycle.start(options.config.lifecycleSweepSeconds * 1000);
+  ctx.webhookDispatcher.start(options.config.webhookPollSeconds * 1000);
   app.addHook("onClose", async () => {
+    // Attempts in flight are abandoned and due again at once, for this node after a restart
+    // or for another node.
+    await ctx.webhookDispatcher.stop();
     await ctx.lifecycle.stop();
     await ctx.usage.stop();
     await ctx.limiter.close();

@@ -7,7 +7,10 @@ import type { Config } from "./config.js";
 import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import type { AccountService } from "./services/accountService.js";
 import type { KeyService } from "./services/keyService.js";
+import type { LeakReports } from "./services/leakReports.js";
 import type { LifecycleSweeper } from "./services/lifecycleSweeper.js";
+import type { WebhookDispatcher } from "./webhooks/webhookDispatcher.js";
+import type { WebhookService } from "./webhooks/webhookService.js";
 
 /** Everything a route needs, built once per app (no module-level singletons). */
 export interface AppContext {
@@ -27,4 +30,10 @@ export interface AppContext {
   now: () => Date;
   /** Applies the accounts' lifecycle policies on a timer. */
   lifecycle: LifecycleSweeper;
+  /** Webhook endpoints: register, change, remove, test, redeliver. */
+  webhooks: WebhookService;
+  /** Fans key events out to webhooks and sends due deliveries, on a timer. */
+  webhookDispatcher: WebhookDispatcher;
+  /** The public leak report: revokes reported live keys. */
+  leaks: LeakReports;
 }

@@ -41,6 +41,16 @@ export interface Config {
   failedAuthLimit: number;
   /** Fastify's trustProxy: which peers may set X-Forwarded-For. Off by default. */
   trustProxy: boolean | number | string[];
+  /** Seconds between this node's webhook passes (fan-out and due deliveries); 0 = none here. */
+  webhookPollSeconds: number;
+  /** Waits before each retry of a failed delivery; attempts = retries + 1, then "failed". */
+  webhookRetrySeconds: readonly number[];
+  /** Time allowed for one delivery attempt. */
+  webhookTimeoutSeconds: number;
+  /** Whether webhooks may go to loopback, private and link-local addresses. */
+  webhookAllowPrivate: boolean;
+  /** Days delivered and failed deliveries stay in the log; 0 = forever. */
+  webhookRetentionDays: number;
 }
 
 /** One configuration setting: its environment name, flag, default and parser. */
@@ -115,6 +125,28 @@ function url(...protocols: string[]) {
     }
     return raw;
   };
+}
+
+/** Comma-separated whole numbers of seconds, e.g. `10,60,300`: at least one, at most 20. */
+function secondsList(max: number) {
+  return (raw: string): number[] => {
+    const parts = raw.split(",").map((p) => p.trim());
+    if (parts.length === 0 || parts.length > 20 || parts.some((p) => !/^\d+$/.test(p))) {
+      throw new Error(
+        `expected 1 to 20 whole numbers of seconds separated by commas, got '${raw}'`,
+      );
+    }
+    const values = parts.map(Number);
+    const tooLong = values.find((v) => v > max);
+    if (tooLong !== undefined) throw new Error(`each wait is at most ${max} s, got ${tooLong}`);
+    return values;
+  };
+}
+
+function boolean(raw: string): boolean {
+  if (raw === "true") return true;
+  if (raw === "false") return false;
+  throw new Error(`expected true or false, got '${raw}'`);
 }
 
 const text = (raw: string): string => {
@@ -317,6 +349,50 @@ export const settings = [
       "take the client IP from X-Forwarded-For when the peer is one of these proxies: 'false' (default), 'true', a hop count, or IPs/CIDRs separated by commas",
     default: false,
     parse: parseTrustProxy,
+  }),
+  define({
+    key: "webhookPollSeconds",
+    env: "LATCHKEY_WEBHOOK_POLL_SECONDS",
+    flag: "--webhook-poll-seconds",
+    description:
+      "seconds between this node's webhook passes: new key events fanned out, due deliveries sent (0 = this node sends none)",
+    default: 5,
+    parse: integer(0, 3600),
+  }),
+  define({
+    key: "webhookRetrySeconds",
+    env: "LATCHKEY_WEBHOOK_RETRY_SECONDS",
+    flag: "--webhook-retry-seconds",
+    description:
+      "waits before each retry of a failed webhook delivery, comma-separated; after the last the delivery is 'failed'",
+    default: [10, 60, 300, 1800, 7200, 21_600, 43_200, 86_400],
+    parse: secondsList(7 * 86_400),
+  }),
+  define({
+    key: "webhookTimeoutSeconds",
+    env: "LATCHKEY_WEBHOOK_TIMEOUT_SECONDS",
+    flag: "--webhook-timeout-seconds",
+    description: "seconds a webhook receiver has to answer one delivery attempt",
+    default: 10,
+    parse: integer(1, 120),
+  }),
+  define({
+    key: "webhookAllowPrivate",
+    env: "LATCHKEY_WEBHOOK_ALLOW_PRIVATE",
+    flag: "--webhook-allow-private",
+    description:
+      "'true' lets webhooks go to loopback, private and link-local addresses (default 'false': refused, against SSRF)",
+    default: false,
+    parse: boolean,
+  }),
+  define({
+    key: "webhookRetentionDays",
+    env: "LATCHKEY_WEBHOOK_RETENTION_DAYS",
+    flag: "--webhook-retention-days",
+    description:
+      "days delivered and failed webhook deliveries stay in the delivery log (0 = forever)",
+    default: 30,
+    parse: integer(0, 3650),
   }),
 ] as const;
 

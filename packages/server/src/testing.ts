@@ -192,3 +192,5 @@ export async function createKey(
   if (created.status !== 200) throw new Error(`create failed: ${JSON.stringify(created.body)}`);
   return created.body;
 }
+
+export { type ReceivedRequest, startReceiver, type TestReceiver } from "./webhooks/testReceiver.js";

@@ -63,6 +63,15 @@ export class Authenticator {
     return { ok: true, key };
   }
 
+  /**
+   * The credential a secret belongs to, live or not, by the same lookup as authentication but
+   * without counting a use (the leak report); undefined for a malformed or unknown secret.
+   */
+  async identify(secret: string): Promise<CachedKey | undefined> {
+    if (parseKey(secret) === null) return undefined;
+    return this.lookup(secret);
+  }
+
   private async lookup(secret: string): Promise<CachedKey | undefined> {
     const currentHash = this.peppers.hash(secret);
     const cached = this.cache.get(currentHash);

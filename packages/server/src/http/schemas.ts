@@ -1,5 +1,6 @@
 import { type AccountPolicy, categories, errorCodes } from "@latchkey/core";
 import { type Static, Type } from "@sinclair/typebox";
+import { webhookSchemas } from "./webhookSchemas.js";
 
 /**
  * The wire schemas. Fastify validates requests and serialises answers with them, and the
@@ -161,6 +162,7 @@ export const sharedSchemas = [
   ApiKeyWithSecret,
   Session,
   AuditLog,
+  ...webhookSchemas,
 ];
 
 export const AccountPolicySchema = Type.Object(

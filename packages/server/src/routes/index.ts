@@ -2,6 +2,7 @@ import { apiKeysCreate } from "./apiKeysCreate.js";
 import { apiKeysDelete } from "./apiKeysDelete.js";
 import { apiKeysEndGrace } from "./apiKeysEndGrace.js";
 import { apiKeysList } from "./apiKeysList.js";
+import { apiKeysReportLeak } from "./apiKeysReportLeak.js";
 import { apiKeysReset } from "./apiKeysReset.js";
 import { apiKeysShow } from "./apiKeysShow.js";
 import { apiKeysUsage } from "./apiKeysUsage.js";
@@ -22,6 +23,14 @@ import { usersCreate } from "./usersCreate.js";
 import { usersCurrent } from "./usersCurrent.js";
 import { usersPolicy } from "./usersPolicy.js";
 import { usersUpdatePolicy } from "./usersUpdatePolicy.js";
+import { webhookDeliveriesList } from "./webhookDeliveriesList.js";
+import { webhookDeliveriesRedeliver } from "./webhookDeliveriesRedeliver.js";
+import { webhooksCreate } from "./webhooksCreate.js";
+import { webhooksDelete } from "./webhooksDelete.js";
+import { webhooksList } from "./webhooksList.js";
+import { webhooksShow } from "./webhooksShow.js";
+import { webhooksTest } from "./webhooksTest.js";
+import { webhooksUpdate } from "./webhooksUpdate.js";
 
 export const routes: readonly RouteModule[] = [
   healthz,
@@ -47,4 +56,13 @@ export const routes: readonly RouteModule[] = [
   usersUpdatePolicy,
   resetApiKeyCommand,
   auditLogsList,
+  apiKeysReportLeak,
+  webhooksCreate,
+  webhooksList,
+  webhooksShow,
+  webhooksUpdate,
+  webhooksDelete,
+  webhookDeliveriesList,
+  webhookDeliveriesRedeliver,
+  webhooksTest,
 ];
