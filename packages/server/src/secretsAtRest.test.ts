@@ -51,11 +51,14 @@ describe("secrets at rest and in logs", () => {
     }
   });
 
-  it("keeps the generated pepper and the database private to the server's user", async () => {
+  it("keeps the generated pepper and the database files private to the server's user", async () => {
     const server = await startTestServer();
     try {
-      const pepper = statSync(join(server.dataDir, "pepper"));
-      expect(pepper.mode & 0o077).toBe(0);
+      const { session } = await signUpAndLogIn(server.url);
+      await createKey(server.url, session);
+      for (const name of ["pepper", "latchkey.db", "latchkey.db-wal", "latchkey.db-shm"]) {
+        expect(statSync(join(server.dataDir, name)).mode & 0o077, name).toBe(0);
+      }
       expect(statSync(server.dataDir).mode & 0o077).toBe(0);
     } finally {
       await server.close();

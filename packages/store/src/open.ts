@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
@@ -29,7 +29,12 @@ export async function openStore(options: StoreOptions): Promise<KyselyStore> {
 
 function openSqlite(dataDir: string): KyselyStore {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const database = new SqliteDatabase(join(dataDir, SQLITE_FILE));
+  const file = join(dataDir, SQLITE_FILE);
+  // The database is private to the server's user even in a data dir others can list: SQLite
+  // gives its WAL and shared-memory files the main file's mode.
+  closeSync(openSync(file, "a", 0o600));
+  chmodSync(file, 0o600);
+  const database = new SqliteDatabase(file);
   // WAL lets readers run beside the writer; FULL syncs each commit so that an acknowledged
   // write survives a crash of the process or the machine.
   database.pragma("journal_mode = WAL");
