@@ -58,6 +58,16 @@ describe("key format", () => {
     expect(found.filter((k) => parseKey(k) !== null)).toEqual([real]);
   });
 
+  it("finds keys glued to identifiers by underscores, but not inside longer alphanumeric runs", () => {
+    const key = generateKey();
+    const found = (text: string) =>
+      [...text.matchAll(KEY_PATTERN)].map((m) => m[0]).filter((k) => parseKey(k) !== null);
+    expect(found(`EXPORT_TOKEN_${key}`)).toEqual([key]);
+    expect(found(`${key}_old`)).toEqual([key]);
+    expect(found(`x${key}`)).toEqual([]);
+    expect(found(`${key}0`)).toEqual([]);
+  });
+
   it("redacts to prefix…last4", () => {
     const key = generateKey();
     expect(redactKey(key)).toBe(`lk_…${key.slice(-4)}`);

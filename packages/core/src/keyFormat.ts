@@ -14,8 +14,12 @@ export const CHECKSUM_LENGTH = 6;
 export const DEFAULT_KEY_PREFIX = "lk";
 
 const PREFIX_PATTERN = /^[a-z][a-z0-9]{0,15}$/;
-/** Anything shaped like a key of any prefix; the checksum decides whether it is one. */
-export const KEY_PATTERN = /\b([a-z][a-z0-9]{0,15})_([0-9A-Za-z]{46})\b/g;
+/**
+ * Anything shaped like a key of any prefix; the checksum decides whether it is one. Bounded by
+ * non-alphanumerics rather than word boundaries, so `TOKEN_lk_…` and `lk_…_old` are found too.
+ */
+export const KEY_PATTERN =
+  /(?<![A-Za-z0-9])([a-z][a-z0-9]{0,15})_([0-9A-Za-z]{46})(?![A-Za-z0-9])/g;
 
 export function isValidPrefix(prefix: string): boolean {
   return PREFIX_PATTERN.test(prefix);
