@@ -175,7 +175,7 @@ export class WebhookDispatcher {
     if (!hook) return;
     let result: SendResult;
     try {
-      const secret = this.openSecret(hook);
+      const secret = await this.openSecret(hook);
       const headers = {
         "latchkey-signature": signatureHeader(secret, delivery.body, this.now()),
         "latchkey-event-id": delivery.eventId,
@@ -234,11 +234,12 @@ export class WebhookDispatcher {
   }
 
   /** The endpoint's secret; one sealed under an older pepper is sealed again under the current. */
-  private openSecret(hook: WebhookRecord): string {
+  private async openSecret(hook: WebhookRecord): Promise<string> {
     const secret = this.secrets.open(hook);
     if (hook.secretKeyVersion !== this.secrets.currentVersion) {
+      // So the old pepper can be retired once every endpoint has had a delivery.
       const sealed = this.secrets.seal(secret, hook.userId);
-      this.store
+      await this.store
         .updateWebhook(hook.userId, hook.id, {
           secretCiphertext: sealed.secretCiphertext,
           secretKeyVersion: sealed.secretKeyVersion,
