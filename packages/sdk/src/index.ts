@@ -11,6 +11,10 @@ export {
   resolveCredentials,
 } from "./resolveCredentials.js";
 export * from "./types.js";
+export {
+  type VerifyWebhookSignatureInput,
+  verifyWebhookSignature,
+} from "./verifyWebhookSignature.js";
 
 /** The SDK's version. */
 export const SDK_VERSION = "0.1.0";

@@ -11,10 +11,13 @@ import type {
   AuditLogFilter,
   Catalogue,
   CreateApiKeyInput,
+  CreateWebhookInput,
   CurrentUser,
   EndSessionsResult,
   KeyUsage,
   KeyUsageQuery,
+  LeakReport,
+  LeakReportAnswer,
   LoginInput,
   LoginResult,
   ResetApiKeyInput,
@@ -22,8 +25,13 @@ import type {
   Session,
   SignUpResult,
   Success,
+  UpdateWebhookInput,
   Verdict,
   VerifyInput,
+  Webhook,
+  WebhookDelivery,
+  WebhookDeliveryFilter,
+  WebhookWithSecret,
 } from "./types.js";
 
 /** One HTTP call as the SDK makes it, with every secret redacted (for `latchkey --explain`). */
@@ -432,6 +440,143 @@ export class Latchkey {
   verify(input: VerifyInput, o?: CallOptions): Promise<Verdict> {
     return this.#call(
       { method: "POST", path: "/api/v0/auth/verify/", body: input, auth: false },
+      o,
+    );
+  }
+
+  /**
+   * Reports secrets found where they should not be (a public repository, a paste). Each live
+   * key among them is revoked at once and its owner told (audit log, key.leaked webhook). Needs
+   * no credential; the answer is the same whether any secret was valid or not.
+   *
+   * @example
+   * await new Latchkey({ url }).reportLeak({ secrets: [found], url: "https://github.com/o/r/blob/main/.env" });
+   */
+  reportLeak(input: LeakReport, o?: CallOptions): Promise<LeakReportAnswer> {
+    return this.#call(
+      { method: "POST", path: "/api/v0/auth/apikeys/report-leak/", body: input, auth: false },
+      o,
+    );
+  }
+
+  /**
+   * Registers a webhook endpoint for the account's key events. The signing secret is in
+   * `secret` of this answer only: store it with the receiver, which checks each request with
+   * `verifyWebhookSignature`.
+   *
+   * @example
+   * const hook = await client.createWebhook({
+   *   url: "https://example.com/hooks/latchkey",
+   *   events: ["key.leaked", "key.expiring"],
+   * });
+   * saveSecret(hook.secret);
+   */
+  createWebhook(input: CreateWebhookInput, o?: CallOptions): Promise<WebhookWithSecret> {
+    return this.#call({ method: "POST", path: "/api/v0/webhooks/", body: input, auth: true }, o);
+  }
+
+  /**
+   * The account's webhook endpoints (never their secrets).
+   *
+   * @example
+   * for (const h of await client.listWebhooks()) console.log(h.id, h.url, h.events ?? "all");
+   */
+  async listWebhooks(o?: CallOptions): Promise<Webhook[]> {
+    const answer = await this.#call<{ webhooks: Webhook[] }>(
+      { method: "GET", path: "/api/v0/webhooks/", auth: true },
+      o,
+    );
+    return answer.webhooks;
+  }
+
+  /**
+   * One webhook endpoint.
+   *
+   * @example
+   * const hook = await client.getWebhook(3);
+   */
+  getWebhook(id: number, o?: CallOptions): Promise<Webhook> {
+    return this.#call({ method: "GET", path: `/api/v0/webhooks/${idPath(id)}/`, auth: true }, o);
+  }
+
+  /**
+   * Changes an endpoint's URL, events, description or whether it is active; fields left out
+   * keep their value. `events: null` subscribes to every key event.
+   *
+   * @example
+   * await client.updateWebhook(3, { active: false }); // pause it
+   */
+  updateWebhook(id: number, input: UpdateWebhookInput, o?: CallOptions): Promise<Webhook> {
+    return this.#call(
+      { method: "PUT", path: `/api/v0/webhooks/${idPath(id)}/`, body: input, auth: true },
+      o,
+    );
+  }
+
+  /**
+   * Deletes an endpoint, its delivery log and its pending deliveries.
+   *
+   * @example
+   * await client.deleteWebhook(3);
+   */
+  deleteWebhook(id: number, o?: CallOptions): Promise<Success> {
+    return this.#call({ method: "DELETE", path: `/api/v0/webhooks/${idPath(id)}/`, auth: true }, o);
+  }
+
+  /**
+   * An endpoint's delivery log, newest first: status, attempts, last answer or error, next
+   * attempt and the body sent.
+   *
+   * @example
+   * const failed = await client.listWebhookDeliveries(3, { status: "failed" });
+   */
+  async listWebhookDeliveries(
+    id: number,
+    filter: WebhookDeliveryFilter = {},
+    o?: CallOptions,
+  ): Promise<WebhookDelivery[]> {
+    const answer = await this.#call<{ deliveries: WebhookDelivery[] }>(
+      {
+        method: "GET",
+        path: `/api/v0/webhooks/${idPath(id)}/deliveries/`,
+        query: { ...filter },
+        auth: true,
+      },
+      o,
+    );
+    return answer.deliveries;
+  }
+
+  /**
+   * Sends a delivery's event again, as a new delivery with the same event id.
+   *
+   * @example
+   * const again = await client.redeliverWebhookDelivery(3, failed[0].id);
+   */
+  redeliverWebhookDelivery(
+    id: number,
+    deliveryId: number,
+    o?: CallOptions,
+  ): Promise<WebhookDelivery> {
+    return this.#call(
+      {
+        method: "POST",
+        path: `/api/v0/webhooks/${idPath(id)}/deliveries/${idPath(deliveryId)}/redeliver/`,
+        auth: true,
+      },
+      o,
+    );
+  }
+
+  /**
+   * Sends a signed `ping` event to the endpoint; answers with the queued delivery.
+   *
+   * @example
+   * const ping = await client.testWebhook(3);
+   */
+  testWebhook(id: number, o?: CallOptions): Promise<WebhookDelivery> {
+    return this.#call(
+      { method: "POST", path: `/api/v0/webhooks/${idPath(id)}/test/`, auth: true },
       o,
     );
   }

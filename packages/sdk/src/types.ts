@@ -105,3 +105,41 @@ export type VerdictCode = Verdict["code"];
  * parameters, from this IP address?
  */
 export type VerifyInput = RequestOf<"/api/v0/auth/verify/", "post">;
+
+/** A webhook endpoint (never its signing secret). `events: null` is every key event. */
+export type Webhook = Schemas["Webhook"];
+/** A webhook endpoint with its signing secret (`secret`), as create returns it, once. */
+export type WebhookWithSecret = Schemas["WebhookWithSecret"];
+/** One event queued for one endpoint: status, attempts, last answer or error, next attempt. */
+export type WebhookDelivery = Schemas["WebhookDelivery"];
+/** key.created, key.reset, key.deleted, key.expiring, key.expired, key.leaked or key.unused. */
+export type KeyEventType = Schemas["KeyEventType"];
+/** What a webhook request can carry: a key event, or the ping of a test. */
+export type WebhookEventType = KeyEventType | "ping";
+export type CreateWebhookInput = RequestOf<"/api/v0/webhooks/", "post">;
+/** Fields left out keep their value. */
+export type UpdateWebhookInput = RequestOf<"/api/v0/webhooks/{id}/", "put">;
+export type WebhookDeliveryFilter = NonNullable<
+  paths["/api/v0/webhooks/{id}/deliveries/"]["get"]["parameters"]["query"]
+>;
+/** Secrets found somewhere public, and where. */
+export type LeakReport = RequestOf<"/api/v0/auth/apikeys/report-leak/", "post">;
+/** The same for every report, whether any secret was valid or not. */
+export type LeakReportAnswer = paths["/api/v0/auth/apikeys/report-leak/"]["post"] extends {
+  responses: { 202: { content: { "application/json": infer T } } };
+}
+  ? T
+  : never;
+
+/**
+ * The JSON body of a webhook request, once its signature is verified. `data.key` describes
+ * the key (id, name, prefix, last4, expires_at, last_used_at), never its secret; other fields
+ * depend on the type (e.g. `url` for key.leaked, `grace_until` for key.reset).
+ */
+export interface WebhookEvent {
+  /** The same as the Latchkey-Event-Id header: deduplicate on it. */
+  id: string;
+  type: WebhookEventType;
+  created_at: string;
+  data: Record<string, unknown>;
+}
