@@ -13,6 +13,10 @@ import { AuditPage } from "./pages/AuditPage.js";
 import { AuthPage } from "./pages/AuthPage.js";
 import { KeysPage } from "./pages/KeysPage.js";
 import { SessionsPage } from "./pages/SessionsPage.js";
+import { SettingsPage } from "./pages/SettingsPage.js";
+
+/** The signed-in pages; anything else shows the Keys page. */
+const PAGE_PATHS = ["/keys", "/sessions", "/audit", "/settings"];
 
 type Auth =
   | { status: "checking" }
@@ -107,13 +111,15 @@ function Console({ api }: { api: ConsoleApi }) {
       <SessionsPage onSignOut={signOut} />
     ) : route.path === "/audit" ? (
       <AuditPage query={route.query} />
+    ) : route.path === "/settings" ? (
+      <SettingsPage />
     ) : (
       <KeysPage />
     );
   return (
     <ApiContext.Provider value={watched}>
       <Shell
-        path={route.path === "/sessions" || route.path === "/audit" ? route.path : "/keys"}
+        path={PAGE_PATHS.includes(route.path) ? route.path : "/keys"}
         user={auth.user}
         signingOut={signingOut}
         onSignOut={signOut}

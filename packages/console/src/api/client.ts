@@ -29,7 +29,12 @@ export function createApi(): ConsoleApi {
       ),
     listApiKeys: () => client.listApiKeys(),
     deleteApiKey: (id) => client.deleteApiKey(id),
-    resetApiKey: (id) => client.resetApiKey(id),
+    resetApiKey: (id, graceSeconds) =>
+      client.resetApiKey(id, graceSeconds > 0 ? { grace_seconds: graceSeconds } : {}),
+    endGraceWindow: (id) => client.endGraceWindow(id),
+    apiKeyUsage: (id, hours) => client.apiKeyUsage(id, { hours }),
+    accountPolicy: () => client.accountPolicy(),
+    updateAccountPolicy: (input) => client.updateAccountPolicy(input),
     auditLogs: (filter) => client.auditLogs(filter),
     permissionCatalogue: () => client.permissionCatalogue(),
   };

@@ -22,6 +22,8 @@ export interface ApiKey {
   last_used_at: string | null;
   last_used_ip: string | null;
   expires_at: string | null;
+  /** After a reset with a grace window: until when the old value still works. */
+  previous_expires_at: string | null;
 }
 
 /** A key as create and reset answer it: the only time `key` (the secret) is seen. */
@@ -80,6 +82,22 @@ export interface Catalogue {
   }[];
 }
 
+/** A key's verified and denied requests per hour (hours without requests are left out). */
+export interface KeyUsage {
+  key_id: number;
+  from: string;
+  to: string;
+  totals: { verified: number; denied: number };
+  hours: { hour: string; verified: number; denied: number }[];
+}
+
+/** The account's key lifecycle policy: each rule a number of days, or null (off). */
+export interface AccountPolicy {
+  max_key_lifetime_days: number | null;
+  expiry_reminder_days: number | null;
+  revoke_unused_after_days: number | null;
+}
+
 export interface CreateKeyInput {
   name: string;
   permissions?: PermissionTree | null;
@@ -98,7 +116,13 @@ export interface ConsoleApi {
   createApiKey(input: CreateKeyInput): Promise<ApiKeyWithSecret>;
   listApiKeys(): Promise<ApiKey[]>;
   deleteApiKey(id: number): Promise<unknown>;
-  resetApiKey(id: number): Promise<ApiKeyWithSecret>;
+  /** With `graceSeconds` > 0 the old value keeps working that long. */
+  resetApiKey(id: number, graceSeconds: number): Promise<ApiKeyWithSecret>;
+  /** Ends a reset's grace window now: the old value is refused from then on. */
+  endGraceWindow(id: number): Promise<ApiKey>;
+  apiKeyUsage(id: number, hours: number): Promise<KeyUsage>;
+  accountPolicy(): Promise<AccountPolicy>;
+  updateAccountPolicy(input: Partial<AccountPolicy>): Promise<AccountPolicy>;
   auditLogs(filter: AuditFilter): Promise<AuditLog[]>;
   permissionCatalogue(): Promise<Catalogue>;
 }

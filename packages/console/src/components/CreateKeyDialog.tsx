@@ -2,6 +2,7 @@ import { type FormEvent, useId, useRef, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
 import { describeProblem } from "../api/client.js";
 import type { ApiKeyWithSecret, Catalogue, PermissionTree, ProblemInfo } from "../api/types.js";
+import { defaultExpiry, expiryChoices } from "../lib/expiryChoices.js";
 import { jsonPointerRange, lineAt } from "../lib/jsonPointerRange.js";
 import { fullAccessLevels, treeFromLevels } from "../lib/permissionAreas.js";
 import type { Loaded } from "../lib/useLoad.js";
@@ -11,14 +12,6 @@ import { type PermissionDraft, PermissionEditor } from "./PermissionEditor.js";
 import { ProblemBanner } from "./ProblemBanner.js";
 import { SecretReveal, useSecretClose } from "./SecretReveal.js";
 import { Spinner } from "./Spinner.js";
-
-const EXPIRY_CHOICES = [
-  { value: "", label: "Never" },
-  { value: "7", label: "In 7 days" },
-  { value: "30", label: "In 30 days" },
-  { value: "90", label: "In 90 days" },
-  { value: "365", label: "In a year" },
-];
 
 /** Where JSON.parse stopped, from its message ("… at position 42" or "(line 3 column 5)"). */
 function syntaxProblem(text: string, err: unknown): JsonProblem {
@@ -49,10 +42,13 @@ function treeProblem(text: string, problem: ProblemInfo): JsonProblem {
 /** +New: name, permissions and expiry; then the secret, shown once. */
 export function CreateKeyDialog({
   catalogue,
+  maxLifetimeDays,
   onCreated,
   onClose,
 }: {
   catalogue: Loaded<Catalogue>;
+  /** The account's maximum key lifetime (null: none): expiry choices stay within it. */
+  maxLifetimeDays: number | null;
   onCreated: (key: ApiKeyWithSecret) => void;
   onClose: () => void;
 }) {
@@ -65,7 +61,13 @@ export function CreateKeyDialog({
     mode: "rows",
     levels: fullAccessLevels(),
   });
-  const [expiry, setExpiry] = useState("");
+  // Undefined until the user picks: the default follows the policy, which may load later.
+  const [picked, setPicked] = useState<string>();
+  const choices = expiryChoices(maxLifetimeDays);
+  const expiry =
+    picked !== undefined && choices.some((c) => c.value === picked)
+      ? picked
+      : defaultExpiry(maxLifetimeDays);
   const [busy, setBusy] = useState(false);
   const [problem, setProblem] = useState<ProblemInfo>();
   const [jsonProblem, setJsonProblem] = useState<JsonProblem>();
@@ -100,7 +102,11 @@ export function CreateKeyDialog({
       const key = await api.createApiKey({
         name: trimmed,
         ...(permissions === null ? {} : { permissions }),
-        ...(expiry ? { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() } : {}),
+        // The maximum itself is left to the server, which gives it to a key without expires_at:
+        // a browser clock ahead of the server's would otherwise overshoot the limit.
+        ...(expiry && days !== maxLifetimeDays
+          ? { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() }
+          : {}),
       });
       setCreated(key);
       onCreated(key);
@@ -168,20 +174,30 @@ export function CreateKeyDialog({
           jsonProblem={jsonProblem}
           disabled={busy}
         />
-        <div className="field field-inline">
-          <label htmlFor={`${id}-expiry`}>Expires</label>
-          <select
-            id={`${id}-expiry`}
-            value={expiry}
-            onChange={(e) => setExpiry(e.target.value)}
-            disabled={busy}
-          >
-            {EXPIRY_CHOICES.map((c) => (
-              <option key={c.value} value={c.value}>
-                {c.label}
-              </option>
-            ))}
-          </select>
+        <div className="field">
+          <div className="field-inline">
+            <label htmlFor={`${id}-expiry`}>Expires</label>
+            <select
+              id={`${id}-expiry`}
+              value={expiry}
+              onChange={(e) => setPicked(e.target.value)}
+              disabled={busy}
+              aria-describedby={maxLifetimeDays === null ? undefined : `${id}-expiry-hint`}
+            >
+              {choices.map((c) => (
+                <option key={c.value} value={c.value}>
+                  {c.label}
+                </option>
+              ))}
+            </select>
+          </div>
+          {maxLifetimeDays !== null && (
+            <p id={`${id}-expiry-hint`} className="field-hint" data-testid="max-lifetime-hint">
+              Your account’s policy limits new keys to {maxLifetimeDays}{" "}
+              {maxLifetimeDays === 1 ? "day" : "days"}, so every key expires. You can change this in{" "}
+              <a href="#/settings">Settings</a>.
+            </p>
+          )}
         </div>
         <div className="dialog-actions dialog-footer">
           <button type="button" className="button" onClick={onClose} disabled={busy}>

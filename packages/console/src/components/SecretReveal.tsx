@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, useState } from "react";
+import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 
 export interface SecretRevealProps {
   secret: string;
@@ -10,6 +10,8 @@ export interface SecretRevealProps {
   onClose: () => void;
   /** Done: closes when copied, else asks to confirm. */
   onDone: () => void;
+  /** Said under the warning (e.g. until when the old value of a reset key still works). */
+  children?: ReactNode;
 }
 
 async function copyText(text: string, field: HTMLInputElement | null): Promise<boolean> {
@@ -25,7 +27,8 @@ async function copyText(text: string, field: HTMLInputElement | null): Promise<b
 
 /** The secret, shown once: a Copy button and a plain warning that it will not come back. */
 export function SecretReveal(props: SecretRevealProps) {
-  const { secret, copied, onCopied, confirmingClose, onKeepOpen, onClose, onDone } = props;
+  const { secret, copied, onCopied, confirmingClose, onKeepOpen, onClose, onDone, children } =
+    props;
   const id = useId();
   const field = useRef<HTMLInputElement>(null);
   const copyButton = useRef<HTMLButtonElement>(null);
@@ -49,6 +52,7 @@ export function SecretReveal(props: SecretRevealProps) {
         <strong>Copy this key now. It will not be shown again.</strong> Latchkey keeps only a
         fingerprint of it. If you lose it, reset the key to get a new value.
       </div>
+      {children}
       <div className="field">
         <label htmlFor={id}>Your new API key</label>
         <div className="secret-row">

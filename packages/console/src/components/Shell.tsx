@@ -7,6 +7,7 @@ const PAGES = [
   { path: "/keys", label: "Keys" },
   { path: "/sessions", label: "Sessions" },
   { path: "/audit", label: "Audit log" },
+  { path: "/settings", label: "Settings" },
 ];
 
 /** The signed-in frame: product bar, navigation, account and sign-out. */

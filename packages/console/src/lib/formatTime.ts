@@ -12,8 +12,10 @@ const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeS
 /** "3 minutes ago", "in 29 days", "just now". */
 export function relativeTime(iso: string, now: Date = new Date()): string {
   const diff = new Date(iso).getTime() - now.getTime();
+  // A hair under a unit counts as one: an hour's grace window read a moment later is
+  // "in 1 hour", not "in 60 minutes".
   for (const [unit, ms] of UNITS) {
-    if (Math.abs(diff) >= ms) return relative.format(Math.round(diff / ms), unit);
+    if (Math.abs(diff) >= ms * 0.995) return relative.format(Math.round(diff / ms), unit);
   }
   return "just now";
 }

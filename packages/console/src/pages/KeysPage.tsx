@@ -3,16 +3,20 @@ import { useApi } from "../api/ApiContext.js";
 import type { ApiKey, ApiKeyWithSecret } from "../api/types.js";
 import { CreateKeyDialog } from "../components/CreateKeyDialog.js";
 import { DeleteKeyDialog } from "../components/DeleteKeyDialog.js";
+import { EndGraceDialog } from "../components/EndGraceDialog.js";
 import { KeysTable, TableSkeleton } from "../components/KeysTable.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
 import { ResetKeyDialog } from "../components/ResetKeyDialog.js";
 import { useAnnounce } from "../components/Toasts.js";
+import { UsageDialog } from "../components/UsageDialog.js";
 import { useLoad } from "../lib/useLoad.js";
 
 type Open =
   | { dialog: "create" }
   | { dialog: "reset"; key: ApiKey }
   | { dialog: "delete"; key: ApiKey }
+  | { dialog: "endGrace"; key: ApiKey }
+  | { dialog: "usage"; key: ApiKey }
   | undefined;
 
 /** Strip the secret before a key joins the table: it lives only in the shown-once dialog. */
@@ -25,14 +29,20 @@ export function KeysPage() {
   const announce = useAnnounce();
   const keys = useLoad(() => api.listApiKeys(), [api]);
   const catalogue = useLoad(() => api.permissionCatalogue(), [api]);
+  // The lifecycle policy shapes the create dialog's expiry; without it the server still rules.
+  const policy = useLoad(() => api.accountPolicy(), [api]);
   const [open, setOpen] = useState<Open>();
+  const [refresh, setRefresh] = useState(0);
   const list = keys.state.data;
-  // The key may have been used while its value was on screen: refresh "last used" quietly
-  // (the rows stay in place while the list reloads).
+  // The key may have been used while its value was on screen: refresh "last used" and usage
+  // quietly (the rows stay in place while the list reloads).
   const closeAndRefresh = () => {
     setOpen(undefined);
     keys.reload();
+    setRefresh((n) => n + 1);
   };
+  const replace = (key: ApiKey) =>
+    keys.update((all) => all.map((k) => (k.id === key.id ? key : k)));
 
   return (
     <>
@@ -102,8 +112,11 @@ export function KeysPage() {
           <KeysTable
             keys={list}
             catalogue={catalogue.state.data}
+            refresh={refresh}
             onReset={(key) => setOpen({ dialog: "reset", key })}
             onDelete={(key) => setOpen({ dialog: "delete", key })}
+            onEndGrace={(key) => setOpen({ dialog: "endGrace", key })}
+            onUsage={(key) => setOpen({ dialog: "usage", key })}
           />
         )}
       </section>
@@ -111,6 +124,7 @@ export function KeysPage() {
       {open?.dialog === "create" && (
         <CreateKeyDialog
           catalogue={catalogue.state}
+          maxLifetimeDays={policy.state.data?.max_key_lifetime_days ?? null}
           onCreated={(key) => keys.update((all) => [...all, withoutSecret(key)])}
           onClose={closeAndRefresh}
         />
@@ -118,9 +132,7 @@ export function KeysPage() {
       {open?.dialog === "reset" && (
         <ResetKeyDialog
           apiKey={open.key}
-          onReset={(key) =>
-            keys.update((all) => all.map((k) => (k.id === key.id ? withoutSecret(key) : k)))
-          }
+          onReset={(key) => replace(withoutSecret(key))}
           onClose={closeAndRefresh}
         />
       )}
@@ -133,6 +145,26 @@ export function KeysPage() {
             announce(`Key “${key.name}” deleted. It no longer works.`);
           }}
           onClose={() => setOpen(undefined)}
+        />
+      )}
+      {open?.dialog === "endGrace" && (
+        <EndGraceDialog
+          apiKey={open.key}
+          onEnded={(key) => {
+            replace(key);
+            setOpen(undefined);
+            announce(`The old value of “${key.name}” no longer works.`);
+          }}
+          onClose={() => setOpen(undefined)}
+        />
+      )}
+      {open?.dialog === "usage" && (
+        <UsageDialog
+          apiKey={open.key}
+          onClose={() => {
+            setOpen(undefined);
+            setRefresh((n) => n + 1);
+          }}
         />
       )}
     </>

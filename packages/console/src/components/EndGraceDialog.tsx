@@ -1,0 +1,66 @@
+import { useState } from "react";
+import { useApi } from "../api/ApiContext.js";
+import { describeProblem } from "../api/client.js";
+import type { ApiKey, ProblemInfo } from "../api/types.js";
+import { Dialog } from "./Dialog.js";
+import { ProblemBanner } from "./ProblemBanner.js";
+import { Spinner } from "./Spinner.js";
+import { Time } from "./Time.js";
+
+/** Ends a reset's overlap early, after a confirmation: the old value is refused from then on. */
+export function EndGraceDialog({
+  apiKey,
+  onEnded,
+  onClose,
+}: {
+  apiKey: ApiKey;
+  onEnded: (key: ApiKey) => void;
+  onClose: () => void;
+}) {
+  const api = useApi();
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState<ProblemInfo>();
+
+  const confirm = async () => {
+    if (busy) return;
+    setBusy(true);
+    setProblem(undefined);
+    try {
+      onEnded(await api.endGraceWindow(apiKey.id));
+    } catch (err) {
+      setProblem(describeProblem(err));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      title={`Stop the old value of “${apiKey.name}” now?`}
+      onRequestClose={busy ? () => {} : onClose}
+    >
+      <div className="dialog-body">
+        {problem && <ProblemBanner problem={problem} title="The old value still works" />}
+        <p>
+          After the last reset, the old value was to stop{" "}
+          <Time iso={apiKey.previous_expires_at} exact />.{" "}
+          <strong>If you stop it now, anything still using it gets 401 at once.</strong> The current
+          value ({apiKey.prefix}…{apiKey.last4}) goes on working.
+        </p>
+        <div className="dialog-actions">
+          <button type="button" className="button" onClick={onClose} disabled={busy} data-autofocus>
+            Cancel
+          </button>
+          <button
+            type="button"
+            className="button button-danger"
+            onClick={confirm}
+            aria-disabled={busy}
+          >
+            {busy && <Spinner />}
+            {busy ? "Stopping…" : "Stop the old value"}
+          </button>
+        </div>
+      </div>
+    </Dialog>
+  );
+}
