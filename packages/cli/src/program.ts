@@ -2,9 +2,12 @@ import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import type { App } from "./app.js";
 import { createApiKeyCommand } from "./commands/createApiKey.js";
+import { createWebhookCommand } from "./commands/createWebhook.js";
 import { deleteApiKeyCommand } from "./commands/deleteApiKey.js";
+import { deleteWebhookCommand } from "./commands/deleteWebhook.js";
 import { loginCommand } from "./commands/login.js";
 import { logoutCommand } from "./commands/logout.js";
+import { redeliverWebhookCommand } from "./commands/redeliverWebhook.js";
 import { resetApiKeyCommand } from "./commands/resetApiKey.js";
 import { scanCommand } from "./commands/scan.js";
 import { serveCommand } from "./commands/serve.js";
@@ -15,6 +18,9 @@ import { showAuditLogsCommand } from "./commands/showAuditLogs.js";
 import { showPermissionsCommand } from "./commands/showPermissions.js";
 import { showSessionsCommand } from "./commands/showSessions.js";
 import { showUserCommand } from "./commands/showUser.js";
+import { showWebhookCommand } from "./commands/showWebhook.js";
+import { showWebhooksCommand } from "./commands/showWebhooks.js";
+import { testWebhookCommand } from "./commands/testWebhook.js";
 import { exitCodeHelp } from "./exitCodes.js";
 import { addGlobalOptions } from "./globals.js";
 import { examples } from "./output/examples.js";
@@ -54,6 +60,7 @@ ${examples(
   ["latchkey delete api-key 12 --yes", "delete it"],
   ["latchkey show api-keys --explain --url https://keys.example.com", "see the HTTP calls"],
   ["latchkey scan --install-hook", "refuse commits that contain a key"],
+  ["latchkey create webhook --endpoint https://example.com/hooks/latchkey", "key events, signed"],
 )}`;
 
 /**
@@ -81,19 +88,35 @@ export function buildProgram(app: App): Command {
     .addHelpText("after", rootHelp);
   addGlobalOptions(program);
   program.addCommand(group("set", "save settings (the API key)", [setApiKeyCommand(app)]));
-  program.addCommand(group("create", "create an API key", [createApiKeyCommand(app)]));
   program.addCommand(
-    group("show", "show keys, the account, audit logs, permissions, sessions", [
+    group("create", "create an API key or a webhook", [
+      createApiKeyCommand(app),
+      createWebhookCommand(app),
+    ]),
+  );
+  program.addCommand(
+    group("show", "show keys, the account, audit logs, permissions, sessions, webhooks", [
       showApiKeysCommand(app),
       showApiKeyCommand(app),
       showUserCommand(app),
       showAuditLogsCommand(app),
       showPermissionsCommand(app),
       showSessionsCommand(app),
+      showWebhooksCommand(app),
+      showWebhookCommand(app),
     ]),
   );
-  program.addCommand(group("delete", "delete an API key", [deleteApiKeyCommand(app)]));
+  program.addCommand(
+    group("delete", "delete an API key or a webhook", [
+      deleteApiKeyCommand(app),
+      deleteWebhookCommand(app),
+    ]),
+  );
   program.addCommand(group("reset", "give an API key a new secret", [resetApiKeyCommand(app)]));
+  program.addCommand(
+    group("redeliver", "send a webhook delivery again", [redeliverWebhookCommand(app)]),
+  );
+  program.addCommand(group("test", "send a ping to a webhook", [testWebhookCommand(app)]));
   program.addCommand(loginCommand(app));
   program.addCommand(logoutCommand(app));
   program.addCommand(scanCommand(app));
