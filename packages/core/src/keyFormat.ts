@@ -14,6 +14,8 @@ export const CHECKSUM_LENGTH = 6;
 export const DEFAULT_KEY_PREFIX = "lk";
 
 const PREFIX_PATTERN = /^[a-z][a-z0-9]{0,15}$/;
+/** A whole key's shape, checked in one anchored pass (parseKey runs on every request). */
+const WHOLE_KEY = /^[a-z][a-z0-9]{0,15}_[0-9A-Za-z]{46}$/;
 /**
  * Anything shaped like a key of any prefix; the checksum decides whether it is one. Bounded by
  * non-alphanumerics rather than word boundaries, so `TOKEN_lk_…` and `lk_…_old` are found too.
@@ -56,14 +58,10 @@ export interface ParsedKey {
 
 /** Returns the parts of a well-formed key, or null when the format or checksum is wrong. */
 export function parseKey(candidate: string): ParsedKey | null {
-  const sep = candidate.lastIndexOf("_");
-  if (sep <= 0) return null;
-  const prefix = candidate.slice(0, sep);
-  const tail = candidate.slice(sep + 1);
-  if (!isValidPrefix(prefix) || tail.length !== RANDOM_LENGTH + CHECKSUM_LENGTH) return null;
-  for (const ch of tail) if (!BASE62.includes(ch)) return null;
+  if (!WHOLE_KEY.test(candidate)) return null;
   const body = candidate.slice(0, candidate.length - CHECKSUM_LENGTH);
   if (checksum(body) !== candidate.slice(-CHECKSUM_LENGTH)) return null;
+  const prefix = candidate.slice(0, candidate.length - 1 - RANDOM_LENGTH - CHECKSUM_LENGTH);
   return { prefix, last4: candidate.slice(-4) };
 }
 

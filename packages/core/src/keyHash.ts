@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
+import { HmacSha256 } from "./hmacSha256.js";
 
 /**
  * Keys are stored only as HMAC-SHA256(pepper, secret). The pepper is a server secret kept out
@@ -12,24 +13,26 @@ export interface Pepper {
 
 export class PepperRing {
   readonly current: Pepper;
-  private readonly byVersion: ReadonlyMap<number, Pepper>;
+  /** Each version's HMAC, keyed once here: hashing runs on every request (see HmacSha256). */
+  private readonly byVersion: ReadonlyMap<number, HmacSha256>;
 
   /** The first pepper is the current one; the others are kept to verify older hashes. */
   constructor(peppers: readonly Pepper[]) {
     const [current] = peppers;
     if (!current) throw new Error("at least one pepper is required");
     this.current = current;
-    this.byVersion = new Map(peppers.map((p) => [p.version, p]));
+    this.byVersion = new Map(peppers.map((p) => [p.version, new HmacSha256(p.secret)]));
   }
 
   versions(): number[] {
     return [...this.byVersion.keys()];
   }
 
+  /** HMAC-SHA256(pepper, UTF-8 of secret) as lowercase hex. */
   hash(secret: string, version: number = this.current.version): string {
-    const pepper = this.byVersion.get(version);
-    if (!pepper) throw new Error(`unknown pepper version ${version}`);
-    return createHmac("sha256", pepper.secret).update(secret, "utf8").digest("hex");
+    const hmac = this.byVersion.get(version);
+    if (!hmac) throw new Error(`unknown pepper version ${version}`);
+    return hmac.hex(secret);
   }
 }
 
