@@ -59,7 +59,7 @@ export class Authenticator {
     }
     if (key.ipAllowList !== null && !key.ipAllowList.allows(ip))
       return { ok: false, reason: "ip_not_allowed", key };
-    this.usage.record(key.record.id, now.toISOString(), ip);
+    this.usage.record(key.record.id, now.getTime(), ip);
     return { ok: true, key };
   }
 

@@ -67,7 +67,7 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
     if (!outcome.ok) {
       if (outcome.key && outcome.reason !== "revoked") {
         const { record, user } = outcome.key;
-        ctx.usage.count(record.id, "denied", ctx.now().toISOString());
+        ctx.usage.count(record.id, "denied", ctx.now().getTime());
         await audit(ctx.store, { user, key: record }, originOf(request, ctx), "api_key.denied", {
           reason: outcome.reason,
         });
@@ -100,7 +100,7 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
     ctx.usage.count(
       principal.key.id,
       decision.allowed ? "verified" : "denied",
-      ctx.now().toISOString(),
+      ctx.now().getTime(),
     );
     if (decision.allowed) return;
     await audit(ctx.store, principal, originOf(request, ctx), "api_key.denied", {

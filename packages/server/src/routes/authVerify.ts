@@ -161,7 +161,7 @@ export const authVerify: RouteModule = (app, ctx) => {
       const origin = originOf(request, ctx);
       const scope = { category, route };
       const count = (keyId: number, outcome: "verified" | "denied") =>
-        ctx.usage.count(keyId, outcome, now.toISOString());
+        ctx.usage.count(keyId, outcome, now.getTime());
       if (!outcome.ok) {
         const [code, reason] = failureCodes[outcome.reason];
         if (outcome.key && outcome.reason !== "revoked") {
