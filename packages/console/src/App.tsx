@@ -14,9 +14,10 @@ import { AuthPage } from "./pages/AuthPage.js";
 import { KeysPage } from "./pages/KeysPage.js";
 import { SessionsPage } from "./pages/SessionsPage.js";
 import { SettingsPage } from "./pages/SettingsPage.js";
+import { WebhooksPage } from "./pages/WebhooksPage.js";
 
 /** The signed-in pages; anything else shows the Keys page. */
-const PAGE_PATHS = ["/keys", "/sessions", "/audit", "/settings"];
+const PAGE_PATHS = ["/keys", "/webhooks", "/sessions", "/audit", "/settings"];
 
 type Auth =
   | { status: "checking" }
@@ -111,6 +112,8 @@ function Console({ api }: { api: ConsoleApi }) {
       <SessionsPage onSignOut={signOut} />
     ) : route.path === "/audit" ? (
       <AuditPage query={route.query} />
+    ) : route.path === "/webhooks" ? (
+      <WebhooksPage query={route.query} />
     ) : route.path === "/settings" ? (
       <SettingsPage />
     ) : (

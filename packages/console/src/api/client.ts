@@ -35,6 +35,13 @@ export function createApi(): ConsoleApi {
     apiKeyUsage: (id, hours) => client.apiKeyUsage(id, { hours }),
     accountPolicy: () => client.accountPolicy(),
     updateAccountPolicy: (input) => client.updateAccountPolicy(input),
+    listWebhooks: () => client.listWebhooks(),
+    createWebhook: (input) => client.createWebhook(input, { retries: 0 }),
+    updateWebhook: (id, input) => client.updateWebhook(id, input),
+    deleteWebhook: (id) => client.deleteWebhook(id),
+    testWebhook: (id) => client.testWebhook(id),
+    webhookDeliveries: (id, filter) => client.listWebhookDeliveries(id, filter),
+    redeliver: (id, deliveryId) => client.redeliverWebhookDelivery(id, deliveryId),
     auditLogs: (filter) => client.auditLogs(filter),
     permissionCatalogue: () => client.permissionCatalogue(),
   };

@@ -98,6 +98,61 @@ export interface AccountPolicy {
   revoke_unused_after_days: number | null;
 }
 
+/** The key events a webhook endpoint can receive. */
+export type KeyEventType =
+  | "key.created"
+  | "key.reset"
+  | "key.deleted"
+  | "key.expiring"
+  | "key.expired"
+  | "key.leaked"
+  | "key.unused";
+
+/** A webhook endpoint, never its signing secret; `events: null` is every key event. */
+export interface Webhook {
+  id: number;
+  url: string;
+  description: string;
+  events: KeyEventType[] | null;
+  active: boolean;
+  secret_last4: string;
+  created_at: string;
+  updated_at: string;
+}
+
+/** An endpoint as create answers it: the only time `secret` is seen. */
+export interface WebhookWithSecret extends Webhook {
+  secret: string;
+}
+
+export interface WebhookInput {
+  url: string;
+  description?: string;
+  events?: KeyEventType[] | null;
+  active?: boolean;
+}
+
+export type DeliveryStatus = "pending" | "delivered" | "failed";
+
+/** One event queued for one endpoint, with what happened to it. */
+export interface WebhookDelivery {
+  id: number;
+  webhook_id: number;
+  event_id: string;
+  event_type: KeyEventType | "ping";
+  status: DeliveryStatus;
+  attempts: number;
+  max_attempts: number;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: string | null;
+  redelivery_of: number | null;
+  created_at: string;
+  payload: { id: string; type: string; created_at: string; data: Record<string, unknown> };
+}
+
 export interface CreateKeyInput {
   name: string;
   permissions?: PermissionTree | null;
@@ -123,6 +178,14 @@ export interface ConsoleApi {
   apiKeyUsage(id: number, hours: number): Promise<KeyUsage>;
   accountPolicy(): Promise<AccountPolicy>;
   updateAccountPolicy(input: Partial<AccountPolicy>): Promise<AccountPolicy>;
+  listWebhooks(): Promise<Webhook[]>;
+  createWebhook(input: WebhookInput): Promise<WebhookWithSecret>;
+  updateWebhook(id: number, input: Partial<WebhookInput>): Promise<Webhook>;
+  deleteWebhook(id: number): Promise<unknown>;
+  /** Queues a signed ping to the endpoint. */
+  testWebhook(id: number): Promise<WebhookDelivery>;
+  webhookDeliveries(id: number, filter: { status?: DeliveryStatus }): Promise<WebhookDelivery[]>;
+  redeliver(id: number, deliveryId: number): Promise<WebhookDelivery>;
   auditLogs(filter: AuditFilter): Promise<AuditLog[]>;
   permissionCatalogue(): Promise<Catalogue>;
 }

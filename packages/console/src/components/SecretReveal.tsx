@@ -1,7 +1,29 @@
 import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 
+/** What is being shown once: an API key's value, or a webhook endpoint's signing secret. */
+const WORDING = {
+  key: {
+    warning: "Copy this key now. It will not be shown again.",
+    why: "Latchkey keeps only a fingerprint of it. If you lose it, reset the key to get a new value.",
+    label: "Your new API key",
+    use: "Use it as a Bearer token: Authorization: Bearer <key>.",
+    notCopied: "You have not copied the key.",
+    back: "Back to the key",
+  },
+  webhook: {
+    warning: "Copy this signing secret now. It will not be shown again.",
+    why: "Your receiver needs it to check that each request comes from Latchkey. If you lose it, delete the endpoint and add it again.",
+    label: "Signing secret",
+    use: "Check each request’s Latchkey-Signature header with it, e.g. verifyWebhookSignature from @latchkey/sdk.",
+    notCopied: "You have not copied the secret.",
+    back: "Back to the secret",
+  },
+} as const;
+
 export interface SecretRevealProps {
   secret: string;
+  /** The words used; an API key's unless said otherwise. */
+  kind?: keyof typeof WORDING;
   copied: boolean;
   onCopied: () => void;
   /** The owner asked to close before the value was copied: ask to confirm. */
@@ -29,6 +51,7 @@ async function copyText(text: string, field: HTMLInputElement | null): Promise<b
 export function SecretReveal(props: SecretRevealProps) {
   const { secret, copied, onCopied, confirmingClose, onKeepOpen, onClose, onDone, children } =
     props;
+  const words = WORDING[props.kind ?? "key"];
   const id = useId();
   const field = useRef<HTMLInputElement>(null);
   const copyButton = useRef<HTMLButtonElement>(null);
@@ -49,12 +72,11 @@ export function SecretReveal(props: SecretRevealProps) {
   return (
     <div className="dialog-body">
       <div className="banner banner-warning">
-        <strong>Copy this key now. It will not be shown again.</strong> Latchkey keeps only a
-        fingerprint of it. If you lose it, reset the key to get a new value.
+        <strong>{words.warning}</strong> {words.why}
       </div>
       {children}
       <div className="field">
-        <label htmlFor={id}>Your new API key</label>
+        <label htmlFor={id}>{words.label}</label>
         <div className="secret-row">
           <input
             id={id}
@@ -80,19 +102,18 @@ export function SecretReveal(props: SecretRevealProps) {
           {copied
             ? "Copied to the clipboard. Store it in your secrets manager."
             : copyFailed
-              ? "The browser refused to copy. Select the key and copy it by hand."
-              : "Use it as a Bearer token: Authorization: Bearer <key>."}
+              ? "The browser refused to copy. Select it and copy it by hand."
+              : words.use}
         </p>
       </div>
       {confirmingClose ? (
         <div className="confirm-strip" role="alert">
           <p>
-            <strong>You have not copied the key.</strong> Once this closes, its value cannot be
-            shown again.
+            <strong>{words.notCopied}</strong> Once this closes, it cannot be shown again.
           </p>
           <div className="dialog-actions">
             <button type="button" className="button" ref={keepOpen} onClick={onKeepOpen}>
-              Back to the key
+              {words.back}
             </button>
             <button type="button" className="button button-danger" onClick={onClose}>
               Close without copying

@@ -5,6 +5,7 @@ import { Spinner } from "./Spinner.js";
 
 const PAGES = [
   { path: "/keys", label: "Keys" },
+  { path: "/webhooks", label: "Webhooks" },
   { path: "/sessions", label: "Sessions" },
   { path: "/audit", label: "Audit log" },
   { path: "/settings", label: "Settings" },
