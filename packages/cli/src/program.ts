@@ -5,6 +5,9 @@ import { createApiKeyCommand } from "./commands/createApiKey.js";
 import { createWebhookCommand } from "./commands/createWebhook.js";
 import { deleteApiKeyCommand } from "./commands/deleteApiKey.js";
 import { deleteWebhookCommand } from "./commands/deleteWebhook.js";
+import { endGraceWindowCommand } from "./commands/endGraceWindow.js";
+import { endSessionCommand } from "./commands/endSession.js";
+import { endSessionsCommand } from "./commands/endSessions.js";
 import { loginCommand } from "./commands/login.js";
 import { logoutCommand } from "./commands/logout.js";
 import { redeliverWebhookCommand } from "./commands/redeliverWebhook.js";
@@ -12,11 +15,14 @@ import { resetApiKeyCommand } from "./commands/resetApiKey.js";
 import { scanCommand } from "./commands/scan.js";
 import { serveCommand } from "./commands/serve.js";
 import { setApiKeyCommand } from "./commands/setApiKey.js";
+import { setPolicyCommand } from "./commands/setPolicy.js";
 import { showApiKeyCommand } from "./commands/showApiKey.js";
 import { showApiKeysCommand } from "./commands/showApiKeys.js";
 import { showAuditLogsCommand } from "./commands/showAuditLogs.js";
 import { showPermissionsCommand } from "./commands/showPermissions.js";
+import { showPolicyCommand } from "./commands/showPolicy.js";
 import { showSessionsCommand } from "./commands/showSessions.js";
+import { showUsageCommand } from "./commands/showUsage.js";
 import { showUserCommand } from "./commands/showUser.js";
 import { showWebhookCommand } from "./commands/showWebhook.js";
 import { showWebhooksCommand } from "./commands/showWebhooks.js";
@@ -57,6 +63,8 @@ ${examples(
   ["latchkey create api-key --name ci --preset instances", "a key for CI"],
   ["latchkey show api-keys", "your keys"],
   ["latchkey reset api-key 12", "a new secret for key 12"],
+  ["latchkey reset api-key 12 --grace 24h", "…with the old one working for another day"],
+  ["latchkey show usage 12", "key 12's verified and denied requests"],
   ["latchkey delete api-key 12 --yes", "delete it"],
   ["latchkey show api-keys --explain --url https://keys.example.com", "see the HTTP calls"],
   ["latchkey scan --install-hook", "refuse commits that contain a key"],
@@ -87,7 +95,12 @@ export function buildProgram(app: App): Command {
     .version(version, "-V, --version", "print the version")
     .addHelpText("after", rootHelp);
   addGlobalOptions(program);
-  program.addCommand(group("set", "save settings (the API key)", [setApiKeyCommand(app)]));
+  program.addCommand(
+    group("set", "save the API key, or set the account's key policy", [
+      setApiKeyCommand(app),
+      setPolicyCommand(app),
+    ]),
+  );
   program.addCommand(
     group("create", "create an API key or a webhook", [
       createApiKeyCommand(app),
@@ -95,16 +108,22 @@ export function buildProgram(app: App): Command {
     ]),
   );
   program.addCommand(
-    group("show", "show keys, the account, audit logs, permissions, sessions, webhooks", [
-      showApiKeysCommand(app),
-      showApiKeyCommand(app),
-      showUserCommand(app),
-      showAuditLogsCommand(app),
-      showPermissionsCommand(app),
-      showSessionsCommand(app),
-      showWebhooksCommand(app),
-      showWebhookCommand(app),
-    ]),
+    group(
+      "show",
+      "show keys, usage, the account, policy, audit logs, permissions, sessions, webhooks",
+      [
+        showApiKeysCommand(app),
+        showApiKeyCommand(app),
+        showUsageCommand(app),
+        showUserCommand(app),
+        showPolicyCommand(app),
+        showAuditLogsCommand(app),
+        showPermissionsCommand(app),
+        showSessionsCommand(app),
+        showWebhooksCommand(app),
+        showWebhookCommand(app),
+      ],
+    ),
   );
   program.addCommand(
     group("delete", "delete an API key or a webhook", [
@@ -117,6 +136,13 @@ export function buildProgram(app: App): Command {
     group("redeliver", "send a webhook delivery again", [redeliverWebhookCommand(app)]),
   );
   program.addCommand(group("test", "send a ping to a webhook", [testWebhookCommand(app)]));
+  program.addCommand(
+    group("end", "end a reset's grace window early, or login sessions", [
+      endGraceWindowCommand(app),
+      endSessionCommand(app),
+      endSessionsCommand(app),
+    ]),
+  );
   program.addCommand(loginCommand(app));
   program.addCommand(logoutCommand(app));
   program.addCommand(scanCommand(app));

@@ -15,15 +15,32 @@ export interface KeyFields {
   last_used_at?: string | null;
   last_used_ip?: string | null;
   expires_at?: string | null;
+  /** After a reset with a grace window: until when the old secret still works. */
+  previous_expires_at?: string | null;
 }
 
 /** `lk_Ab3d…x9Z1`: enough to tell keys apart, never enough to use one. */
 export const shownKey = (key: { prefix: string; last4: string }) => `${key.prefix}…${key.last4}`;
 
+/** "works until 2026-03-10 13:00 UTC (in 59 minutes)" while a reset's old secret works. */
+const oldSecret = (key: KeyFields, now: Date) =>
+  key.previous_expires_at ? `works until ${formatTime(key.previous_expires_at, now)}` : undefined;
+
 export function keysTable(ctx: Context, keys: readonly KeyFields[]): string {
   const now = ctx.now();
+  // The column appears only while some key is in a grace window, so the usual table stays narrow.
+  const withOld = keys.some((key) => oldSecret(key, now) !== undefined);
   return renderTable(
-    ["ID", "NAME", "KEY", "PERMISSIONS", "CREATED", "LAST USED", "EXPIRES"],
+    [
+      "ID",
+      "NAME",
+      "KEY",
+      "PERMISSIONS",
+      "CREATED",
+      "LAST USED",
+      "EXPIRES",
+      ...(withOld ? ["OLD SECRET"] : []),
+    ],
     keys.map((key) => [
       String(key.id),
       key.name,
@@ -32,9 +49,21 @@ export function keysTable(ctx: Context, keys: readonly KeyFields[]): string {
       formatTime(key.created_at, now),
       formatTime(key.last_used_at, now, "never"),
       formatTime(key.expires_at, now, "never"),
+      ...(withOld ? [oldSecret(key, now) ?? "—"] : []),
     ]),
     ctx.out.bold,
   );
+}
+
+function oldSecretField(key: KeyFields, now: Date): [string, string][] {
+  const until = oldSecret(key, now);
+  if (until === undefined) return [];
+  return [
+    [
+      "Old secret",
+      `${until}, as does the new one (a reset with a grace window);\nend it now with 'latchkey end grace-window ${key.id}'`,
+    ],
+  ];
 }
 
 export function keyDetails(ctx: Context, key: KeyFields): string {
@@ -60,6 +89,7 @@ export function keyDetails(ctx: Context, key: KeyFields): string {
       ["Created", formatTime(key.created_at, now)],
       ["Last used", key.last_used_ip ? `${used} from ${key.last_used_ip}` : used],
       ["Expires", formatTime(key.expires_at, now, "never")],
+      ...oldSecretField(key, now),
     ],
     ctx.out.bold,
   );

@@ -1,0 +1,95 @@
+import {
+  call,
+  createKey,
+  signUpAndLogIn,
+  startTestServer,
+  type TestServer,
+} from "@latchkey/server/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ExitCode } from "./exitCodes.js";
+import { type CliHome, cliHome, parseJson, runCli } from "./testing/cliProcess.js";
+
+let server: TestServer;
+let home: CliHome;
+let account: { email: string; password: string; session: string };
+let admin: string;
+
+beforeAll(async () => {
+  server = await startTestServer();
+  home = cliHome();
+  account = await signUpAndLogIn(server.url);
+  admin = (await createKey(server.url, account.session, { name: "admin" })).key;
+});
+
+afterAll(async () => {
+  await server?.close();
+  home?.remove();
+});
+
+const cli = (args: string[]) =>
+  runCli(args, { env: { ...home.env, LATCHKEY_URL: server.url, LATCHKEY_API_KEY: admin } });
+const statusWith = async (key: string) =>
+  (await call(server.url, "GET", "/api/v0/users/current/", { key })).status;
+
+/** A fresh login session of the account: its id and key. */
+async function logIn(): Promise<{ id: number; key: string }> {
+  const login = await call<{ session_key: string; session_id: number }>(
+    server.url,
+    "POST",
+    "/api/v0/auth/login/",
+    { body: { email: account.email, password: account.password } },
+  );
+  expect(login.status).toBe(200);
+  return { id: login.body.session_id, key: login.body.session_key };
+}
+
+describe("end session and end sessions --others", () => {
+  it("end session ID signs that session out, and only it", async () => {
+    const [one, two] = [await logIn(), await logIn()];
+    const result = await cli(["end", "session", String(one.id)]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain(`Ended session ${one.id}`);
+    expect(await statusWith(one.key)).toBe(401);
+    expect(await statusWith(two.key)).toBe(200);
+    const listed = parseJson<{ id: number }[]>(await cli(["show", "sessions", "--raw"]));
+    expect(listed.map((s) => s.id)).not.toContain(one.id);
+    expect(listed.map((s) => s.id)).toContain(two.id);
+  });
+
+  it("an unknown session exits 4 with a hint at 'show sessions'", async () => {
+    const result = await cli(["end", "session", "987654"]);
+    expect(result.code).toBe(ExitCode.notFound);
+    expect(result.stderr).toContain("latchkey show sessions");
+  });
+
+  it("end sessions needs --others (exit 2) and ends nothing without it", async () => {
+    const result = await cli(["end", "sessions"]);
+    expect(result.code).toBe(ExitCode.usage);
+    expect(result.stderr).toContain("--others");
+    expect(await statusWith(account.session)).toBe(200);
+  });
+
+  it("end sessions --others, run with an API key, ends every session; keys keep working", async () => {
+    const extra = await logIn();
+    const result = await cli(["end", "sessions", "--others", "--raw"]);
+    expect(result.code, result.stderr).toBe(0);
+    const answer = parseJson<{ ended: number }>(result);
+    // signUpAndLogIn's session, the one left from the first test, and this one.
+    expect(answer.ended).toBe(3);
+    expect(await statusWith(account.session)).toBe(401);
+    expect(await statusWith(extra.key)).toBe(401);
+    expect(await statusWith(admin)).toBe(200);
+    expect(parseJson<unknown[]>(await cli(["show", "sessions", "--raw"]))).toEqual([]);
+  });
+
+  it("run with a session, --others keeps that session", async () => {
+    const [mine, other] = [await logIn(), await logIn()];
+    const result = await runCli(["end", "sessions", "--others"], {
+      env: { ...home.env, LATCHKEY_URL: server.url, LATCHKEY_API_KEY: mine.key },
+    });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain("Ended 1 session.");
+    expect(await statusWith(mine.key)).toBe(200);
+    expect(await statusWith(other.key)).toBe(401);
+  });
+});
