@@ -80,19 +80,19 @@ export function usageReport(usage: KeyUsage, style: Pick<Colours, "bold" | "red"
   if (all === 0) return `${head}\nNo requests with this key in that time.\n`;
   const { size, buckets } = usageBuckets(usage);
   const line = (label: string, values: number[]) =>
-    `  ${label.padEnd(8)}  ${sparkline(values)}  max ${Math.max(...values)}/${size}\n`;
+    `  ${label.padEnd(8)}  ${sparkline(values)}  max ${Math.max(...values)}/${size}`;
+  const verifiedLine = line(
+    "verified",
+    buckets.map((b) => b.verified),
+  );
+  const deniedLine = line(
+    "denied",
+    buckets.map((b) => b.denied),
+  );
+  // Red only when something was refused: a row of dots is no alarm.
   const chart =
-    `\nPer ${size}, oldest left (· none):\n` +
-    line(
-      "verified",
-      buckets.map((b) => b.verified),
-    ) +
-    style.red(
-      line(
-        "denied",
-        buckets.map((b) => b.denied),
-      ),
-    );
+    `\nPer ${size}, oldest left (· none):\n${verifiedLine}\n` +
+    `${denied > 0 ? style.red(deniedLine) : deniedLine}\n`;
   const busy = buckets.filter((b) => b.verified + b.denied > 0);
   const label = (at: Date) =>
     size === "hour" ? absoluteTime(at).replace(" UTC", "") : at.toISOString().slice(0, 10);
