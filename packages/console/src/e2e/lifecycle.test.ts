@@ -1,7 +1,7 @@
 import { startTestServer, type TestServer } from "@latchkey/server/testing";
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { callWithKey, ensureConsoleBuilt, launchChromium, screenshot } from "./support.js";
+import { callWithKey, ensureConsoleBuilt, launchChromium, screenshot, tabTo } from "./support.js";
 
 /**
  * The console's parts of "beyond the reference" in a real Chromium against a real server: a
@@ -341,6 +341,67 @@ describe("console: beyond the reference", () => {
           ?.getAttribute("aria-label")
           ?.includes("5 verified"),
       keyId,
+    );
+    await context.close();
+  }, 180_000);
+
+  it("resets with an overlap, ends it and reads usage with the keyboard alone", async () => {
+    const { context, page } = await openConsole();
+    await signUp(page);
+    const old = await createKey(page, "keyboard");
+    const keyId = (await me(old)).body.key_id as number;
+
+    await tabTo(page, 'button[aria-label="Reset keyboard"]');
+    await page.keyboard.press("Enter");
+    const dialog = page.getByRole("dialog", { name: "Reset “keyboard”?" });
+    await dialog.waitFor();
+    // Into the choices, then down to "7 days" with the arrow keys.
+    await tabTo(page, "dialog[open] input[type=radio]:checked");
+    for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowDown");
+    expect(await dialog.getByRole("radio", { name: /^7 days/ }).isChecked()).toBe(true);
+    await dialog.getByText("Both values work for 7 days").waitFor();
+    await tabTo(page, "dialog[open] .button-primary");
+    await page.keyboard.press("Enter");
+    await page.getByTestId("secret-value").waitFor();
+    const renewed = await page.getByTestId("secret-value").inputValue();
+    // Focus is on Copy: copy, then Done.
+    await page.keyboard.press("Enter");
+    await page.getByRole("button", { name: "Copied", exact: true }).waitFor();
+    await tabTo(page, "dialog[open] .dialog-actions button");
+    await page.keyboard.press("Enter");
+    await page.getByRole("dialog").waitFor({ state: "detached" });
+    const key = await getJson<KeyView>(page, `/api/v0/auth/apikeys/${keyId}/`);
+    expect(Date.parse(String(key.previous_expires_at)) - Date.now()).toBeGreaterThan(
+      7 * DAY - 60_000,
+    );
+    expect([(await me(old)).status, (await me(renewed)).status]).toEqual([200, 200]);
+
+    // End now, by keyboard; the confirmation starts on Cancel.
+    await tabTo(page, 'button[aria-label="Stop the old value of keyboard now"]');
+    await page.keyboard.press("Enter");
+    const end = page.getByRole("dialog", { name: "Stop the old value of “keyboard” now?" });
+    await end.waitFor();
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Cancel");
+    await tabTo(page, "dialog[open] .button-danger");
+    await page.keyboard.press("Enter");
+    await end.waitFor({ state: "detached" });
+    expect((await me(old)).status).toBe(401);
+
+    // Usage details by keyboard; Escape closes them and focus returns to the row's button.
+    await tabTo(page, "[data-testid=usage-button]");
+    await page.keyboard.press("Enter");
+    const usage = page.getByRole("dialog", { name: "Usage of “keyboard”" });
+    await usage.locator("figcaption").waitFor();
+    for (let i = 0; i < 12; i++) {
+      await page.keyboard.press("Tab");
+      expect(
+        await page.evaluate(() => document.activeElement?.closest("dialog[open]") !== null),
+      ).toBe(true);
+    }
+    await page.keyboard.press("Escape");
+    await usage.waitFor({ state: "detached" });
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-testid"))).toBe(
+      "usage-button",
     );
     await context.close();
   }, 180_000);
