@@ -23,6 +23,13 @@ export interface LoadSettings {
   connections: number;
 }
 
+/** One round's figures, to show how much they varied. */
+export interface RoundResult {
+  requestsPerSecond: number;
+  p99: number;
+  serverCpuUsPerRequest: number | null;
+}
+
 export interface CaseResult {
   name: CaseName;
   label: string;
@@ -37,6 +44,7 @@ export interface CaseResult {
   /** Server process CPU (user + system) per answer; null where /proc is missing. */
   serverCpuUsPerRequest: number | null;
   statuses: Record<string, number>;
+  rounds: RoundResult[];
   /** Answers with another status than expected, plus connection errors and timeouts. */
   unexpected: number;
   errors: number;
@@ -63,8 +71,9 @@ class Samples {
     }
     this.data[this.length++] = value;
   }
-  sorted(): Float64Array {
-    return this.data.slice(0, this.length).sort();
+  /** The samples from `from` on, sorted. */
+  sorted(from = 0): Float64Array {
+    return this.data.slice(from, this.length).sort();
   }
 }
 
@@ -108,6 +117,7 @@ export class CaseMeasurement {
   private timeouts = 0;
   private seconds = 0;
   private cpuMs: number | null = 0;
+  private readonly rounds: RoundResult[] = [];
 
   constructor(readonly spec: CaseSpec) {}
 
@@ -115,6 +125,7 @@ export class CaseMeasurement {
   async round(server: BenchServer, settings: LoadSettings): Promise<void> {
     const cpuBefore = server.cpuMs();
     const started = performance.now();
+    const before = this.samples.length;
     const result = await fire(
       server.url,
       this.spec,
@@ -126,8 +137,18 @@ export class CaseMeasurement {
         if (status !== this.spec.expectStatus) this.unexpectedStatus++;
       },
     );
-    this.seconds += (performance.now() - started) / 1000;
+    const seconds = (performance.now() - started) / 1000;
+    this.seconds += seconds;
     const cpuAfter = server.cpuMs();
+    const answers = this.samples.length - before;
+    this.rounds.push({
+      requestsPerSecond: round(answers / seconds, 1),
+      p99: round(percentile(this.samples.sorted(before), 99)),
+      serverCpuUsPerRequest:
+        cpuBefore === null || cpuAfter === null || answers === 0
+          ? null
+          : round(((cpuAfter - cpuBefore) * 1000) / answers, 1),
+    });
     this.cpuMs =
       this.cpuMs === null || cpuBefore === null || cpuAfter === null
         ? null
@@ -161,6 +182,7 @@ export class CaseMeasurement {
       serverCpuUsPerRequest:
         this.cpuMs === null || responses === 0 ? null : round((this.cpuMs * 1000) / responses, 1),
       statuses: { ...this.statuses },
+      rounds: [...this.rounds],
       unexpected: this.unexpectedStatus + this.errors + this.timeouts,
       errors: this.errors,
       timeouts: this.timeouts,

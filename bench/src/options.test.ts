@@ -7,8 +7,8 @@ describe("parseOptions", () => {
     expect(options).toMatchObject({
       backends: ["sqlite", "postgres"],
       keyCounts: [1000, 1_000_000],
-      duration: 5,
-      rounds: 3,
+      duration: 3,
+      rounds: 5,
       cacheSize: 10_000,
       postgresUrl: "postgres://postgres@127.0.0.1:5432/test",
     });

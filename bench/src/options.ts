@@ -41,8 +41,8 @@ Options:
   --sqlite-only        only the embedded SQLite store
   --postgres-only      only PostgreSQL
   --keys LIST          store sizes, comma-separated (default 1000,1000000)
-  --duration S         seconds of measured load per case and round (default 5)
-  --rounds N           rounds of all four cases, interleaved against drift (default 3; 1 with --quick)
+  --duration S         seconds of measured load per case and round (default 3)
+  --rounds N           rounds of all four cases, interleaved against drift (default 5; 1 with --quick)
   --warmup S           seconds of unmeasured load before each case's first round (default 3)
   --connections N      concurrent connections (default 10)
   --active-keys N      distinct valid keys used by (b) and (c) (default 256)
@@ -103,7 +103,7 @@ export function parseOptions(
   const options: BenchOptions = {
     backends,
     keyCounts,
-    duration: positive("--duration", values.duration ?? (quick ? "2" : "5")),
+    duration: positive("--duration", values.duration ?? (quick ? "2" : "3")),
     warmup: positive("--warmup", values.warmup ?? (quick ? "1" : "3"), true),
     connections: wholeNumber("--connections", values.connections ?? "10"),
     activeKeys: wholeNumber("--active-keys", values["active-keys"] ?? "256"),
@@ -115,7 +115,7 @@ export function parseOptions(
     outDir: values.out ?? "bench-results",
     logLevel: values["log-level"] ?? "warn",
     quick,
-    rounds: wholeNumber("--rounds", values.rounds ?? (quick ? "1" : "3")),
+    rounds: wholeNumber("--rounds", values.rounds ?? (quick ? "1" : "5")),
     cpuProfDir: values["cpu-prof"],
     check: values.check ?? false,
   };
