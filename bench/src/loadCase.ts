@@ -43,6 +43,8 @@ export interface CaseResult {
   latencyMs: { mean: number; p50: number; p90: number; p99: number; max: number };
   /** Server process CPU (user + system) per answer; null where /proc is missing. */
   serverCpuUsPerRequest: number | null;
+  /** The load generator's (this process's) CPU per answer. */
+  clientCpuUsPerRequest: number;
   statuses: Record<string, number>;
   rounds: RoundResult[];
   /** Answers with another status than expected, plus connection errors and timeouts. */
@@ -118,12 +120,14 @@ export class CaseMeasurement {
   private seconds = 0;
   private cpuMs: number | null = 0;
   private readonly rounds: RoundResult[] = [];
+  private clientCpuUs = 0;
 
   constructor(readonly spec: CaseSpec) {}
 
   /** One round: `settings.duration` seconds of load. */
   async round(server: BenchServer, settings: LoadSettings): Promise<void> {
     const cpuBefore = server.cpuMs();
+    const clientBefore = process.cpuUsage();
     const started = performance.now();
     const before = this.samples.length;
     const result = await fire(
@@ -138,6 +142,8 @@ export class CaseMeasurement {
       },
     );
     const seconds = (performance.now() - started) / 1000;
+    const client = process.cpuUsage(clientBefore);
+    this.clientCpuUs += client.user + client.system;
     this.seconds += seconds;
     const cpuAfter = server.cpuMs();
     const answers = this.samples.length - before;
@@ -181,6 +187,7 @@ export class CaseMeasurement {
       },
       serverCpuUsPerRequest:
         this.cpuMs === null || responses === 0 ? null : round((this.cpuMs * 1000) / responses, 1),
+      clientCpuUsPerRequest: responses === 0 ? 0 : round(this.clientCpuUs / responses, 1),
       statuses: { ...this.statuses },
       rounds: [...this.rounds],
       unexpected: this.unexpectedStatus + this.errors + this.timeouts,

@@ -31,13 +31,24 @@ export function formatResults(results: BenchResults): string {
         c.latencyMs.p50.toFixed(2),
         c.latencyMs.p99.toFixed(2),
         c.serverCpuUsPerRequest === null ? "–" : c.serverCpuUsPerRequest.toFixed(0),
+        c.clientCpuUsPerRequest.toFixed(0),
       ]);
     }
   }
   const speed = table(
-    ["store", "keys", "case", "req/s", "of (a)", "p50 ms", "p99 ms", "server CPU µs/req"],
+    [
+      "store",
+      "keys",
+      "case",
+      "req/s",
+      "of (a)",
+      "p50 ms",
+      "p99 ms",
+      "server µs/req",
+      "client µs/req",
+    ],
     rows,
-    new Set([1, 3, 4, 5, 6, 7]),
+    new Set([1, 3, 4, 5, 6, 7, 8]),
   );
   const memory = table(
     [
@@ -75,6 +86,7 @@ export function formatResults(results: BenchResults): string {
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverage.join(" ")}`,
     `Load: ${s.connections} connections, ${s.durationSeconds} s per case after ${s.warmupSeconds} s warm-up; ${s.activeKeys} distinct keys in (b)–(d); key cache ${s.cacheSize.toLocaleString("en")}; rate limits off`,
     "",
+    "µs/req: CPU time (user + system) per answer of the server process and of the load generator.",
     speed,
     "",
     "Server memory after a full GC: RSS (JavaScript heap in use, MB); the cache-size columns after presenting that many distinct keys.",
