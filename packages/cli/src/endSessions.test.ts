@@ -51,7 +51,9 @@ describe("end session and end sessions --others", () => {
     expect(result.stdout).toContain(`Ended session ${one.id}`);
     expect(await statusWith(one.key)).toBe(401);
     expect(await statusWith(two.key)).toBe(200);
-    const listed = parseJson<{ id: number }[]>(await cli(["show", "sessions", "--raw"]));
+    const listed = parseJson<{ sessions: { id: number }[] }>(
+      await cli(["show", "sessions", "--raw"]),
+    ).sessions;
     expect(listed.map((s) => s.id)).not.toContain(one.id);
     expect(listed.map((s) => s.id)).toContain(two.id);
   });
@@ -79,7 +81,7 @@ describe("end session and end sessions --others", () => {
     expect(await statusWith(account.session)).toBe(401);
     expect(await statusWith(extra.key)).toBe(401);
     expect(await statusWith(admin)).toBe(200);
-    expect(parseJson<unknown[]>(await cli(["show", "sessions", "--raw"]))).toEqual([]);
+    expect(parseJson<unknown>(await cli(["show", "sessions", "--raw"]))).toEqual({ sessions: [] });
   });
 
   it("run with a session, --others keeps that session", async () => {

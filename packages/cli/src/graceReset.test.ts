@@ -94,7 +94,7 @@ describe("reset api-key --grace and end grace-window", () => {
     // A key without a grace window shows a dash there.
     expect(lines.find((line) => / admin /.test(line))).toMatch(/—$/);
 
-    const raw = parseJson<Key[]>(await cli(["show", "api-keys", "--raw"]));
+    const raw = parseJson<{ apikeys: Key[] }>(await cli(["show", "api-keys", "--raw"])).apikeys;
     expect(raw.find((k) => k.id === id)?.previous_expires_at).not.toBeNull();
   });
 

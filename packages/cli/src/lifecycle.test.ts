@@ -60,15 +60,15 @@ describe("the key lifecycle through the real CLI process", () => {
   });
 
   it("the saved key is named after the host, and the login session was ended", async () => {
-    const keys = parseJson<{ id: number; name: string }[]>(
+    const keys = parseJson<{ apikeys: { id: number; name: string }[] }>(
       await cli(["show", "api-keys", "--raw"]),
-    );
+    ).apikeys;
     expect(keys.map((k) => k.name)).toContain(
       `latchkey CLI on ${(await import("node:os")).hostname()}`,
     );
-    const sessions = parseJson<{ name: string; current: boolean }[]>(
+    const sessions = parseJson<{ sessions: { name: string; current: boolean }[] }>(
       await cli(["show", "sessions", "--raw"]),
-    );
+    ).sessions;
     // signUpAndLogIn's own session remains; the CLI's login session does not.
     expect(sessions).toHaveLength(1);
   });
@@ -151,7 +151,7 @@ describe("the key lifecycle through the real CLI process", () => {
     expect(created.expires_at).toBe("2099-01-31T00:00:00.000Z");
   });
 
-  it("show api-keys prints an aligned table without secrets; --raw is the JSON list", async () => {
+  it("show api-keys prints an aligned table without secrets; --raw is the server's JSON", async () => {
     const human = await cli(["show", "api-keys"]);
     expect(human.code).toBe(0);
     const lines = human.stdout.trimEnd().split("\n");
@@ -164,8 +164,9 @@ describe("the key lifecycle through the real CLI process", () => {
     expect(human.stdout).toContain(`…${scoped.key.slice(-4)}`);
     expect(human.stdout).toContain("never");
 
-    const raw = parseJson<{ id: number }[]>(await cli(["show", "api-keys", "--raw"]));
-    expect(raw.map((k) => k.id)).toContain(scoped.id);
+    const raw = parseJson<{ apikeys: { id: number }[] }>(await cli(["show", "api-keys", "--raw"]));
+    expect(Object.keys(raw)).toEqual(["apikeys"]);
+    expect(raw.apikeys.map((k) => k.id)).toContain(scoped.id);
   });
 
   it("show api-key ID shows one key; a missing id exits 4", async () => {
@@ -228,9 +229,9 @@ describe("the key lifecycle through the real CLI process", () => {
   });
 
   it("show audit-logs lists the key events; --raw is JSON", async () => {
-    const logs = parseJson<{ action: string; api_key_id: number | null }[]>(
+    const logs = parseJson<{ audit_logs: { action: string; api_key_id: number | null }[] }>(
       await cli(["show", "audit-logs", "--raw"]),
-    );
+    ).audit_logs;
     const actions = new Set(logs.map((l) => l.action));
     for (const action of ["api_key.create", "api_key.reset", "api_key.delete"]) {
       expect(actions).toContain(action);

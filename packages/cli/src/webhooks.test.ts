@@ -109,8 +109,8 @@ describe("latchkey webhook commands", () => {
     expect(table.stdout).toMatch(/ID +URL +EVENTS +ACTIVE +CREATED/);
     expect(table.stdout).toContain("key.created, key.deleted");
     expect(table.stdout).not.toContain(hook.secret);
-    const raw = parseJson<Hook[]>(await cli(["show", "webhooks", "--raw"]));
-    expect(raw.map((h) => h.id)).toContain(hook.id);
+    const raw = parseJson<{ webhooks: Hook[] }>(await cli(["show", "webhooks", "--raw"]));
+    expect(raw.webhooks.map((h) => h.id)).toContain(hook.id);
   });
 
   it("test webhook sends a signed ping, and show webhook lists the delivery", async () => {

@@ -7,7 +7,8 @@ import { keysTable } from "../output/keyViews.js";
 
 async function showApiKeys(ctx: Context): Promise<number> {
   const keys = await (await ctx.client()).listApiKeys();
-  ctx.show(keys, () => {
+  // --raw prints the server's answer as it is: Vast's {"apikeys": [...]} envelope.
+  ctx.show({ apikeys: keys }, () => {
     if (keys.length === 0) ctx.print("No API keys. Create one with 'latchkey create api-key'.\n");
     else ctx.print(keysTable(ctx, keys));
   });
@@ -21,7 +22,7 @@ export function showApiKeysCommand(app: App): Command {
       "after",
       examples(
         ["latchkey show api-keys", "a table of your keys"],
-        ["latchkey show api-keys --raw | jq '.[].id'", "the ids, as JSON"],
+        ["latchkey show api-keys --raw | jq '.apikeys[].id'", "the ids, as JSON"],
       ),
     )
     .action(app.action((ctx) => showApiKeys(ctx)));

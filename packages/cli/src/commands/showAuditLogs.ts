@@ -35,7 +35,7 @@ async function showAuditLogs(ctx: Context, options: AuditOptions): Promise<numbe
     ...(options.before === undefined ? {} : { before: options.before }),
     ...(options.limit === undefined ? {} : { limit: options.limit }),
   });
-  ctx.show(logs, () => {
+  ctx.show({ audit_logs: logs }, () => {
     if (logs.length === 0) return ctx.print("No audit log entries.\n");
     const now = ctx.now();
     ctx.print(

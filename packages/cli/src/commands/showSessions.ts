@@ -8,7 +8,7 @@ import { formatTime } from "../output/time.js";
 
 async function showSessions(ctx: Context): Promise<number> {
   const sessions = await (await ctx.client()).listSessions();
-  ctx.show(sessions, () => {
+  ctx.show({ sessions }, () => {
     if (sessions.length === 0) return ctx.print("No active sessions.\n");
     const now = ctx.now();
     ctx.print(

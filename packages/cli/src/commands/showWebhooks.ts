@@ -7,7 +7,7 @@ import { webhooksTable } from "../output/webhookViews.js";
 
 async function showWebhooks(ctx: Context): Promise<number> {
   const hooks = await (await ctx.client()).listWebhooks();
-  ctx.show(hooks, () => {
+  ctx.show({ webhooks: hooks }, () => {
     if (hooks.length === 0) {
       ctx.print("No webhooks. Register one with 'latchkey create webhook --endpoint URL'.\n");
     } else ctx.print(webhooksTable(ctx, hooks));
