@@ -69,7 +69,7 @@ function subscribed(hook: WebhookRecord, event: KeyEventRecord): boolean {
 export class WebhookDispatcher {
   private timer: NodeJS.Timeout | undefined;
   private chain: Promise<unknown> = Promise.resolve();
-  private queuedPass = false;
+  private passQueued = false;
   private stopping = stopSignal();
   private lastPrune = 0;
 
@@ -94,15 +94,19 @@ export class WebhookDispatcher {
     this.timer.unref();
   }
 
-  /** Runs a pass soon (after a test ping, say) if this node delivers at all. */
+  /**
+   * Runs a pass soon (the timer's tick, or a test ping) if this node delivers at all. While a
+   * pass runs, one more is queued, so what was just queued is not left for the next tick.
+   */
   kick(): void {
-    if (!this.timer || this.queuedPass) return;
-    this.queuedPass = true;
-    this.runOnce()
-      .catch(this.onError)
-      .finally(() => {
-        this.queuedPass = false;
-      });
+    if (!this.timer || this.passQueued) return;
+    this.passQueued = true;
+    const run = this.chain.then(() => {
+      this.passQueued = false;
+      return this.pass();
+    });
+    this.chain = run.catch(() => undefined);
+    run.catch(this.onError);
   }
 
   /** Stops the timer, abandons attempts in flight (their deliveries are due again at once). */

@@ -578,3 +578,26 @@ describe("webhook delivery", () => {
     }
   });
 });
+
+describe("a node that delivers on a timer", () => {
+  it("sends a test ping at once, without waiting for the next tick", async () => {
+    const node = await startTestServer({
+      LATCHKEY_WEBHOOK_POLL_SECONDS: "3600",
+      LATCHKEY_WEBHOOK_ALLOW_PRIVATE: "true",
+    });
+    const receiver = await startReceiver();
+    try {
+      const user = await signUpAndLogIn(node.url);
+      const hook = await call<{ id: number }>(node.url, "POST", "/api/v0/webhooks/", {
+        key: user.session,
+        body: { url: receiver.url },
+      });
+      await call(node.url, "POST", `/api/v0/webhooks/${hook.body.id}/test/`, { key: user.session });
+      const [ping] = await receiver.waitFor(1);
+      expect(ping && JSON.parse(ping.body).type).toBe("ping");
+    } finally {
+      await receiver.close();
+      await node.close();
+    }
+  });
+});
