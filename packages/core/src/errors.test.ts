@@ -6,7 +6,9 @@ const docs = readFileSync(new URL("../../../docs/api.md", import.meta.url), "utf
 
 describe("error catalogue", () => {
   it("is documented in docs/api.md, code by code, with the same status and message", () => {
-    const documented = [...docs.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|\s*(.+?)\s*\|$/gm)].map((m) => ({
+    const documented = [
+      ...docs.matchAll(/^\|\s*`([a-z_]+)`\s*\|\s*(\d{3})\s*\|\s*(.+?)\s*\|$/gm),
+    ].map((m) => ({
       code: m[1],
       status: Number(m[2]),
       msg: m[3],
