@@ -99,6 +99,7 @@ describe("npm run bench", () => {
     expect(targetNames).toContain("(b) p99 ≤ 1.5× (a)'s");
     expect(targetNames).toContain("within 10%, 10,000 vs 1,000 keys");
     expect(targetNames).toContain("RSS after load grows");
+    expect(targetNames).toContain("heap after load grows");
     expect(targetNames).toContain("from 4,000 to 8,000 distinct keys");
     expect(targetNames).toContain("from 4,000 to 8,000 distinct keys");
     expect(results.pass).toBe(results.targets.every((t) => t.pass));

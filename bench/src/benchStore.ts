@@ -19,6 +19,12 @@ export interface BenchStore {
   env: Record<string, string>;
   /** Where the server writes its log. */
   dir: string;
+  /**
+   * The store's own in-process page cache, a fixed bound that fills once the database
+   * outgrows it (SQLite's cache_size, 16 MB in better-sqlite3's build); 0 for PostgreSQL,
+   * whose cache lives in its own server process.
+   */
+  pageCacheKb: number;
   /** The seeding connection; closed by finishSeeding. */
   db: Kysely<Database>;
   /** Brings statistics up to date, flushes what was written and closes the seeding connection. */
@@ -44,12 +50,17 @@ async function sqliteStore(dir: string): Promise<BenchStore> {
   // Seeding is set-up, not what is measured: no fsync per commit. The server opens the file
   // afterwards with its own settings (WAL, synchronous FULL).
   database.pragma("synchronous = OFF");
+  // Negative: KiB; positive: pages. The server's connection gets the same compiled-in default.
+  const cacheSize = Number(database.pragma("cache_size", { simple: true }));
+  const pageSize = Number(database.pragma("page_size", { simple: true }));
+  const pageCacheKb = cacheSize < 0 ? -cacheSize : (cacheSize * pageSize) / 1024;
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database }) });
   let closed = false;
   return {
     backend: "sqlite",
     env: { LATCHKEY_DATA_DIR: dataDir },
     dir,
+    pageCacheKb,
     db,
     async finishSeeding() {
       await sql`analyze`.execute(db);
@@ -91,6 +102,7 @@ async function postgresStore(dir: string, url: string): Promise<BenchStore> {
     backend: "postgres",
     env: { LATCHKEY_DATABASE_URL: url, LATCHKEY_DATABASE_SCHEMA: schema },
     dir,
+    pageCacheKb: 0,
     db,
     async finishSeeding() {
       // What autovacuum would do after a bulk load, so the planner sees the real table size.

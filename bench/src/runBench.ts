@@ -51,6 +51,8 @@ export interface ScenarioResult {
   keys: number;
   users: number;
   seedSeconds: number;
+  /** The store's in-process page cache bound (see BenchStore.pageCacheKb). */
+  storePageCacheKb: number;
   cases: Record<CaseName, CaseResult>;
   memory: {
     /** After start-up and the active keys' first use. */
@@ -296,6 +298,7 @@ async function runScenario(
         keys,
         users: seeded.users,
         seedSeconds: Math.round(seeded.seconds * 10) / 10,
+        storePageCacheKb: store.pageCacheKb,
         cases,
         memory: { idle, afterLoad, saturation },
       };

@@ -10,7 +10,11 @@ export const TARGETS = {
   authenticatedP99OverFloor: 1.5,
   /** The largest store's requests/s reach at least this share of the smallest store's. */
   largeStoreShare: 0.9,
-  /** RSS may grow by at most this share between the smallest and the largest store… */
+  /**
+   * Between the smallest and the largest store, the JavaScript heap may grow by at most this
+   * share, and RSS by at most this share plus the store's own fixed page cache (SQLite's,
+   * which fills once the database outgrows it)…
+   */
   memoryGrowthAcrossStores: 0.1,
   /** …and, once the cache is full, between twice and four times its size in distinct keys. */
   memoryGrowthPastCache: 0.1,
@@ -25,6 +29,7 @@ export interface TargetResult {
 }
 
 const pct = (n: number) => `${(n * 100).toFixed(0)}%`;
+const sign = (n: number) => `${n >= 0 ? "+" : ""}${pct(n)}`;
 const MB = (kb: number) => `${(kb / 1024).toFixed(1)} MB`;
 const KEY_CASES: readonly CaseName[] = ["current_user", "verify", "unknown_key"];
 
@@ -74,15 +79,23 @@ export function evaluateTargets(
         detail: `${pct(share)} of the smaller store's`,
       });
     }
-    const smallRss = small.memory.afterLoad?.rssKb;
-    const largeRss = large.memory.afterLoad?.rssKb;
-    if (smallRss !== undefined && largeRss !== undefined) {
-      const growth = largeRss / smallRss - 1;
+    const smallMem = small.memory.afterLoad;
+    const largeMem = large.memory.afterLoad;
+    if (smallMem && largeMem) {
+      const heapGrowth = largeMem.heapUsedKb / smallMem.heapUsedKb - 1;
       out.push({
         backend,
-        name: `RSS after load grows ≤ ${pct(TARGETS.memoryGrowthAcrossStores)}, ${sizes}`,
-        pass: growth <= TARGETS.memoryGrowthAcrossStores,
-        detail: `${MB(largeRss)} vs ${MB(smallRss)} (${growth >= 0 ? "+" : ""}${pct(growth)}); heap ${MB(large.memory.afterLoad?.heapUsedKb ?? 0)} vs ${MB(small.memory.afterLoad?.heapUsedKb ?? 0)}`,
+        name: `heap after load grows ≤ ${pct(TARGETS.memoryGrowthAcrossStores)}, ${sizes}`,
+        pass: heapGrowth <= TARGETS.memoryGrowthAcrossStores,
+        detail: `${MB(largeMem.heapUsedKb)} vs ${MB(smallMem.heapUsedKb)} (${sign(heapGrowth)})`,
+      });
+      const allowance = smallMem.rssKb * TARGETS.memoryGrowthAcrossStores + large.storePageCacheKb;
+      const grown = largeMem.rssKb - smallMem.rssKb;
+      out.push({
+        backend,
+        name: `RSS after load grows ≤ ${pct(TARGETS.memoryGrowthAcrossStores)}${large.storePageCacheKb ? ` + the ${MB(large.storePageCacheKb)} SQLite page cache` : ""}, ${sizes}`,
+        pass: grown <= allowance,
+        detail: `${MB(largeMem.rssKb)} vs ${MB(smallMem.rssKb)} (${grown >= 0 ? "+" : ""}${MB(grown)}, allowed +${MB(allowance)})`,
       });
     }
     const steps = large.memory.saturation ?? [];
@@ -95,7 +108,7 @@ export function evaluateTargets(
         backend,
         name: `RSS grows ≤ ${pct(TARGETS.memoryGrowthPastCache)} from ${n(2)} to ${n(4)} distinct keys (cache ${n(1)})`,
         pass: growth <= TARGETS.memoryGrowthPastCache,
-        detail: `${MB(fourTimes.rssKb)} vs ${MB(twice.rssKb)} (${growth >= 0 ? "+" : ""}${pct(growth)}); heap ${MB(fourTimes.heapUsedKb)} vs ${MB(twice.heapUsedKb)}`,
+        detail: `${MB(fourTimes.rssKb)} vs ${MB(twice.rssKb)} (${sign(growth)}); heap ${MB(fourTimes.heapUsedKb)} vs ${MB(twice.heapUsedKb)}`,
       });
     }
   }
