@@ -1,72 +1,23 @@
-import { startTestServer, type TestServer } from "@latchkey/server/testing";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { callWithKey, ensureConsoleBuilt, launchChromium, screenshot, tabTo } from "./support.js";
+import { startTestServer } from "@latchkey/server/testing";
+import type { Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { consoleHarness, PASSWORD } from "./harness.js";
+import { callWithKey, screenshot, tabTo } from "./support.js";
 
 /**
  * The console in a real Chromium against a real server (SQLite in a temp dir): every step a
  * user takes on the Keys page, and the key it hands out checked with plain HTTP calls.
  */
 
-const PASSWORD = "correct horse battery staple";
 const KEY_SHAPE = /^lk_[0-9A-Za-z]{46}$/;
 
-let server: TestServer;
-let browser: Browser;
-let accounts = 0;
-/** CSP violations and uncaught page errors, checked after each test. */
-const violations: string[] = [];
-
-beforeAll(async () => {
-  ensureConsoleBuilt();
-  // Five accounts sign up from 127.0.0.1 within a minute, and the tests use dead keys on
-  // purpose: limits above the defaults keep the per-IP rate limits out of this test's way.
-  server = await startTestServer({
-    LATCHKEY_SENSITIVE_RATE_LIMIT: "100",
-    LATCHKEY_FAILED_AUTH_LIMIT: "100",
-  });
-  browser = await launchChromium();
-}, 240_000);
-
-afterEach(() => {
-  expect(violations).toEqual([]);
-  violations.length = 0;
+// Five accounts sign up from 127.0.0.1 within a minute, and the tests use dead keys on
+// purpose: limits above the defaults keep the per-IP rate limits out of this test's way.
+const harness = consoleHarness("console", {
+  LATCHKEY_SENSITIVE_RATE_LIMIT: "100",
+  LATCHKEY_FAILED_AUTH_LIMIT: "100",
 });
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function openConsole(
-  options: { width?: number; height?: number; dark?: boolean } = {},
-): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    viewport: { width: options.width ?? 1280, height: options.height ?? 860 },
-    colorScheme: options.dark ? "dark" : "light",
-  });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
-  const page = await context.newPage();
-  // The server's strict CSP (no inline script or style) must never have to block anything.
-  page.on("console", (message) => {
-    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-  });
-  page.on("pageerror", (err) => violations.push(err.message));
-  await page.goto(server.url);
-  return { context, page };
-}
-
-function newEmail(): string {
-  return `console${++accounts}-${Date.now()}@example.com`;
-}
-
-async function signUp(page: Page, email: string): Promise<void> {
-  await page.getByRole("link", { name: "Create account" }).click();
-  await page.getByLabel("Email").fill(email);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { level: 1, name: "Keys" }).waitFor();
-}
+const { openConsole, newEmail, signUp } = harness;
 
 /** The text of an element, as a reader sees it. */
 async function text(locator: Locator): Promise<string> {
@@ -131,11 +82,11 @@ describe("console", () => {
     await screenshot(page, "05-key-shown-once");
 
     // The shown value is a working key with exactly the preset's rights.
-    const current = await callWithKey(server.url, "GET", "/api/v0/users/current/", secret);
+    const current = await callWithKey(harness.server.url, "GET", "/api/v0/users/current/", secret);
     expect(current.status).toBe(200);
     expect(current.body.email).toBe(email);
     const keyId = current.body.key_id as number;
-    const denied = await callWithKey(server.url, "POST", "/api/v0/auth/apikeys/", secret, {
+    const denied = await callWithKey(harness.server.url, "POST", "/api/v0/auth/apikeys/", secret, {
       name: "escalate",
     });
     expect(denied.status).toBe(403);
@@ -176,10 +127,15 @@ describe("console", () => {
     await page.getByRole("button", { name: "Done" }).click();
     await page.getByRole("dialog").waitFor({ state: "detached" });
 
-    expect((await callWithKey(server.url, "GET", "/api/v0/users/current/", secret)).status).toBe(
-      401,
+    expect(
+      (await callWithKey(harness.server.url, "GET", "/api/v0/users/current/", secret)).status,
+    ).toBe(401);
+    const afterReset = await callWithKey(
+      harness.server.url,
+      "GET",
+      "/api/v0/users/current/",
+      renewed,
     );
-    const afterReset = await callWithKey(server.url, "GET", "/api/v0/users/current/", renewed);
     expect(afterReset.status).toBe(200);
     expect(afterReset.body.key_id).toBe(keyId);
     expect(await text(row.locator("code.key-hint"))).toMatch(new RegExp(`…${renewed.slice(-4)}$`));
@@ -192,9 +148,9 @@ describe("console", () => {
     await confirmDelete.getByRole("button", { name: "Delete key" }).click();
     await row.waitFor({ state: "detached" });
     await page.getByText("No API keys yet").waitFor();
-    expect((await callWithKey(server.url, "GET", "/api/v0/users/current/", renewed)).status).toBe(
-      401,
-    );
+    expect(
+      (await callWithKey(harness.server.url, "GET", "/api/v0/users/current/", renewed)).status,
+    ).toBe(401);
 
     // The audit log shows what happened, filterable by action.
     await page.getByRole("link", { name: "Audit log" }).click();
@@ -254,7 +210,7 @@ describe("console", () => {
     await signUp(page, email);
     // Other devices: logins through the API.
     const logIn = async (agent: string) => {
-      const answer = await fetch(`${server.url}/api/v0/auth/login/`, {
+      const answer = await fetch(`${harness.server.url}/api/v0/auth/login/`, {
         method: "POST",
         headers: { "content-type": "application/json", "user-agent": agent },
         body: JSON.stringify({ email, password: PASSWORD }),
@@ -262,7 +218,7 @@ describe("console", () => {
       return ((await answer.json()) as { session_key: string }).session_key;
     };
     const works = async (session: string) =>
-      (await callWithKey(server.url, "GET", "/api/v0/users/current/", session)).status;
+      (await callWithKey(harness.server.url, "GET", "/api/v0/users/current/", session)).status;
     const curl = await logIn("curl/8.5.0");
     const node = await logIn("node");
     expect(await works(curl)).toBe(200);
@@ -297,14 +253,19 @@ describe("console", () => {
 
     // This session ended from elsewhere: the next call sends the console to the sign-in page.
     const elsewhere = await logIn("curl/8.5.0");
-    const listed = await callWithKey(server.url, "GET", "/api/v0/auth/sessions/", elsewhere);
+    const listed = await callWithKey(
+      harness.server.url,
+      "GET",
+      "/api/v0/auth/sessions/",
+      elsewhere,
+    );
     const browserSession = (listed.body.sessions as { id: number; current: boolean }[]).find(
       (s) => !s.current,
     );
     expect(
       (
         await callWithKey(
-          server.url,
+          harness.server.url,
           "DELETE",
           `/api/v0/auth/sessions/${browserSession?.id}/`,
           elsewhere,
@@ -378,10 +339,10 @@ describe("console", () => {
     // Focus goes back to the button that opened the dialog.
     expect(await page.evaluate(() => document.activeElement?.textContent)).toContain("New");
 
-    const shown = await callWithKey(server.url, "GET", "/api/v0/users/current/", secret);
+    const shown = await callWithKey(harness.server.url, "GET", "/api/v0/users/current/", secret);
     expect(shown.status).toBe(200);
     const key = await callWithKey(
-      server.url,
+      harness.server.url,
       "GET",
       `/api/v0/auth/apikeys/${shown.body.key_id}/`,
       secret,
@@ -446,7 +407,7 @@ describe("console", () => {
     await editor.fill(tree.replace(',\n      "api.instance.explode": {}', ""));
     await dialog.getByRole("button", { name: "Create key" }).click();
     const secret = await readSecret(page);
-    const show = await callWithKey(server.url, "GET", "/api/v0/users/current/", secret);
+    const show = await callWithKey(harness.server.url, "GET", "/api/v0/users/current/", secret);
     expect(show.status).toBe(403);
     const keys = await page.evaluate(async () => (await fetch("/api/v0/auth/apikeys/")).json());
     expect(keys.apikeys[0].permissions).toEqual({
@@ -468,7 +429,7 @@ describe("console", () => {
     // A server of its own, so that it can be stopped.
     const own = await startTestServer();
     try {
-      const context = await browser.newContext({ viewport: { width: 1280, height: 860 } });
+      const context = await harness.browser.newContext({ viewport: { width: 1280, height: 860 } });
       const page = await context.newPage();
       await page.goto(own.url);
       await signUp(page, newEmail());

@@ -1,7 +1,7 @@
-import { startTestServer, type TestServer } from "@latchkey/server/testing";
-import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { callWithKey, ensureConsoleBuilt, launchChromium, screenshot, tabTo } from "./support.js";
+import type { Locator, Page } from "playwright-core";
+import { describe, expect, it } from "vitest";
+import { consoleHarness } from "./harness.js";
+import { callWithKey, screenshot, tabTo } from "./support.js";
 
 /**
  * The console's parts of "beyond the reference" in a real Chromium against a real server: a
@@ -9,54 +9,10 @@ import { callWithKey, ensureConsoleBuilt, launchChromium, screenshot, tabTo } fr
  * page shows is checked against plain HTTP calls with the keys and the API's own answers.
  */
 
-const PASSWORD = "correct horse battery staple";
 const DAY = 86_400_000;
 
-let server: TestServer;
-let browser: Browser;
-let accounts = 0;
-const violations: string[] = [];
-
-beforeAll(async () => {
-  ensureConsoleBuilt();
-  server = await startTestServer();
-  browser = await launchChromium();
-}, 240_000);
-
-afterEach(() => {
-  expect(violations).toEqual([]);
-  violations.length = 0;
-});
-
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-});
-
-async function openConsole(
-  options: { width?: number; height?: number; dark?: boolean } = {},
-): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    viewport: { width: options.width ?? 1280, height: options.height ?? 860 },
-    colorScheme: options.dark ? "dark" : "light",
-  });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
-  const page = await context.newPage();
-  page.on("console", (message) => {
-    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-  });
-  page.on("pageerror", (err) => violations.push(err.message));
-  await page.goto(server.url);
-  return { context, page };
-}
-
-async function signUp(page: Page): Promise<void> {
-  await page.getByRole("link", { name: "Create account" }).click();
-  await page.getByLabel("Email").fill(`lifecycle${++accounts}-${Date.now()}@example.com`);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { level: 1, name: "Keys" }).waitFor();
-}
+const harness = consoleHarness("lifecycle");
+const { openConsole, signUp } = harness;
 
 /** A GET with the page's session cookie, as the console itself would make it. */
 async function getJson<T>(page: Page, path: string): Promise<T> {
@@ -93,7 +49,7 @@ async function createKey(
   return secret;
 }
 
-const me = (key: string) => callWithKey(server.url, "GET", "/api/v0/users/current/", key);
+const me = (key: string) => callWithKey(harness.server.url, "GET", "/api/v0/users/current/", key);
 
 describe("console: beyond the reference", () => {
   it("resets with a 1-hour overlap, shows until when the old value works, and ends it early", async () => {
@@ -277,9 +233,15 @@ describe("console: beyond the reference", () => {
     const row = page.locator(`tr[data-key-id="${keyId}"]`);
     for (let i = 0; i < 3; i++) expect((await me(secret)).status).toBe(200);
     for (let i = 0; i < 2; i++) {
-      const denied = await callWithKey(server.url, "POST", "/api/v0/auth/apikeys/", secret, {
-        name: "not allowed",
-      });
+      const denied = await callWithKey(
+        harness.server.url,
+        "POST",
+        "/api/v0/auth/apikeys/",
+        secret,
+        {
+          name: "not allowed",
+        },
+      );
       expect(denied.status).toBe(403);
     }
     // Four verified (the id lookup above, then three) and two denied, as the API counts them.

@@ -1,14 +1,9 @@
 import { verifyWebhookSignature } from "@latchkey/sdk";
-import {
-  type ReceivedRequest,
-  startReceiver,
-  startTestServer,
-  type TestReceiver,
-  type TestServer,
-} from "@latchkey/server/testing";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { ensureConsoleBuilt, launchChromium, screenshot } from "./support.js";
+import { type ReceivedRequest, startReceiver, type TestReceiver } from "@latchkey/server/testing";
+import type { BrowserContext, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { consoleHarness, type OpenOptions } from "./harness.js";
+import { screenshot } from "./support.js";
 
 /**
  * The Webhooks page in a real Chromium against a real server, with a real receiver on
@@ -17,62 +12,34 @@ import { ensureConsoleBuilt, launchChromium, screenshot } from "./support.js";
  * signature verifier and the secret read from the page.
  */
 
-const PASSWORD = "correct horse battery staple";
-
-let server: TestServer;
-let browser: Browser;
+const harness = consoleHarness("webhooks", {
+  // The receiver is on loopback, which webhooks refuse unless allowed.
+  LATCHKEY_WEBHOOK_ALLOW_PRIVATE: "true",
+  LATCHKEY_WEBHOOK_POLL_SECONDS: "1",
+  // One retry a second after the first attempt: a failing delivery fails fast.
+  LATCHKEY_WEBHOOK_RETRY_SECONDS: "1",
+});
 let receiver: TestReceiver;
 /** The receiver answers 500 while this is true. */
 let failing = false;
-let accounts = 0;
-const violations: string[] = [];
 
 beforeAll(async () => {
-  ensureConsoleBuilt();
-  server = await startTestServer({
-    // The receiver is on loopback, which webhooks refuse unless allowed.
-    LATCHKEY_WEBHOOK_ALLOW_PRIVATE: "true",
-    LATCHKEY_WEBHOOK_POLL_SECONDS: "1",
-    // One retry a second after the first attempt: a failing delivery fails fast.
-    LATCHKEY_WEBHOOK_RETRY_SECONDS: "1",
-  });
   receiver = await startReceiver(() => (failing ? 500 : 204));
-  browser = await launchChromium();
-}, 240_000);
-
-afterEach(() => {
-  expect(violations).toEqual([]);
-  violations.length = 0;
 });
 
 afterAll(async () => {
-  await browser?.close();
   await receiver?.close();
-  await server?.close();
 });
 
+/** A new account's console, on the Webhooks page. */
 async function openConsole(
-  options: { width?: number; height?: number; dark?: boolean } = {},
+  options?: OpenOptions,
 ): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({
-    viewport: { width: options.width ?? 1280, height: options.height ?? 860 },
-    colorScheme: options.dark ? "dark" : "light",
-  });
-  await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: server.url });
-  const page = await context.newPage();
-  page.on("console", (message) => {
-    if (/Content Security Policy/i.test(message.text())) violations.push(message.text());
-  });
-  page.on("pageerror", (err) => violations.push(err.message));
-  await page.goto(server.url);
-  await page.getByRole("link", { name: "Create account" }).click();
-  await page.getByLabel("Email").fill(`webhooks${++accounts}-${Date.now()}@example.com`);
-  await page.getByLabel("Password").fill(PASSWORD);
-  await page.getByRole("button", { name: "Create account" }).click();
-  await page.getByRole("heading", { level: 1, name: "Keys" }).waitFor();
-  await page.getByRole("link", { name: "Webhooks" }).click();
-  await page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
-  return { context, page };
+  const opened = await harness.openConsole(options);
+  await harness.signUp(opened.page);
+  await opened.page.getByRole("link", { name: "Webhooks" }).click();
+  await opened.page.getByRole("heading", { level: 1, name: "Webhooks" }).waitFor();
+  return opened;
 }
 
 /** A call with the page's session cookie (and its Origin, for writes), as the console makes it. */
