@@ -2,9 +2,7 @@ import { useState } from "react";
 import { useApi } from "../api/ApiContext.js";
 import { describeProblem } from "../api/client.js";
 import type { ApiKey, ProblemInfo } from "../api/types.js";
-import { Dialog } from "./Dialog.js";
-import { ProblemBanner } from "./ProblemBanner.js";
-import { Spinner } from "./Spinner.js";
+import { ConfirmDialog } from "./ConfirmDialog.js";
 
 /** Delete: one confirmation; the key is dead when the server answers. */
 export function DeleteKeyDialog({
@@ -21,7 +19,6 @@ export function DeleteKeyDialog({
   const [problem, setProblem] = useState<ProblemInfo>();
 
   const confirm = async () => {
-    if (busy) return;
     setBusy(true);
     setProblem(undefined);
     try {
@@ -39,30 +36,22 @@ export function DeleteKeyDialog({
   };
 
   return (
-    <Dialog title={`Delete “${apiKey.name}”?`} onRequestClose={busy ? () => {} : onClose}>
-      <div className="dialog-body">
-        {problem && <ProblemBanner problem={problem} title="The key was not deleted" />}
-        <p>
-          <strong>
-            The key {apiKey.prefix}…{apiKey.last4} stops working immediately
-          </strong>{" "}
-          and cannot be brought back: anything using it gets 401 from now on.
-        </p>
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose} disabled={busy} data-autofocus>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button-danger"
-            onClick={confirm}
-            aria-disabled={busy}
-          >
-            {busy && <Spinner />}
-            {busy ? "Deleting…" : "Delete key"}
-          </button>
-        </div>
-      </div>
-    </Dialog>
+    <ConfirmDialog
+      title={`Delete “${apiKey.name}”?`}
+      confirmLabel="Delete key"
+      busyLabel="Deleting…"
+      busy={busy}
+      onConfirm={confirm}
+      onCancel={onClose}
+      problem={problem}
+      problemTitle="The key was not deleted"
+    >
+      <p>
+        <strong>
+          The key {apiKey.prefix}…{apiKey.last4} stops working immediately
+        </strong>{" "}
+        and cannot be brought back: anything using it gets 401 from now on.
+      </p>
+    </ConfirmDialog>
   );
 }

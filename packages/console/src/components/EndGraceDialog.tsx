@@ -2,9 +2,7 @@ import { useState } from "react";
 import { useApi } from "../api/ApiContext.js";
 import { describeProblem } from "../api/client.js";
 import type { ApiKey, ProblemInfo } from "../api/types.js";
-import { Dialog } from "./Dialog.js";
-import { ProblemBanner } from "./ProblemBanner.js";
-import { Spinner } from "./Spinner.js";
+import { ConfirmDialog } from "./ConfirmDialog.js";
 import { Time } from "./Time.js";
 
 /** Ends a reset's overlap early, after a confirmation: the old value is refused from then on. */
@@ -22,7 +20,6 @@ export function EndGraceDialog({
   const [problem, setProblem] = useState<ProblemInfo>();
 
   const confirm = async () => {
-    if (busy) return;
     setBusy(true);
     setProblem(undefined);
     try {
@@ -34,33 +31,22 @@ export function EndGraceDialog({
   };
 
   return (
-    <Dialog
+    <ConfirmDialog
       title={`Stop the old value of “${apiKey.name}” now?`}
-      onRequestClose={busy ? () => {} : onClose}
+      confirmLabel="Stop the old value"
+      busyLabel="Stopping…"
+      busy={busy}
+      onConfirm={confirm}
+      onCancel={onClose}
+      problem={problem}
+      problemTitle="The old value still works"
     >
-      <div className="dialog-body">
-        {problem && <ProblemBanner problem={problem} title="The old value still works" />}
-        <p>
-          After the last reset, the old value was to stop{" "}
-          <Time iso={apiKey.previous_expires_at} exact />.{" "}
-          <strong>If you stop it now, anything still using it gets 401 at once.</strong> The current
-          value ({apiKey.prefix}…{apiKey.last4}) goes on working.
-        </p>
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose} disabled={busy} data-autofocus>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className="button button-danger"
-            onClick={confirm}
-            aria-disabled={busy}
-          >
-            {busy && <Spinner />}
-            {busy ? "Stopping…" : "Stop the old value"}
-          </button>
-        </div>
-      </div>
-    </Dialog>
+      <p>
+        After the last reset, the old value was to stop{" "}
+        <Time iso={apiKey.previous_expires_at} exact />.{" "}
+        <strong>If you stop it now, anything still using it gets 401 at once.</strong> The current
+        value ({apiKey.prefix}…{apiKey.last4}) goes on working.
+      </p>
+    </ConfirmDialog>
   );
 }

@@ -3,10 +3,9 @@ import { useApi } from "../api/ApiContext.js";
 import { describeProblem } from "../api/client.js";
 import type { ApiKey, ApiKeyWithSecret, ProblemInfo } from "../api/types.js";
 import { GRACE_CHOICES, pendingOldValue } from "../lib/grace.js";
+import { ConfirmBody } from "./ConfirmBody.js";
 import { Dialog } from "./Dialog.js";
-import { ProblemBanner } from "./ProblemBanner.js";
 import { SecretReveal, useSecretClose } from "./SecretReveal.js";
-import { Spinner } from "./Spinner.js";
 import { Time } from "./Time.js";
 
 /**
@@ -34,7 +33,6 @@ export function ResetKeyDialog({
   const earlier = pendingOldValue(apiKey);
 
   const confirm = async () => {
-    if (busy) return;
     setBusy(true);
     setProblem(undefined);
     try {
@@ -68,9 +66,18 @@ export function ResetKeyDialog({
 
   const chosen = GRACE_CHOICES.find((c) => c.seconds === graceSeconds) ?? GRACE_CHOICES[0];
   return (
+    // The same Dialog as the new value's above, so that it stays open between the two.
     <Dialog title={`Reset “${apiKey.name}”?`} onRequestClose={busy ? () => {} : onClose}>
-      <div className="dialog-body">
-        {problem && <ProblemBanner problem={problem} title="The key was not reset" />}
+      <ConfirmBody
+        confirmLabel="Reset key"
+        busyLabel="Resetting…"
+        tone={graceSeconds > 0 ? "primary" : "danger"}
+        busy={busy}
+        onConfirm={confirm}
+        onCancel={onClose}
+        problem={problem}
+        problemTitle="The key was not reset"
+      >
         <p>The key gets a new value; its name, permissions and ID stay.</p>
         <fieldset className="choice-list" disabled={busy}>
           <legend>When should the current value ({hint}) stop working?</legend>
@@ -116,21 +123,7 @@ export function ResetKeyDialog({
             now, whichever you choose.
           </p>
         )}
-        <div className="dialog-actions">
-          <button type="button" className="button" onClick={onClose} disabled={busy} data-autofocus>
-            Cancel
-          </button>
-          <button
-            type="button"
-            className={`button ${graceSeconds > 0 ? "button-primary" : "button-danger"}`}
-            onClick={confirm}
-            aria-disabled={busy}
-          >
-            {busy && <Spinner />}
-            {busy ? "Resetting…" : "Reset key"}
-          </button>
-        </div>
-      </div>
+      </ConfirmBody>
     </Dialog>
   );
 }

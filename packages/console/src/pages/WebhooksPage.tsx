@@ -3,8 +3,8 @@ import { useApi } from "../api/ApiContext.js";
 import { describeProblem } from "../api/client.js";
 import type { ProblemInfo, Webhook, WebhookWithSecret } from "../api/types.js";
 import { AddWebhookDialog } from "../components/AddWebhookDialog.js";
+import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { DeliveryLog } from "../components/DeliveryLog.js";
-import { Dialog } from "../components/Dialog.js";
 import { TableSkeleton } from "../components/KeysTable.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
 import { Spinner } from "../components/Spinner.js";
@@ -241,38 +241,20 @@ export function WebhooksPage({ query }: { query: URLSearchParams }) {
         />
       )}
       {deleting && (
-        <Dialog
+        <ConfirmDialog
           title="Delete this endpoint?"
-          onRequestClose={() => busy === undefined && setDeleting(undefined)}
+          confirmLabel="Delete endpoint"
+          busyLabel="Deleting…"
+          busy={busy !== undefined}
+          onConfirm={() => remove(deleting)}
+          onCancel={() => setDeleting(undefined)}
         >
-          <div className="dialog-body">
-            <p>
-              Latchkey stops sending events to{" "}
-              <span className="mono webhook-url-inline">{deleting.url}</span>.{" "}
-              <strong>Its delivery log and any deliveries still pending are deleted too.</strong>
-            </p>
-            <div className="dialog-actions">
-              <button
-                type="button"
-                className="button"
-                data-autofocus
-                disabled={busy !== undefined}
-                onClick={() => setDeleting(undefined)}
-              >
-                Cancel
-              </button>
-              <button
-                type="button"
-                className="button button-danger"
-                aria-disabled={busy !== undefined}
-                onClick={() => busy === undefined && remove(deleting)}
-              >
-                {busy?.action === "delete" && <Spinner />}
-                {busy?.action === "delete" ? "Deleting…" : "Delete endpoint"}
-              </button>
-            </div>
-          </div>
-        </Dialog>
+          <p>
+            Latchkey stops sending events to{" "}
+            <span className="mono webhook-url-inline">{deleting.url}</span>.{" "}
+            <strong>Its delivery log and any deliveries still pending are deleted too.</strong>
+          </p>
+        </ConfirmDialog>
       )}
     </>
   );
