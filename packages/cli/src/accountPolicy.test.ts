@@ -1,13 +1,8 @@
-import {
-  call,
-  createKey,
-  signUpAndLogIn,
-  startTestServer,
-  type TestServer,
-} from "@latchkey/server/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, createKey } from "@latchkey/server/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "./exitCodes.js";
-import { type CliHome, cliHome, parseJson, runCli } from "./testing/cliProcess.js";
+import { parseJson, runCli } from "./testing/cliProcess.js";
+import { cliTestServer } from "./testing/cliTestServer.js";
 
 interface Policy {
   max_key_lifetime_days: number | null;
@@ -17,27 +12,19 @@ interface Policy {
 
 const DAY = 86_400_000;
 
-let server: TestServer;
-let home: CliHome;
 let session: string;
 let admin: string;
 
+const t = cliTestServer();
+
 beforeAll(async () => {
-  server = await startTestServer();
-  home = cliHome();
-  session = (await signUpAndLogIn(server.url)).session;
-  admin = (await createKey(server.url, session, { name: "admin" })).key;
+  session = t.account.session;
+  admin = (await createKey(t.server.url, session, { name: "admin" })).key;
 });
 
-afterAll(async () => {
-  await server?.close();
-  home?.remove();
-});
-
-const cli = (args: string[]) =>
-  runCli(args, { env: { ...home.env, LATCHKEY_URL: server.url, LATCHKEY_API_KEY: admin } });
+const cli = (args: string[]) => t.cli(args, { env: { LATCHKEY_API_KEY: admin } });
 const policyOnServer = async () =>
-  (await call<Policy>(server.url, "GET", "/api/v0/users/current/policy/", { key: session })).body;
+  (await call<Policy>(t.server.url, "GET", "/api/v0/users/current/policy/", { key: session })).body;
 
 describe("show policy and set policy", () => {
   it("every rule is off to begin with", async () => {
@@ -135,12 +122,12 @@ describe("show policy and set policy", () => {
   });
 
   it("a key without user_write cannot change the policy (exit 3)", async () => {
-    const reader = await createKey(server.url, session, {
+    const reader = await createKey(t.server.url, session, {
       name: "reader",
       permissions: { api: { user_read: {} } },
     });
     const result = await runCli(["set", "policy", "--max-lifetime", "1"], {
-      env: { ...home.env, LATCHKEY_URL: server.url, LATCHKEY_API_KEY: reader.key },
+      env: t.env({ LATCHKEY_API_KEY: reader.key }),
     });
     expect(result.code).toBe(ExitCode.auth);
     expect((await policyOnServer()).max_key_lifetime_days).toBeNull();

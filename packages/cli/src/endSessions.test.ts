@@ -1,43 +1,28 @@
-import {
-  call,
-  createKey,
-  signUpAndLogIn,
-  startTestServer,
-  type TestServer,
-} from "@latchkey/server/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, createKey } from "@latchkey/server/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "./exitCodes.js";
-import { type CliHome, cliHome, parseJson, runCli } from "./testing/cliProcess.js";
+import { parseJson, runCli } from "./testing/cliProcess.js";
+import { cliTestServer } from "./testing/cliTestServer.js";
 
-let server: TestServer;
-let home: CliHome;
-let account: { email: string; password: string; session: string };
 let admin: string;
 
+const t = cliTestServer();
+
 beforeAll(async () => {
-  server = await startTestServer();
-  home = cliHome();
-  account = await signUpAndLogIn(server.url);
-  admin = (await createKey(server.url, account.session, { name: "admin" })).key;
+  admin = (await createKey(t.server.url, t.account.session, { name: "admin" })).key;
 });
 
-afterAll(async () => {
-  await server?.close();
-  home?.remove();
-});
-
-const cli = (args: string[]) =>
-  runCli(args, { env: { ...home.env, LATCHKEY_URL: server.url, LATCHKEY_API_KEY: admin } });
+const cli = (args: string[]) => t.cli(args, { env: { LATCHKEY_API_KEY: admin } });
 const statusWith = async (key: string) =>
-  (await call(server.url, "GET", "/api/v0/users/current/", { key })).status;
+  (await call(t.server.url, "GET", "/api/v0/users/current/", { key })).status;
 
 /** A fresh login session of the account: its id and key. */
 async function logIn(): Promise<{ id: number; key: string }> {
   const login = await call<{ session_key: string; session_id: number }>(
-    server.url,
+    t.server.url,
     "POST",
     "/api/v0/auth/login/",
-    { body: { email: account.email, password: account.password } },
+    { body: { email: t.account.email, password: t.account.password } },
   );
   expect(login.status).toBe(200);
   return { id: login.body.session_id, key: login.body.session_key };
@@ -68,7 +53,7 @@ describe("end session and end sessions --others", () => {
     const result = await cli(["end", "sessions"]);
     expect(result.code).toBe(ExitCode.usage);
     expect(result.stderr).toContain("--others");
-    expect(await statusWith(account.session)).toBe(200);
+    expect(await statusWith(t.account.session)).toBe(200);
   });
 
   it("end sessions --others, run with an API key, ends every session; keys keep working", async () => {
@@ -78,7 +63,7 @@ describe("end session and end sessions --others", () => {
     const answer = parseJson<{ ended: number }>(result);
     // signUpAndLogIn's session, the one left from the first test, and this one.
     expect(answer.ended).toBe(3);
-    expect(await statusWith(account.session)).toBe(401);
+    expect(await statusWith(t.account.session)).toBe(401);
     expect(await statusWith(extra.key)).toBe(401);
     expect(await statusWith(admin)).toBe(200);
     expect(parseJson<unknown>(await cli(["show", "sessions", "--raw"]))).toEqual({ sessions: [] });
@@ -87,7 +72,7 @@ describe("end session and end sessions --others", () => {
   it("run with a session, --others keeps that session", async () => {
     const [mine, other] = [await logIn(), await logIn()];
     const result = await runCli(["end", "sessions", "--others"], {
-      env: { ...home.env, LATCHKEY_URL: server.url, LATCHKEY_API_KEY: mine.key },
+      env: t.env({ LATCHKEY_API_KEY: mine.key }),
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("Ended 1 session.");

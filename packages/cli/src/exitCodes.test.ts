@@ -1,35 +1,23 @@
 import { generateKey } from "@latchkey/core";
-import {
-  createKey,
-  signUpAndLogIn,
-  startTestServer,
-  type TestServer,
-} from "@latchkey/server/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKey } from "@latchkey/server/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "./exitCodes.js";
-import { type CliHome, cliHome, runCli } from "./testing/cliProcess.js";
+import { runCli } from "./testing/cliProcess.js";
+import { cliTestServer } from "./testing/cliTestServer.js";
 
-let server: TestServer;
-let home: CliHome;
 let full: string;
 let readOnly: string;
 
+const t = cliTestServer();
+
 beforeAll(async () => {
-  server = await startTestServer();
-  home = cliHome();
-  const { session } = await signUpAndLogIn(server.url);
-  full = (await createKey(server.url, session)).key;
-  readOnly = (await createKey(server.url, session, { permissions: { api: { user_read: {} } } }))
+  const { session } = t.account;
+  full = (await createKey(t.server.url, session)).key;
+  readOnly = (await createKey(t.server.url, session, { permissions: { api: { user_read: {} } } }))
     .key;
 });
 
-afterAll(async () => {
-  await server?.close();
-  home?.remove();
-});
-
-const run = (args: string[], env: Record<string, string> = {}) =>
-  runCli(args, { env: { ...home.env, LATCHKEY_URL: server.url, ...env } });
+const run = (args: string[], env: Record<string, string> = {}) => t.cli(args, { env });
 
 describe("exit codes, one per class of failure, each with a message and a hint on stderr", () => {
   it("0 on success", async () => {
@@ -79,7 +67,7 @@ describe("exit codes, one per class of failure, each with a message and a hint o
     await run(["set", "api-key", unknown]);
     const byFile = await run(["show", "user"]);
     expect(byFile.code).toBe(ExitCode.auth);
-    expect(byFile.stderr).toContain(home.keyFile);
+    expect(byFile.stderr).toContain(t.home.keyFile);
     expect(byFile.stderr).toContain(`…${last4}`);
     expect(byFile.stderr).toContain("hint:");
     for (const result of [byFlag, byEnv, byFile]) expect(result.stderr).not.toContain(unknown);
@@ -88,9 +76,9 @@ describe("exit codes, one per class of failure, each with a message and a hint o
   it("3 when no key is found at all, saying where it looked", async () => {
     const result = await runCli(["show", "api-keys"], {
       env: {
-        HOME: home.env.HOME,
-        XDG_CONFIG_HOME: `${home.env.HOME}/empty`,
-        LATCHKEY_URL: server.url,
+        HOME: t.home.env.HOME,
+        XDG_CONFIG_HOME: `${t.home.env.HOME}/empty`,
+        LATCHKEY_URL: t.server.url,
       },
     });
     expect(result.code).toBe(ExitCode.auth);
@@ -121,7 +109,7 @@ describe("exit codes, one per class of failure, each with a message and a hint o
 
   it("5 when the server cannot be reached", async () => {
     const result = await runCli(["show", "user", "--retry", "0"], {
-      env: { ...home.env, LATCHKEY_URL: "http://127.0.0.1:9", LATCHKEY_API_KEY: full },
+      env: { ...t.home.env, LATCHKEY_URL: "http://127.0.0.1:9", LATCHKEY_API_KEY: full },
     });
     expect(result.code).toBe(ExitCode.server);
     expect(result.stderr).toContain("Could not reach the server");

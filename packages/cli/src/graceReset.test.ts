@@ -1,15 +1,10 @@
 import { readFileSync } from "node:fs";
 import { parseKey } from "@latchkey/core";
-import {
-  call,
-  createKey,
-  signUpAndLogIn,
-  startTestServer,
-  type TestServer,
-} from "@latchkey/server/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, createKey } from "@latchkey/server/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "./exitCodes.js";
-import { type CliHome, cliHome, parseJson, runCli } from "./testing/cliProcess.js";
+import { parseJson, runCli } from "./testing/cliProcess.js";
+import { cliTestServer } from "./testing/cliTestServer.js";
 import { runInTerminal } from "./testing/terminal.js";
 
 interface Key {
@@ -18,30 +13,23 @@ interface Key {
   previous_expires_at: string | null;
 }
 
-let server: TestServer;
-let home: CliHome;
 let session: string;
 /** The key the CLI runs with (from LATCHKEY_API_KEY unless a test says otherwise). */
 let admin: string;
 
+const t = cliTestServer();
+
 beforeAll(async () => {
-  server = await startTestServer();
-  home = cliHome();
-  session = (await signUpAndLogIn(server.url)).session;
-  admin = (await createKey(server.url, session, { name: "admin" })).key;
+  session = t.account.session;
+  admin = (await createKey(t.server.url, session, { name: "admin" })).key;
 });
 
-afterAll(async () => {
-  await server?.close();
-  home?.remove();
-});
-
-const env = () => ({ ...home.env, LATCHKEY_URL: server.url, LATCHKEY_API_KEY: admin });
+const env = () => t.env({ LATCHKEY_API_KEY: admin });
 const cli = (args: string[]) => runCli(args, { env: env() });
 const statusWith = async (key: string) =>
-  (await call(server.url, "GET", "/api/v0/users/current/", { key })).status;
+  (await call(t.server.url, "GET", "/api/v0/users/current/", { key })).status;
 const keyOnServer = async (id: number) =>
-  (await call<Key>(server.url, "GET", `/api/v0/auth/apikeys/${id}/`, { key: session })).body;
+  (await call<Key>(t.server.url, "GET", `/api/v0/auth/apikeys/${id}/`, { key: session })).body;
 
 describe("reset api-key --grace and end grace-window", () => {
   let id: number;
@@ -49,7 +37,7 @@ describe("reset api-key --grace and end grace-window", () => {
   let fresh: string;
 
   it("--grace 1h keeps both secrets working and answers when the old one stops", async () => {
-    ({ id, key: old } = await createKey(server.url, session, { name: "deploy" }));
+    ({ id, key: old } = await createKey(t.server.url, session, { name: "deploy" }));
     const before = Date.now();
     const result = await cli(["reset", "api-key", String(id), "--grace", "1h", "--raw"]);
     const after = Date.now();
@@ -68,7 +56,7 @@ describe("reset api-key --grace and end grace-window", () => {
   });
 
   it("the human answer says until when the old secret works and how to end it", async () => {
-    const { id: other } = await createKey(server.url, session, { name: "human" });
+    const { id: other } = await createKey(t.server.url, session, { name: "human" });
     const result = await cli(["reset", "api-key", String(other), "--grace", "90m"]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toMatch(
@@ -128,9 +116,9 @@ describe("reset api-key --grace and end grace-window", () => {
   });
 
   it("reset api-key --grace without ID rotates the key in use; the key file's old key keeps working", async () => {
-    const inUse = await createKey(server.url, session, { name: "in the key file" });
-    expect((await runCli(["set", "api-key", inUse.key], { env: home.env })).code).toBe(0);
-    const fileEnv = { ...home.env, LATCHKEY_URL: server.url };
+    const inUse = await createKey(t.server.url, session, { name: "in the key file" });
+    expect((await runCli(["set", "api-key", inUse.key], { env: t.home.env })).code).toBe(0);
+    const fileEnv = t.env();
     const result = await runCli(["reset", "api-key", "--grace", "2h"], { env: fileEnv });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`Reset API key ${inUse.id}`);
@@ -138,7 +126,7 @@ describe("reset api-key --grace and end grace-window", () => {
     expect(result.stderr).toMatch(
       /still holds the old key, which works until .+ UTC \(in (1 hour|2 hours)\)/,
     );
-    expect(readFileSync(home.keyFile, "utf8")).toBe(inUse.key);
+    expect(readFileSync(t.home.keyFile, "utf8")).toBe(inUse.key);
     expect(await statusWith(inUse.key)).toBe(200);
     const newKey = /\b(lk_[0-9A-Za-z]{46})\b/.exec(result.stdout)?.[1] ?? "";
     expect(await statusWith(newKey)).toBe(200);
@@ -149,7 +137,7 @@ describe("reset api-key --grace and end grace-window", () => {
     expect(saved.code, saved.stderr).toBe(0);
     const rotated = parseJson<Key>(saved);
     expect(rotated.id).toBe(inUse.id);
-    expect(readFileSync(home.keyFile, "utf8")).toBe(rotated.key);
+    expect(readFileSync(t.home.keyFile, "utf8")).toBe(rotated.key);
     // The first reset's secret is now the old one, in the new window; both work.
     expect(await statusWith(newKey)).toBe(200);
     expect(await statusWith(rotated.key)).toBe(200);
@@ -158,7 +146,7 @@ describe("reset api-key --grace and end grace-window", () => {
   });
 
   it("--grace longer than 7 days, or not a duration, is a usage error (exit 2) and resets nothing", async () => {
-    const { id: target, key } = await createKey(server.url, session, { name: "untouched" });
+    const { id: target, key } = await createKey(t.server.url, session, { name: "untouched" });
     for (const [grace, message] of [
       ["8d", "longer than the longest grace window of 7 days"],
       ["604801", "longer than the longest grace window of 7 days"],
@@ -187,7 +175,7 @@ describe("reset api-key --grace and end grace-window", () => {
 
 describe("end grace-window on a terminal", () => {
   it("asks first: no keeps the old secret, yes ends it", async () => {
-    const { id, key: old } = await createKey(server.url, session, { name: "asked" });
+    const { id, key: old } = await createKey(t.server.url, session, { name: "asked" });
     const reset = parseJson<Key>(
       await cli(["reset", "api-key", String(id), "--grace", "3600", "--raw"]),
     );

@@ -1,13 +1,8 @@
-import {
-  call,
-  createKey,
-  signUpAndLogIn,
-  startTestServer,
-  type TestServer,
-} from "@latchkey/server/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, createKey } from "@latchkey/server/testing";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "./exitCodes.js";
-import { type CliHome, cliHome, parseJson, runCli } from "./testing/cliProcess.js";
+import { parseJson } from "./testing/cliProcess.js";
+import { cliTestServer } from "./testing/cliTestServer.js";
 
 interface Usage {
   key_id: number;
@@ -17,28 +12,26 @@ interface Usage {
   hours: { hour: string; verified: number; denied: number }[];
 }
 
-let server: TestServer;
-let home: CliHome;
 let session: string;
 let admin: string;
 /** A read-only key that made 4 allowed and 2 refused requests. */
 let watched: { id: number; key: string };
 
+const t = cliTestServer();
+
 beforeAll(async () => {
-  server = await startTestServer();
-  home = cliHome();
-  session = (await signUpAndLogIn(server.url)).session;
-  admin = (await createKey(server.url, session, { name: "admin" })).key;
-  watched = await createKey(server.url, session, {
+  session = t.account.session;
+  admin = (await createKey(t.server.url, session, { name: "admin" })).key;
+  watched = await createKey(t.server.url, session, {
     name: "dashboard",
     permissions: { api: { user_read: {} } },
   });
   for (let i = 0; i < 4; i++) {
-    const ok = await call(server.url, "GET", "/api/v0/users/current/", { key: watched.key });
+    const ok = await call(t.server.url, "GET", "/api/v0/users/current/", { key: watched.key });
     expect(ok.status).toBe(200);
   }
   for (let i = 0; i < 2; i++) {
-    const denied = await call(server.url, "POST", "/api/v0/auth/apikeys/", {
+    const denied = await call(t.server.url, "POST", "/api/v0/auth/apikeys/", {
       key: watched.key,
       body: { name: "escalate" },
     });
@@ -46,13 +39,7 @@ beforeAll(async () => {
   }
 });
 
-afterAll(async () => {
-  await server?.close();
-  home?.remove();
-});
-
-const cli = (args: string[]) =>
-  runCli(args, { env: { ...home.env, LATCHKEY_URL: server.url, LATCHKEY_API_KEY: admin } });
+const cli = (args: string[]) => t.cli(args, { env: { LATCHKEY_API_KEY: admin } });
 
 describe("show usage", () => {
   it("--raw is the server's answer: the counts match the requests made and the API", async () => {
@@ -67,9 +54,14 @@ describe("show usage", () => {
     );
     expect(sum).toEqual(usage.totals);
     // The same as the API answers (asked with the session, so the watched key's counts stay).
-    const api = await call<Usage>(server.url, "GET", `/api/v0/auth/apikeys/${watched.id}/usage/`, {
-      key: session,
-    });
+    const api = await call<Usage>(
+      t.server.url,
+      "GET",
+      `/api/v0/auth/apikeys/${watched.id}/usage/`,
+      {
+        key: session,
+      },
+    );
     expect(api.body.totals).toEqual(usage.totals);
     expect(api.body.hours).toEqual(usage.hours);
   });
@@ -114,7 +106,7 @@ describe("show usage", () => {
   });
 
   it("a key without requests says so", async () => {
-    const idle = await createKey(server.url, session, { name: "idle" });
+    const idle = await createKey(t.server.url, session, { name: "idle" });
     const result = await cli(["show", "usage", String(idle.id)]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("0 verified, 0 denied");

@@ -1,15 +1,10 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseKey } from "@latchkey/core";
-import {
-  call,
-  signUpAndLogIn,
-  startTestServer,
-  type TestServer,
-  tempDir,
-} from "@latchkey/server/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliHome, cliHome, parseJson, runCli } from "./testing/cliProcess.js";
+import { call, tempDir } from "@latchkey/server/testing";
+import { describe, expect, it } from "vitest";
+import { parseJson, runCli } from "./testing/cliProcess.js";
+import { cliTestServer } from "./testing/cliTestServer.js";
 
 interface Created {
   id: number;
@@ -20,42 +15,28 @@ interface Created {
   key_params: unknown;
 }
 
-let server: TestServer;
-let home: CliHome;
-let account: { email: string; password: string };
-const cli = (args: string[], input?: string) =>
-  runCli(args, { env: { ...home.env, LATCHKEY_URL: server.url }, input });
-
-beforeAll(async () => {
-  server = await startTestServer();
-  home = cliHome();
-  account = await signUpAndLogIn(server.url);
-});
-
-afterAll(async () => {
-  await server?.close();
-  home?.remove();
-});
+const t = cliTestServer();
+const cli = (args: string[], input?: string) => t.cli(args, { input });
 
 /** Status of an authenticated call with `key`: 200 while it works, 401 once it is gone. */
 const statusWith = async (key: string) =>
-  (await call(server.url, "GET", "/api/v0/users/current/", { key })).status;
+  (await call(t.server.url, "GET", "/api/v0/users/current/", { key })).status;
 
 describe("the key lifecycle through the real CLI process", () => {
   let saved: string;
 
   it("login reads email and password from piped stdin and saves a new key, 0600 in 0700", async () => {
-    const result = await cli(["login"], `${account.email}\n${account.password}\n`);
+    const result = await cli(["login"], `${t.account.email}\n${t.account.password}\n`);
     expect(result.code, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`Logged in as ${account.email}`);
-    saved = readFileSync(home.keyFile, "utf8");
+    expect(result.stdout).toContain(`Logged in as ${t.account.email}`);
+    saved = readFileSync(t.home.keyFile, "utf8");
     // Exactly the key's bytes: a valid key, no newline.
     expect(parseKey(saved)).not.toBeNull();
     expect(saved).not.toMatch(/\s/);
-    expect(statSync(home.keyFile).mode & 0o777).toBe(0o600);
-    expect(statSync(join(home.keyFile, "..")).mode & 0o777).toBe(0o700);
+    expect(statSync(t.home.keyFile).mode & 0o777).toBe(0o600);
+    expect(statSync(join(t.home.keyFile, "..")).mode & 0o777).toBe(0o700);
     expect(result.stdout + result.stderr).not.toContain(saved);
-    expect(result.stdout + result.stderr).not.toContain(account.password);
+    expect(result.stdout + result.stderr).not.toContain(t.account.password);
     expect(await statusWith(saved)).toBe(200);
   });
 
@@ -77,7 +58,7 @@ describe("the key lifecycle through the real CLI process", () => {
     const user = parseJson<{ email: string; key_kind: string }>(
       await cli(["show", "user", "--raw"]),
     );
-    expect(user.email).toBe(account.email);
+    expect(user.email).toBe(t.account.email);
     expect(user.key_kind).toBe("api");
     const human = await cli(["show", "user"]);
     expect(human.code).toBe(0);
@@ -117,7 +98,7 @@ describe("the key lifecycle through the real CLI process", () => {
     );
     expect(scoped.permissions).toEqual(tree);
     expect(await statusWith(scoped.key)).toBe(200);
-    const denied = await call(server.url, "GET", "/api/v0/auth/apikeys/", { key: scoped.key });
+    const denied = await call(t.server.url, "GET", "/api/v0/auth/apikeys/", { key: scoped.key });
     expect(denied.status).toBe(403);
 
     const dir = tempDir();
@@ -189,29 +170,29 @@ describe("the key lifecycle through the real CLI process", () => {
     expect(await statusWith(scoped.key)).toBe(401);
     expect(await statusWith(reset.key)).toBe(200);
     // The key file held another key, which still works and was not touched.
-    expect(readFileSync(home.keyFile, "utf8")).toBe(saved);
+    expect(readFileSync(t.home.keyFile, "utf8")).toBe(saved);
     scoped = reset;
   });
 
   it("reset api-key without --save on a pipe leaves the key file and says so", async () => {
     const other = parseJson<Created>(await cli(["create", "api-key", "--name", "tmp", "--raw"]));
     const result = await runCli(["reset", "api-key"], {
-      env: { ...home.env, LATCHKEY_URL: server.url, LATCHKEY_API_KEY: other.key },
+      env: t.env({ LATCHKEY_API_KEY: other.key }),
     });
     expect(result.code, result.stderr).toBe(0);
     expect(result.stderr).toContain("LATCHKEY_API_KEY holds the old key");
     expect(await statusWith(other.key)).toBe(401);
-    expect(readFileSync(home.keyFile, "utf8")).toBe(saved);
+    expect(readFileSync(t.home.keyFile, "utf8")).toBe(saved);
   });
 
   it("reset api-key --save resets the key in use and writes the new one to the key file", async () => {
     const result = await cli(["reset", "api-key", "--save"]);
     expect(result.code, result.stderr).toBe(0);
-    const now = readFileSync(home.keyFile, "utf8");
+    const now = readFileSync(t.home.keyFile, "utf8");
     expect(now).not.toBe(saved);
     expect(parseKey(now)).not.toBeNull();
     expect(result.stdout).toContain(now);
-    expect(statSync(home.keyFile).mode & 0o777).toBe(0o600);
+    expect(statSync(t.home.keyFile).mode & 0o777).toBe(0o600);
     expect(await statusWith(saved)).toBe(401);
     expect(await statusWith(now)).toBe(200);
     saved = now;
@@ -258,7 +239,7 @@ describe("the key lifecycle through the real CLI process", () => {
   it("logout deletes the saved key on the server and removes the file", async () => {
     const result = await cli(["logout"]);
     expect(result.code, result.stderr).toBe(0);
-    expect(() => statSync(home.keyFile)).toThrow();
+    expect(() => statSync(t.home.keyFile)).toThrow();
     expect(await statusWith(saved)).toBe(401);
     const again = await cli(["logout"]);
     expect(again.code).toBe(0);
@@ -266,9 +247,9 @@ describe("the key lifecycle through the real CLI process", () => {
   });
 
   it("a wrong password fails with exit 3 and writes no key file", async () => {
-    const result = await cli(["login", "--email", account.email], "not the password\n");
+    const result = await cli(["login", "--email", t.account.email], "not the password\n");
     expect(result.code).toBe(3);
     expect(result.stderr).toContain("email or password");
-    expect(() => statSync(home.keyFile)).toThrow();
+    expect(() => statSync(t.home.keyFile)).toThrow();
   });
 });

@@ -1,52 +1,34 @@
 import { readFileSync } from "node:fs";
 import { parseKey } from "@latchkey/core";
-import {
-  call,
-  createKey,
-  signUpAndLogIn,
-  startTestServer,
-  type TestServer,
-} from "@latchkey/server/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliHome, cliHome, runCli } from "./testing/cliProcess.js";
+import { call, createKey } from "@latchkey/server/testing";
+import { describe, expect, it } from "vitest";
+import { runCli } from "./testing/cliProcess.js";
+import { cliTestServer } from "./testing/cliTestServer.js";
 import { runInTerminal } from "./testing/terminal.js";
 
-let server: TestServer;
-let home: CliHome;
-let account: { email: string; password: string; session: string };
+const t = cliTestServer();
 
-beforeAll(async () => {
-  server = await startTestServer();
-  home = cliHome();
-  account = await signUpAndLogIn(server.url);
-});
-
-afterAll(async () => {
-  await server?.close();
-  home?.remove();
-});
-
-const env = () => ({ ...home.env, LATCHKEY_URL: server.url });
+const env = () => t.env();
 const statusWith = async (key: string) =>
-  (await call(server.url, "GET", "/api/v0/users/current/", { key })).status;
+  (await call(t.server.url, "GET", "/api/v0/users/current/", { key })).status;
 
 describe("on a terminal", () => {
   it("login asks for email and password, and never echoes the password", async () => {
     const { code, screen } = await runInTerminal(["login"], {
       env: env(),
       steps: [
-        { waitFor: /Email: /, send: `${account.email}\r` },
-        { waitFor: /Password: /, send: `${account.password}\r` },
+        { waitFor: /Email: /, send: `${t.account.email}\r` },
+        { waitFor: /Password: /, send: `${t.account.password}\r` },
       ],
     });
     expect(code, screen).toBe(0);
-    expect(screen).toContain(account.email);
-    expect(screen).not.toContain(account.password);
-    expect(parseKey(readFileSync(home.keyFile, "utf8"))).not.toBeNull();
+    expect(screen).toContain(t.account.email);
+    expect(screen).not.toContain(t.account.password);
+    expect(parseKey(readFileSync(t.home.keyFile, "utf8"))).not.toBeNull();
   });
 
   it("delete api-key asks first: no keeps the key, yes deletes it", async () => {
-    const { id, key } = await createKey(server.url, account.session, { name: "doomed" });
+    const { id, key } = await createKey(t.server.url, t.account.session, { name: "doomed" });
     const kept = await runInTerminal(["delete", "api-key", String(id)], {
       env: env(),
       steps: [{ waitFor: /"doomed".*\[y\/N\] /, send: "n\r" }],
@@ -64,13 +46,13 @@ describe("on a terminal", () => {
   });
 
   it("reset api-key of the key file's key offers to save the new key there", async () => {
-    const old = readFileSync(home.keyFile, "utf8");
+    const old = readFileSync(t.home.keyFile, "utf8");
     const { code, screen } = await runInTerminal(["reset", "api-key"], {
       env: env(),
       steps: [{ waitFor: /Save the new one there\? \[Y\/n\] /, send: "\r" }],
     });
     expect(code, screen).toBe(0);
-    const now = readFileSync(home.keyFile, "utf8");
+    const now = readFileSync(t.home.keyFile, "utf8");
     expect(now).not.toBe(old);
     expect(await statusWith(old)).toBe(401);
     expect(await statusWith(now)).toBe(200);

@@ -1,14 +1,8 @@
 import { verifyWebhookSignature } from "@latchkey/sdk";
-import {
-  createKey,
-  signUpAndLogIn,
-  startReceiver,
-  startTestServer,
-  type TestReceiver,
-  type TestServer,
-} from "@latchkey/server/testing";
+import { createKey, startReceiver, type TestReceiver } from "@latchkey/server/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type CliHome, cliHome, parseJson, runCli } from "./testing/cliProcess.js";
+import { parseJson, runCli } from "./testing/cliProcess.js";
+import { cliTestServer } from "./testing/cliTestServer.js";
 
 /** The webhook commands through the real CLI process, against a real server and receiver. */
 
@@ -27,28 +21,21 @@ interface Delivery {
   redelivery_of: number | null;
 }
 
-let server: TestServer;
+const t = cliTestServer({
+  LATCHKEY_WEBHOOK_POLL_SECONDS: "0",
+  LATCHKEY_WEBHOOK_ALLOW_PRIVATE: "true",
+});
 let receiver: TestReceiver;
-let home: CliHome;
 let apiKey: string;
-const cli = (args: string[]) =>
-  runCli(args, { env: { ...home.env, LATCHKEY_URL: server.url, LATCHKEY_API_KEY: apiKey } });
-const pass = () => server.ctx.webhookDispatcher.runOnce();
+const cli = (args: string[]) => t.cli(args, { env: { LATCHKEY_API_KEY: apiKey } });
+const pass = () => t.server.ctx.webhookDispatcher.runOnce();
 
 beforeAll(async () => {
-  server = await startTestServer({
-    LATCHKEY_WEBHOOK_POLL_SECONDS: "0",
-    LATCHKEY_WEBHOOK_ALLOW_PRIVATE: "true",
-  });
   receiver = await startReceiver();
-  home = cliHome();
-  const account = await signUpAndLogIn(server.url);
-  apiKey = (await createKey(server.url, account.session, { name: "cli" })).key;
+  apiKey = (await createKey(t.server.url, t.account.session, { name: "cli" })).key;
 });
 afterAll(async () => {
-  await server.close();
   await receiver.close();
-  home.remove();
 });
 
 describe("latchkey webhook commands", () => {
@@ -57,8 +44,8 @@ describe("latchkey webhook commands", () => {
   it("create webhook prints the signing secret once, with a warning", async () => {
     // --endpoint is the receiver; the global --url still names the server, here after the words.
     const result = await runCli(
-      ["create", "webhook", "--endpoint", `${receiver.url}/cli`, "--url", server.url],
-      { env: { ...home.env, LATCHKEY_API_KEY: apiKey } },
+      ["create", "webhook", "--endpoint", `${receiver.url}/cli`, "--url", t.server.url],
+      { env: { ...t.home.env, LATCHKEY_API_KEY: apiKey } },
     );
     expect(result.code, result.stderr).toBe(0);
     const secret = /whsec_[A-Za-z0-9_-]{43}/.exec(result.stdout)?.[0];
