@@ -1,0 +1,45 @@
+import type { UsageCount } from "@latchkey/core";
+import type { Kysely } from "kysely";
+import type { Database } from "../schema.js";
+
+/** Verified and denied requests per key and hour. */
+
+export async function recordUsage(db: Kysely<Database>, counts: readonly UsageCount[]) {
+  if (counts.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const c of counts) {
+      await trx
+        .insertInto("key_usage")
+        .values({ api_key_id: c.keyId, hour: c.hour, verified: c.verified, denied: c.denied })
+        .onConflict((oc) =>
+          oc.columns(["api_key_id", "hour"]).doUpdateSet((eb) => ({
+            verified: eb("key_usage.verified", "+", eb.ref("excluded.verified")),
+            denied: eb("key_usage.denied", "+", eb.ref("excluded.denied")),
+          })),
+        )
+        .execute();
+    }
+  });
+}
+
+export async function listUsage(
+  db: Kysely<Database>,
+  keyId: number,
+  fromHour: string,
+  toHour: string,
+) {
+  const rows = await db
+    .selectFrom("key_usage")
+    .selectAll()
+    .where("api_key_id", "=", keyId)
+    .where("hour", ">=", fromHour)
+    .where("hour", "<=", toHour)
+    .orderBy("hour")
+    .execute();
+  return rows.map((r) => ({
+    keyId: Number(r.api_key_id),
+    hour: r.hour,
+    verified: Number(r.verified),
+    denied: Number(r.denied),
+  }));
+}

@@ -1,0 +1,213 @@
+import type { CredentialKind, KeyRecord, KeyUse, NewKey, SecretChange } from "@latchkey/core";
+import type { Kysely, Selectable } from "kysely";
+import type { Database } from "../schema.js";
+import { nullableNumber } from "./nullableNumber.js";
+
+/** API keys and sessions (one table, told apart by kind): writes, look-ups and last use. */
+
+export const toKey = (r: Selectable<Database["api_keys"]>): KeyRecord => ({
+  id: Number(r.id),
+  userId: Number(r.user_id),
+  kind: r.kind as CredentialKind,
+  name: r.name,
+  keyHash: r.key_hash,
+  hashVersion: Number(r.hash_version),
+  prefix: r.prefix,
+  last4: r.last4,
+  permissions: r.permissions,
+  keyParams: r.key_params,
+  createdAt: r.created_at,
+  lastUsedAt: r.last_used_at,
+  lastUsedIp: r.last_used_ip,
+  expiresAt: r.expires_at,
+  deletedAt: r.deleted_at,
+  previousKeyHash: r.previous_key_hash,
+  previousHashVersion: nullableNumber(r.previous_hash_version),
+  previousExpiresAt: r.previous_expires_at,
+  expiryRemindedAt: r.expiry_reminded_at,
+  expiryNotifiedAt: r.expiry_notified_at,
+});
+
+export async function insertKey(db: Kysely<Database>, key: NewKey): Promise<KeyRecord> {
+  const row = await db
+    .insertInto("api_keys")
+    .values({
+      user_id: key.userId,
+      kind: key.kind,
+      name: key.name,
+      key_hash: key.keyHash,
+      hash_version: key.hashVersion,
+      prefix: key.prefix,
+      last4: key.last4,
+      permissions: key.permissions,
+      key_params: key.keyParams,
+      created_at: key.createdAt,
+      expires_at: key.expiresAt,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toKey(row);
+}
+
+export async function deleteKey(
+  db: Kysely<Database>,
+  userId: number,
+  id: number,
+  kind: CredentialKind,
+  at: string,
+) {
+  const row = await db
+    .updateTable("api_keys")
+    .set({ deleted_at: at })
+    .where("id", "=", id)
+    .where("user_id", "=", userId)
+    .where("kind", "=", kind)
+    .where("deleted_at", "is", null)
+    .returningAll()
+    .executeTakeFirst();
+  return row && toKey(row);
+}
+
+export async function replaceSecret(
+  db: Kysely<Database>,
+  userId: number,
+  id: number,
+  change: SecretChange,
+  graceUntil?: string | null,
+) {
+  const row = await db
+    .updateTable("api_keys")
+    .set((eb) => ({
+      key_hash: change.keyHash,
+      hash_version: change.hashVersion,
+      prefix: change.prefix,
+      last4: change.last4,
+      // SET reads the row as it was, so the previous secret is the one being replaced.
+      previous_key_hash: graceUntil ? eb.ref("key_hash") : null,
+      previous_hash_version: graceUntil ? eb.ref("hash_version") : null,
+      previous_expires_at: graceUntil ?? null,
+    }))
+    .where("id", "=", id)
+    .where("user_id", "=", userId)
+    .where("kind", "=", "api")
+    .where("deleted_at", "is", null)
+    .returningAll()
+    .executeTakeFirst();
+  return row && toKey(row);
+}
+
+export async function endGrace(db: Kysely<Database>, userId: number, id: number) {
+  const row = await db
+    .updateTable("api_keys")
+    .set({ previous_key_hash: null, previous_hash_version: null, previous_expires_at: null })
+    .where("id", "=", id)
+    .where("user_id", "=", userId)
+    .where("kind", "=", "api")
+    .where("deleted_at", "is", null)
+    .returningAll()
+    .executeTakeFirst();
+  return row && toKey(row);
+}
+
+export async function claimKeyNotice(
+  db: Kysely<Database>,
+  id: number,
+  notice: "expiry_reminded_at" | "expiry_notified_at",
+  at: string,
+) {
+  const rows = await db
+    .updateTable("api_keys")
+    .set({ [notice]: at })
+    .where("id", "=", id)
+    .where(notice, "is", null)
+    .returning("id")
+    .execute();
+  return rows.length === 1;
+}
+
+export async function rehashKey(
+  db: Kysely<Database>,
+  id: number,
+  fromHash: string,
+  to: { keyHash: string; hashVersion: number },
+) {
+  const rows = await db
+    .updateTable("api_keys")
+    .set({ key_hash: to.keyHash, hash_version: to.hashVersion })
+    .where("id", "=", id)
+    .where("key_hash", "=", fromHash)
+    .returning("id")
+    .execute();
+  return rows.length === 1;
+}
+
+export async function findKeyByHash(db: Kysely<Database>, keyHash: string) {
+  const row = await db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where((eb) => eb.or([eb("key_hash", "=", keyHash), eb("previous_key_hash", "=", keyHash)]))
+    .executeTakeFirst();
+  return row && toKey(row);
+}
+
+export async function findKey(
+  db: Kysely<Database>,
+  userId: number,
+  id: number,
+  kind: CredentialKind,
+) {
+  const row = await db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("id", "=", id)
+    .where("user_id", "=", userId)
+    .where("kind", "=", kind)
+    .where("deleted_at", "is", null)
+    .executeTakeFirst();
+  return row && toKey(row);
+}
+
+export async function listKeys(db: Kysely<Database>, userId: number, kind: CredentialKind) {
+  const rows = await db
+    .selectFrom("api_keys")
+    .selectAll()
+    .where("user_id", "=", userId)
+    .where("kind", "=", kind)
+    .where("deleted_at", "is", null)
+    .orderBy("id")
+    .execute();
+  return rows.map(toKey);
+}
+
+export async function deleteOtherSessions(
+  db: Kysely<Database>,
+  userId: number,
+  keepId: number,
+  at: string,
+) {
+  const rows = await db
+    .updateTable("api_keys")
+    .set({ deleted_at: at })
+    .where("user_id", "=", userId)
+    .where("kind", "=", "session")
+    .where("id", "!=", keepId)
+    .where("deleted_at", "is", null)
+    .returning("id")
+    .execute();
+  return rows.map((r) => Number(r.id));
+}
+
+export async function recordUse(db: Kysely<Database>, uses: readonly KeyUse[]) {
+  if (uses.length === 0) return;
+  await db.transaction().execute(async (trx) => {
+    for (const use of uses) {
+      // Nodes flush on their own timers, so an older use may arrive after a newer one.
+      await trx
+        .updateTable("api_keys")
+        .set({ last_used_at: use.at, last_used_ip: use.ip })
+        .where("id", "=", use.id)
+        .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", use.at)]))
+        .execute();
+    }
+  });
+}
