@@ -5,9 +5,17 @@
 export class Cleanup {
   private readonly tasks = new Map<number, () => Promise<void>>();
   private next = 0;
+  private closing = false;
 
-  /** Registers an undo step; the returned function runs it now and unregisters it. */
+  /**
+   * Registers an undo step; the returned function runs it now and unregisters it. Once runAll
+   * has begun (an interrupt), whatever is still being set up is undone as soon as it registers.
+   */
   add(task: () => Promise<void>): () => Promise<void> {
+    if (this.closing) {
+      void task().catch(() => {});
+      return async () => {};
+    }
     const id = this.next++;
     this.tasks.set(id, task);
     return async () => {
@@ -18,6 +26,7 @@ export class Cleanup {
 
   /** Runs every remaining step, newest first; failures are reported, not thrown. */
   async runAll(report: (err: unknown) => void): Promise<void> {
+    this.closing = true;
     const ids = [...this.tasks.keys()].reverse();
     for (const id of ids) {
       const task = this.tasks.get(id);
