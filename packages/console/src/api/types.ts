@@ -5,6 +5,34 @@
  * editor holds whatever the user types, and the server is the judge.
  */
 
+import type {
+  AccountPolicy,
+  AuditLog,
+  AuditLogFilter,
+  CurrentUser,
+  KeyEventType,
+  KeyUsage,
+  Session,
+  Webhook,
+  WebhookDelivery,
+  WebhookWithSecret,
+} from "@latchkey/sdk";
+
+/** The SDK's own types, where the console needs nothing looser. */
+export type {
+  AccountPolicy,
+  AuditLog,
+  CurrentUser,
+  KeyEventType,
+  KeyUsage,
+  Session,
+  Webhook,
+  WebhookDelivery,
+  WebhookWithSecret,
+} from "@latchkey/sdk";
+export type AuditFilter = NonNullable<AuditLogFilter>;
+export type DeliveryStatus = WebhookDelivery["status"];
+
 /** Vast's permission tree; `null` is full access. */
 export interface PermissionTree {
   api: Record<string, Record<string, unknown>>;
@@ -31,40 +59,6 @@ export interface ApiKeyWithSecret extends ApiKey {
   key: string;
 }
 
-export interface Session {
-  id: number;
-  name: string;
-  created_at: string;
-  last_used_at: string | null;
-  last_used_ip: string | null;
-  expires_at: string | null;
-  current: boolean;
-}
-
-export interface AuditLog {
-  id: number;
-  action: string;
-  api_key_id: number | null;
-  api_route: string;
-  args: unknown;
-  ip_address: string | null;
-  created_at: string;
-}
-
-export interface AuditFilter {
-  action?: string;
-  api_key_id?: number;
-  before?: number;
-  limit?: number;
-}
-
-export interface CurrentUser {
-  id: number;
-  email: string;
-  key_id: number;
-  created_at: string;
-}
-
 export interface CatalogueRoute {
   method: string;
   path: string;
@@ -82,75 +76,11 @@ export interface Catalogue {
   }[];
 }
 
-/** A key's verified and denied requests per hour (hours without requests are left out). */
-export interface KeyUsage {
-  key_id: number;
-  from: string;
-  to: string;
-  totals: { verified: number; denied: number };
-  hours: { hour: string; verified: number; denied: number }[];
-}
-
-/** The account's key lifecycle policy: each rule a number of days, or null (off). */
-export interface AccountPolicy {
-  max_key_lifetime_days: number | null;
-  expiry_reminder_days: number | null;
-  revoke_unused_after_days: number | null;
-}
-
-/** The key events a webhook endpoint can receive. */
-export type KeyEventType =
-  | "key.created"
-  | "key.reset"
-  | "key.deleted"
-  | "key.expiring"
-  | "key.expired"
-  | "key.leaked"
-  | "key.unused";
-
-/** A webhook endpoint, never its signing secret; `events: null` is every key event. */
-export interface Webhook {
-  id: number;
-  url: string;
-  description: string;
-  events: KeyEventType[] | null;
-  active: boolean;
-  secret_last4: string;
-  created_at: string;
-  updated_at: string;
-}
-
-/** An endpoint as create answers it: the only time `secret` is seen. */
-export interface WebhookWithSecret extends Webhook {
-  secret: string;
-}
-
 export interface WebhookInput {
   url: string;
   description?: string;
   events?: KeyEventType[] | null;
   active?: boolean;
-}
-
-export type DeliveryStatus = "pending" | "delivered" | "failed";
-
-/** One event queued for one endpoint, with what happened to it. */
-export interface WebhookDelivery {
-  id: number;
-  webhook_id: number;
-  event_id: string;
-  event_type: KeyEventType | "ping";
-  status: DeliveryStatus;
-  attempts: number;
-  max_attempts: number;
-  next_attempt_at: string | null;
-  last_attempt_at: string | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  delivered_at: string | null;
-  redelivery_of: number | null;
-  created_at: string;
-  payload: { id: string; type: string; created_at: string; data: Record<string, unknown> };
 }
 
 export interface CreateKeyInput {
