@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { NewDelivery, NewKey, NewWebhook, UserRecord, WebhookRecord } from "@latchkey/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KyselyStore } from "./kyselyStore.js";
+import { BATCH_ROWS } from "./queries/batches.js";
 import { openTestStore, type TestBackend, type TestStore } from "./testing.js";
 
 /**
@@ -274,6 +275,23 @@ describe.each(backends)("Store on %s", (backend) => {
       await store.recordUse([{ id: key.id, at: at(40), ip: "192.0.2.40" }]);
       expect(await store.findKey(user.id, key.id, "api")).toMatchObject({ lastUsedAt: at(40) });
     });
+
+    it("writes more uses than one statement carries, each to its own key", async () => {
+      const user = await newUser(store);
+      const keys = [];
+      for (let i = 0; i < 2 * BATCH_ROWS + 1; i++) keys.push(await store.insertKey(newKey(user)));
+      await store.recordUse(
+        keys.map((k, i) => ({ id: k.id, at: at(i), ip: `10.0.${i >> 8}.${i & 255}` })),
+      );
+      const listed = await store.listKeys(user.id, "api");
+      const byId = new Map(listed.map((k) => [k.id, k]));
+      keys.forEach((k, i) => {
+        expect(byId.get(k.id)).toMatchObject({
+          lastUsedAt: at(i),
+          lastUsedIp: `10.0.${i >> 8}.${i & 255}`,
+        });
+      });
+    });
   });
 
   describe("audit log", () => {
@@ -406,6 +424,22 @@ describe.each(backends)("Store on %s", (backend) => {
         { keyId: key.id, hour: h2, verified: 1, denied: 0 },
       ]);
       expect(await store.listUsage(key.id, h2, h2)).toHaveLength(1);
+    });
+
+    it("adds up more hours of counts than one statement carries", async () => {
+      const user = await newUser(store);
+      const key = await store.insertKey(newKey(user));
+      const hour = (h: number) => new Date(Date.UTC(2026, 0, 1) + h * 3_600_000).toISOString();
+      const counts = Array.from({ length: 2 * BATCH_ROWS + 1 }, (_, h) => ({
+        keyId: key.id,
+        hour: hour(h),
+        verified: h,
+        denied: 1,
+      }));
+      await store.recordUsage(counts);
+      await store.recordUsage(counts);
+      const stored = await store.listUsage(key.id, hour(0), hour(2 * BATCH_ROWS));
+      expect(stored).toEqual(counts.map((c) => ({ ...c, verified: 2 * c.verified, denied: 2 })));
     });
 
     it("keeps key events in order per account, in the transaction that wrote them", async () => {

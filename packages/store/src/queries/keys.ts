@@ -1,6 +1,7 @@
 import type { CredentialKind, KeyRecord, KeyUse, NewKey, SecretChange } from "@latchkey/core";
-import type { Kysely, Selectable } from "kysely";
+import { type Kysely, type Selectable, sql } from "kysely";
 import type { Database } from "../schema.js";
+import { batches } from "./batches.js";
 import { nullableNumber } from "./nullableNumber.js";
 
 /** API keys and sessions (one table, told apart by kind): writes, look-ups and last use. */
@@ -197,17 +198,23 @@ export async function deleteOtherSessions(
   return rows.map((r) => Number(r.id));
 }
 
+/**
+ * Last uses of many keys, one statement per batch (an UPDATE joined to a VALUES list, which
+ * SQLite and PostgreSQL both take). Nodes flush on their own timers, so an older use may
+ * arrive after a newer one: it never overwrites it.
+ */
 export async function recordUse(db: Kysely<Database>, uses: readonly KeyUse[]) {
   if (uses.length === 0) return;
   await db.transaction().execute(async (trx) => {
-    for (const use of uses) {
-      // Nodes flush on their own timers, so an older use may arrive after a newer one.
-      await trx
-        .updateTable("api_keys")
-        .set({ last_used_at: use.at, last_used_ip: use.ip })
-        .where("id", "=", use.id)
-        .where((eb) => eb.or([eb("last_used_at", "is", null), eb("last_used_at", "<", use.at)]))
-        .execute();
+    for (const batch of batches(uses)) {
+      // The id is cast so that PostgreSQL compares it as a number, not as untyped text.
+      const rows = batch.map((u) => sql`(cast(${u.id} as bigint), ${u.at}, ${u.ip})`);
+      await sql`
+        with used (id, at, ip) as (values ${sql.join(rows)})
+        update api_keys set last_used_at = used.at, last_used_ip = used.ip
+        from used
+        where api_keys.id = used.id
+          and (api_keys.last_used_at is null or api_keys.last_used_at < used.at)`.execute(trx);
     }
   });
 }
