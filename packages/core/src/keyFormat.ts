@@ -41,6 +41,17 @@ function checksum(body: string): string {
   return toBase62(crc32(body), CHECKSUM_LENGTH);
 }
 
+/** Whether a key's last characters are the checksum of the rest; compared digit by digit. */
+function checksumMatches(candidate: string): boolean {
+  const end = candidate.length - CHECKSUM_LENGTH;
+  let rest = crc32(candidate.slice(0, end));
+  for (let i = candidate.length - 1; i >= end; i--) {
+    if (candidate.charCodeAt(i) !== BASE62.charCodeAt(rest % 62)) return false;
+    rest = Math.floor(rest / 62);
+  }
+  return true;
+}
+
 /** Makes a new secret with the given prefix. */
 export function generateKey(prefix: string = DEFAULT_KEY_PREFIX): string {
   if (!isValidPrefix(prefix)) throw new Error(`invalid key prefix: ${prefix}`);
@@ -59,8 +70,7 @@ export interface ParsedKey {
 /** Returns the parts of a well-formed key, or null when the format or checksum is wrong. */
 export function parseKey(candidate: string): ParsedKey | null {
   if (!WHOLE_KEY.test(candidate)) return null;
-  const body = candidate.slice(0, candidate.length - CHECKSUM_LENGTH);
-  if (checksum(body) !== candidate.slice(-CHECKSUM_LENGTH)) return null;
+  if (!checksumMatches(candidate)) return null;
   const prefix = candidate.slice(0, candidate.length - 1 - RANDOM_LENGTH - CHECKSUM_LENGTH);
   return { prefix, last4: candidate.slice(-4) };
 }

@@ -19,6 +19,9 @@ export type Decision =
       reason: string;
     };
 
+/** The one "allowed" decision, shared: evaluation runs on every request. */
+const ALLOWED: Decision = Object.freeze({ allowed: true });
+
 /** Request parameters arrive as strings from paths and queries; compare them as numbers when they are. */
 function comparable(value: unknown): unknown {
   if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
@@ -45,7 +48,7 @@ function failedParam(grant: RouteGrant, params: Params): string | undefined {
 
 /** Decides whether a permission tree grants a request (Vast's semantics, DESIGN.md §3). */
 export function evaluate(permissions: Permissions, request: AccessRequest): Decision {
-  if (permissions === null) return { allowed: true };
+  if (permissions === null) return ALLOWED;
   const { category, route } = request;
   const rule = permissions.api[category];
   if (rule === undefined) {
@@ -55,7 +58,7 @@ export function evaluate(permissions: Permissions, request: AccessRequest): Deci
       reason: `the key lacks the '${category}' category`,
     };
   }
-  if (Object.keys(rule).length === 0) return { allowed: true };
+  if (Object.keys(rule).length === 0) return ALLOWED;
   const grant = (route !== undefined ? rule[route] : undefined) ?? rule[WILDCARD];
   if (grant === undefined) {
     const name = route ?? "this route";
@@ -73,5 +76,5 @@ export function evaluate(permissions: Permissions, request: AccessRequest): Deci
       reason: `the key's constraint on '${param}' does not allow this request`,
     };
   }
-  return { allowed: true };
+  return ALLOWED;
 }

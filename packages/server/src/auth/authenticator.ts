@@ -6,7 +6,7 @@ import {
   type Store,
 } from "@latchkey/core";
 import { IpAllowList } from "./ipAllowList.js";
-import type { CachedKey, KeyCache } from "./keyCache.js";
+import { type CachedKey, cacheKeyOf, type KeyCache } from "./keyCache.js";
 import type { UsageRecorder } from "./usageRecorder.js";
 
 /** Why a credential was refused; each maps to one catalogued error and one verify code. */
@@ -15,6 +15,9 @@ export type AuthFailure = "malformed" | "unknown" | "revoked" | "expired" | "ip_
 export type AuthOutcome =
   | { ok: true; key: CachedKey }
   | { ok: false; reason: AuthFailure; key?: CachedKey };
+
+const MALFORMED: AuthOutcome = Object.freeze({ ok: false, reason: "malformed" });
+const UNKNOWN: AuthOutcome = Object.freeze({ ok: false, reason: "unknown" });
 
 /** Stored JSON is written only by this server after validation, so it is parsed without re-checking. */
 export function storedPermissions(record: KeyRecord): Permissions {
@@ -29,9 +32,15 @@ export function storedIpAllowList(record: KeyRecord): IpAllowList | null {
   return list instanceof IpAllowList ? list : null;
 }
 
+/** A stored ISO 8601 deadline as milliseconds since the epoch, compared without a string per request. */
+function deadlineMs(at: string | null): number | null {
+  return at === null ? null : Date.parse(at);
+}
+
 /**
- * Turns a presented secret into a verified key: checksum first (no lookup for a mistyped or
- * made-up key), then the cache, then the database under each pepper version.
+ * Turns a presented secret into a verified key: the cache first (one digest, no allocation of
+ * a promise), then the checksum (no database lookup for a mistyped or made-up key), then the
+ * database under each pepper version.
  */
 export class Authenticator {
   constructor(
@@ -41,25 +50,37 @@ export class Authenticator {
     private readonly usage: UsageRecorder,
   ) {}
 
-  async authenticate(secret: string, ip: string, now: Date): Promise<AuthOutcome> {
-    if (parseKey(secret) === null) return { ok: false, reason: "malformed" };
-    const key = await this.lookup(secret);
-    if (key === undefined) return { ok: false, reason: "unknown" };
+  /**
+   * Whether a presented secret is a usable key, from this address, now. Synchronous when the
+   * answer needs no database (a malformed secret, a cached key), so that the request path
+   * allocates no promise for it; a promise only when the database must be asked.
+   */
+  authenticate(secret: string, ip: string, now: Date): AuthOutcome | Promise<AuthOutcome> {
+    // The cache holds only secrets that passed the checksum, so it is asked first; anything
+    // else is checked before the database is.
+    const cached = this.cache.get(cacheKeyOf(secret));
+    if (cached) return this.judge(cached, ip, now);
+    if (parseKey(secret) === null) return MALFORMED;
+    return this.lookup(secret).then((key) =>
+      key === undefined ? UNKNOWN : this.judge(key, ip, now),
+    );
+  }
+
+  /** Whether a found key may be used now, from this address; a use is recorded if so. */
+  private judge(key: CachedKey, ip: string, now: Date): AuthOutcome {
     if (key.record.deletedAt !== null) return { ok: false, reason: "revoked", key };
+    const nowMs = now.getTime();
     // A previous secret (reset with a grace window) works until its deadline, on every node,
     // without any message: the deadline travels with the cached record.
-    if (
-      key.viaPrevious &&
-      !(key.record.previousExpiresAt !== null && key.record.previousExpiresAt > now.toISOString())
-    ) {
+    if (key.viaPrevious && !(key.previousExpiresAtMs !== null && key.previousExpiresAtMs > nowMs)) {
       return { ok: false, reason: "revoked", key };
     }
-    if (key.record.expiresAt !== null && key.record.expiresAt <= now.toISOString()) {
+    if (key.expiresAtMs !== null && key.expiresAtMs <= nowMs) {
       return { ok: false, reason: "expired", key };
     }
     if (key.ipAllowList !== null && !key.ipAllowList.allows(ip))
       return { ok: false, reason: "ip_not_allowed", key };
-    this.usage.record(key.record.id, now.getTime(), ip);
+    this.usage.record(key.record.id, nowMs, ip);
     return { ok: true, key };
   }
 
@@ -68,15 +89,15 @@ export class Authenticator {
    * without counting a use (the leak report); undefined for a malformed or unknown secret.
    */
   async identify(secret: string): Promise<CachedKey | undefined> {
-    if (parseKey(secret) === null) return undefined;
-    return this.lookup(secret);
+    const cached = this.cache.get(cacheKeyOf(secret));
+    if (cached) return cached;
+    return parseKey(secret) === null ? undefined : this.lookup(secret);
   }
 
+  /** The database lookup, under each pepper version; fills the cache with a live key. */
   private async lookup(secret: string): Promise<CachedKey | undefined> {
-    const currentHash = this.peppers.hash(secret);
-    const cached = this.cache.get(currentHash);
-    if (cached) return cached;
     const generation = this.cache.beginLookup();
+    const currentHash = this.peppers.hash(secret);
     for (const version of this.peppers.versions()) {
       const hash =
         version === this.peppers.current.version ? currentHash : this.peppers.hash(secret, version);
@@ -98,11 +119,14 @@ export class Authenticator {
         user,
         permissions: storedPermissions(record),
         ipAllowList: storedIpAllowList(record),
+        expiresAtMs: deadlineMs(record.expiresAt),
+        previousExpiresAtMs: deadlineMs(record.previousExpiresAt),
       };
-      // Only live keys are cached; a revoked one is looked up again (and refused) each time.
+      // Only live keys are cached, and only once their stored hash is under the current
+      // pepper; a revoked one is looked up again (and refused) each time.
       const matched = viaPrevious ? hash : record.keyHash;
       if (record.deletedAt === null && matched === currentHash)
-        this.cache.set(matched, key, generation);
+        this.cache.set(cacheKeyOf(secret), key, generation);
       return key;
     }
     return undefined;

@@ -1,6 +1,18 @@
+import { hash } from "node:crypto";
 import type { KeyRecord, Permissions, UserRecord } from "@latchkey/core";
 import { LRUCache } from "lru-cache";
 import type { IpAllowList } from "./ipAllowList.js";
+
+/**
+ * What the cache is keyed by: the secret's SHA-256, not the peppered HMAC the database holds.
+ * A cached key then costs one fast one-shot digest per request (about a seventh of an HMAC,
+ * which builds a keyed object each time). The digest is as safe to hold in memory as the HMAC:
+ * a key carries 238 random bits, so neither can be reversed or guessed from; the pepper
+ * protects the database, which can be copied off the machine, and the cache never leaves it.
+ */
+export function cacheKeyOf(secret: string): string {
+  return hash("sha256", secret, "base64");
+}
 
 /** A verified credential with everything the hot path needs already parsed. */
 export interface CachedKey {
@@ -10,18 +22,21 @@ export interface CachedKey {
   user: UserRecord;
   permissions: Permissions;
   ipAllowList: IpAllowList | null;
+  /** record.expiresAt and record.previousExpiresAt in ms since the epoch, parsed once. */
+  expiresAtMs: number | null;
+  previousExpiresAtMs: number | null;
 }
 
 /**
- * Verified keys by hash, bounded in size. Deletes and resets drop entries by key id before
+ * Verified keys by the digest of their secret (`cacheKeyOf`), bounded in size. Deletes and resets drop entries by key id before
  * they return, on this node and (through the revocation bus) on every other node. While the
  * bus says the cache may not be trusted (PostgreSQL mode, notification channel down or lease
  * run out) the cache neither answers nor fills: every lookup goes to the database.
  */
 export class KeyCache {
-  private readonly byHash: LRUCache<string, CachedKey> | undefined;
-  /** The hashes cached for each key: its current secret, and its previous one in a grace window. */
-  private readonly hashesById = new Map<number, string[]>();
+  private readonly byDigest: LRUCache<string, CachedKey> | undefined;
+  /** The digests cached for each key: its current secret, and its previous one in a grace window. */
+  private readonly digestsById = new Map<number, string[]>();
   /** Bumped by every invalidation; a lookup that raced one must not fill the cache. */
   private generation = 0;
 
@@ -29,18 +44,18 @@ export class KeyCache {
     maxEntries: number,
     private readonly trusted: () => boolean = () => true,
   ) {
-    this.byHash =
+    this.byDigest =
       maxEntries > 0
         ? new LRUCache<string, CachedKey>({
             max: maxEntries,
-            dispose: (value, hash) => this.forget(value.record.id, hash),
+            dispose: (value, digest) => this.forget(value.record.id, digest),
           })
         : undefined;
   }
 
-  get(hash: string): CachedKey | undefined {
+  get(digest: string): CachedKey | undefined {
     if (!this.trusted()) return undefined;
-    return this.byHash?.get(hash);
+    return this.byDigest?.get(digest);
   }
 
   /** Call before reading the database; pass the result to `set`. */
@@ -52,40 +67,40 @@ export class KeyCache {
    * Caches a key read from the database, unless an invalidation happened since the read
    * began: the row read may already be stale, and caching it would resurrect a revoked key.
    */
-  set(hash: string, entry: CachedKey, lookupGeneration: number): void {
-    if (!this.byHash || lookupGeneration !== this.generation || !this.trusted()) return;
+  set(digest: string, entry: CachedKey, lookupGeneration: number): void {
+    if (!this.byDigest || lookupGeneration !== this.generation || !this.trusted()) return;
     // At most two entries per key (current and previous secret): anything older goes.
-    const hashes = (this.hashesById.get(entry.record.id) ?? []).filter((h) => h !== hash);
-    while (hashes.length >= 2) {
-      const oldest = hashes.shift();
-      if (oldest !== undefined) this.byHash.delete(oldest);
+    const digests = (this.digestsById.get(entry.record.id) ?? []).filter((d) => d !== digest);
+    while (digests.length >= 2) {
+      const oldest = digests.shift();
+      if (oldest !== undefined) this.byDigest.delete(oldest);
     }
-    hashes.push(hash);
-    this.hashesById.set(entry.record.id, hashes);
-    this.byHash.set(hash, entry);
+    digests.push(digest);
+    this.digestsById.set(entry.record.id, digests);
+    this.byDigest.set(digest, entry);
   }
 
-  private forget(keyId: number, hash: string): void {
-    const hashes = this.hashesById.get(keyId)?.filter((h) => h !== hash);
-    if (hashes && hashes.length > 0) this.hashesById.set(keyId, hashes);
-    else this.hashesById.delete(keyId);
+  private forget(keyId: number, digest: string): void {
+    const digests = this.digestsById.get(keyId)?.filter((d) => d !== digest);
+    if (digests && digests.length > 0) this.digestsById.set(keyId, digests);
+    else this.digestsById.delete(keyId);
   }
 
   /** Forgets a key, whatever its current secret. */
   invalidate(keyId: number): void {
     this.generation++;
-    const hashes = this.hashesById.get(keyId) ?? [];
-    this.hashesById.delete(keyId);
-    for (const hash of hashes) this.byHash?.delete(hash);
+    const digests = this.digestsById.get(keyId) ?? [];
+    this.digestsById.delete(keyId);
+    for (const digest of digests) this.byDigest?.delete(digest);
   }
 
   clear(): void {
     this.generation++;
-    this.byHash?.clear();
-    this.hashesById.clear();
+    this.byDigest?.clear();
+    this.digestsById.clear();
   }
 
   get size(): number {
-    return this.byHash?.size ?? 0;
+    return this.byDigest?.size ?? 0;
   }
 }

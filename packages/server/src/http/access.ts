@@ -18,6 +18,8 @@ export interface RouteAccess {
 declare module "fastify" {
   interface FastifyRequest {
     principal: Principal | undefined;
+    /** The route's access rule, read once per request by the authentication hook. */
+    access: RouteAccess | undefined;
   }
   interface FastifyContextConfig {
     access?: RouteAccess;

@@ -22,16 +22,27 @@ function failure(reason: AuthFailure, kind: "api" | "session" | undefined): ApiE
   }
 }
 
+const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
+
+/** The token of `Bearer <token>`; the common exact form is read without a regular expression. */
+function bearerToken(header: string): string | undefined {
+  if (header.startsWith("Bearer ")) {
+    const token = header.slice(7);
+    if (token.length > 0 && !/\s/.test(token)) return token;
+  }
+  return BEARER.exec(header)?.[1];
+}
+
 function readCredential(
   request: FastifyRequest,
 ): { secret: string; via: "bearer" | "cookie" } | undefined {
   const header = request.headers.authorization;
   if (header !== undefined) {
-    const match = /^Bearer[ ]+(\S+)\s*$/i.exec(header);
-    if (!match?.[1]) {
+    const secret = bearerToken(header);
+    if (secret === undefined) {
       throw new ApiError("malformed_api_key", "The Authorization header must be 'Bearer <key>'.");
     }
-    return { secret: match[1], via: "bearer" };
+    return { secret, via: "bearer" };
   }
   const cookie = request.cookies?.[SESSION_COOKIE];
   if (cookie) return { secret: cookie, via: "cookie" };
@@ -49,6 +60,7 @@ function sameOrigin(request: FastifyRequest): boolean {
  */
 export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest("principal", undefined);
+  app.decorateRequest("access", undefined);
 
   app.addHook("onRequest", async (request) => {
     // Keys in URLs end up in proxy logs and browser history; refuse them outright.
@@ -57,13 +69,16 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       throw new ApiError("api_key_in_query");
 
     const access = request.routeOptions.config.access;
+    request.access = access;
     if (!access || access.auth === "none") return;
     const credential = readCredential(request);
     if (!credential) {
       if (access.auth === "required") throw new ApiError("auth_required");
       return;
     }
-    const outcome = await ctx.authenticator.authenticate(credential.secret, request.ip, ctx.now());
+    const verdict = ctx.authenticator.authenticate(credential.secret, request.ip, ctx.now());
+    // A cached key is answered synchronously: no extra turn of the event loop for it.
+    const outcome = verdict instanceof Promise ? await verdict : verdict;
     if (!outcome.ok) {
       if (outcome.key && outcome.reason !== "revoked") {
         const { record, user } = outcome.key;
@@ -82,8 +97,7 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
   });
 
   app.addHook("preHandler", async (request) => {
-    const access = request.routeOptions.config.access;
-    const principal = request.principal;
+    const { access, principal } = request;
     if (!access || !principal) return;
     if (access.sessionOnly && principal.key.kind !== "session")
       throw new ApiError("session_required");

@@ -45,7 +45,7 @@ function setHeaders(reply: FastifyReply, limit: number, remaining: number, reset
  */
 export function registerRateLimits(app: FastifyInstance, ctx: AppContext): void {
   app.addHook("onRequest", async (request: FastifyRequest, reply) => {
-    const access = request.routeOptions.config.access;
+    const access = request.access;
     if (!access || UNLIMITED.has(access.entry.name)) return;
     const sensitive = access.limit === "sensitive";
     const limit = sensitive ? ctx.config.sensitiveRateLimit : ctx.config.rateLimit;
