@@ -7,6 +7,7 @@ import { postgresCapabilities, sqliteCapabilities } from "./dialect.js";
 import { KyselyStore } from "./kyselyStore.js";
 import { type PostgresOptions, postgresClientConfig, resolveSchema } from "./postgresConnection.js";
 import type { Database } from "./schema.js";
+import { withStatementCache } from "./sqliteStatements.js";
 
 export const SQLITE_FILE = "latchkey.db";
 
@@ -42,7 +43,9 @@ function openSqlite(dataDir: string): KyselyStore {
   database.pragma("foreign_keys = ON");
   database.pragma("busy_timeout = 5000");
   return new KyselyStore(
-    new Kysely<Database>({ dialect: new SqliteDialect({ database }) }),
+    new Kysely<Database>({
+      dialect: new SqliteDialect({ database: withStatementCache(database) }),
+    }),
     sqliteCapabilities,
   );
 }
