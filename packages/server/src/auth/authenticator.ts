@@ -32,7 +32,7 @@ export function storedIpAllowList(record: KeyRecord): IpAllowList | null {
   return list instanceof IpAllowList ? list : null;
 }
 
-/** A stored ISO 8601 deadline as milliseconds since the epoch, compared without a string per request. */
+/** A stored ISO 8601 deadline in ms since the epoch: compared without a string per request. */
 function deadlineMs(at: string | null): number | null {
   return at === null ? null : Date.parse(at);
 }

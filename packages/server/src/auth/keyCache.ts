@@ -28,10 +28,11 @@ export interface CachedKey {
 }
 
 /**
- * Verified keys by the digest of their secret (`cacheKeyOf`), bounded in size. Deletes and resets drop entries by key id before
- * they return, on this node and (through the revocation bus) on every other node. While the
- * bus says the cache may not be trusted (PostgreSQL mode, notification channel down or lease
- * run out) the cache neither answers nor fills: every lookup goes to the database.
+ * Verified keys by the digest of their secret (`cacheKeyOf`), bounded in size. Deletes and
+ * resets drop entries by key id before they return, on this node and (through the revocation
+ * bus) on every other node. While the bus says the cache may not be trusted (PostgreSQL mode,
+ * notification channel down or lease run out) the cache neither answers nor fills: every
+ * lookup goes to the database.
  */
 export class KeyCache {
   private readonly byDigest: LRUCache<string, CachedKey> | undefined;
