@@ -4,6 +4,7 @@ import {
   BASE62,
   generateKey,
   isValidPrefix,
+  isWellFormedKey,
   KEY_PATTERN,
   parseKey,
   redactKey,
@@ -47,6 +48,24 @@ describe("key format", () => {
     expect(parseKey(key.slice(3))).toBeNull();
     expect(parseKey(`${key.slice(0, 10)}!${key.slice(11)}`)).toBeNull();
     expect(parseKey("")).toBeNull();
+  });
+
+  it("isWellFormedKey answers exactly when parseKey finds a key", () => {
+    const key = generateKey();
+    const candidates = [
+      key,
+      generateKey("acme2"),
+      key.slice(0, -1),
+      `${key}0`,
+      key.replace("_", "-"),
+      `${key.slice(0, -1)}${key.endsWith("a") ? "b" : "a"}`,
+      `${key.slice(0, 10)}!${key.slice(11)}`,
+      "",
+    ];
+    for (const candidate of candidates) {
+      expect(isWellFormedKey(candidate), candidate).toBe(parseKey(candidate) !== null);
+    }
+    expect(candidates.filter(isWellFormedKey)).toHaveLength(2);
   });
 
   it("finds keys in text with KEY_PATTERN; the checksum tells real ones from look-alikes", () => {

@@ -67,10 +67,17 @@ export interface ParsedKey {
   last4: string;
 }
 
+/**
+ * Whether a candidate has a key's shape and a matching checksum: what a server checks before
+ * looking a key up anywhere. `parseKey` without building the parts.
+ */
+export function isWellFormedKey(candidate: string): boolean {
+  return WHOLE_KEY.test(candidate) && checksumMatches(candidate);
+}
+
 /** Returns the parts of a well-formed key, or null when the format or checksum is wrong. */
 export function parseKey(candidate: string): ParsedKey | null {
-  if (!WHOLE_KEY.test(candidate)) return null;
-  if (!checksumMatches(candidate)) return null;
+  if (!isWellFormedKey(candidate)) return null;
   const prefix = candidate.slice(0, candidate.length - 1 - RANDOM_LENGTH - CHECKSUM_LENGTH);
   return { prefix, last4: candidate.slice(-4) };
 }

@@ -1,8 +1,8 @@
 import {
+  isWellFormedKey,
   type KeyRecord,
   type PepperRing,
   type Permissions,
-  parseKey,
   type Store,
 } from "@latchkey/core";
 import { IpAllowList } from "./ipAllowList.js";
@@ -38,9 +38,9 @@ function deadlineMs(at: string | null): number | null {
 }
 
 /**
- * Turns a presented secret into a verified key: the cache first (one digest, no allocation of
- * a promise), then the checksum (no database lookup for a mistyped or made-up key), then the
- * database under each pepper version.
+ * Turns a presented secret into a verified key: the checksum first (no lookup at all for a
+ * mistyped or made-up key), then the cache (one digest, no promise), then the database under
+ * each pepper version.
  */
 export class Authenticator {
   constructor(
@@ -56,11 +56,9 @@ export class Authenticator {
    * allocates no promise for it; a promise only when the database must be asked.
    */
   authenticate(secret: string, ip: string, now: Date): AuthOutcome | Promise<AuthOutcome> {
-    // The cache holds only secrets that passed the checksum, so it is asked first; anything
-    // else is checked before the database is.
+    if (!isWellFormedKey(secret)) return MALFORMED;
     const cached = this.cache.get(cacheKeyOf(secret));
     if (cached) return this.judge(cached, ip, now);
-    if (parseKey(secret) === null) return MALFORMED;
     return this.lookup(secret).then((key) =>
       key === undefined ? UNKNOWN : this.judge(key, ip, now),
     );
@@ -89,9 +87,8 @@ export class Authenticator {
    * without counting a use (the leak report); undefined for a malformed or unknown secret.
    */
   async identify(secret: string): Promise<CachedKey | undefined> {
-    const cached = this.cache.get(cacheKeyOf(secret));
-    if (cached) return cached;
-    return parseKey(secret) === null ? undefined : this.lookup(secret);
+    if (!isWellFormedKey(secret)) return undefined;
+    return this.cache.get(cacheKeyOf(secret)) ?? this.lookup(secret);
   }
 
   /** The database lookup, under each pepper version; fills the cache with a live key. */
