@@ -51,7 +51,18 @@ describe("npm run bench", () => {
     mkdirSync(scratch);
     // Its own TMPDIR, so that whatever the run leaves behind is visible here.
     const result = await run(
-      ["--quick", "--sqlite-only", "--duration", "0.5", "--warmup", "0", "--out", out],
+      [
+        "--quick",
+        "--sqlite-only",
+        "--duration",
+        "0.5",
+        "--warmup",
+        "0",
+        "--rounds",
+        "2",
+        "--out",
+        out,
+      ],
       { TMPDIR: scratch },
     );
     expect(result.stderr).toBe("");
@@ -82,6 +93,13 @@ describe("npm run bench", () => {
         expect(c.requestsPerSecond).toBeGreaterThan(0);
         expect(c.latencyMs.p99).toBeGreaterThanOrEqual(c.latencyMs.p50);
         expect(c.latencyMs.p50).toBeGreaterThan(0);
+      }
+      // Each round ran in a server process of its own, and every case ran in each.
+      const pids = scenario.cases.floor.rounds.map((r) => r.serverPid);
+      expect(pids).toHaveLength(2);
+      expect(new Set(pids).size).toBe(2);
+      for (const c of Object.values(scenario.cases)) {
+        expect(c.rounds.map((r) => r.serverPid)).toEqual(pids);
       }
       // The valid-key cases cycle through many keys, as real traffic would.
       expect(scenario.cases.current_user.distinctRequests).toBe(256);

@@ -25,6 +25,8 @@ export interface LoadSettings {
 
 /** One round's figures, to show how much they varied. */
 export interface RoundResult {
+  /** The server process of the round: each round runs in a fresh one. */
+  serverPid: number;
   requestsPerSecond: number;
   p99: number;
   serverCpuUsPerRequest: number | null;
@@ -148,6 +150,7 @@ export class CaseMeasurement {
     const cpuAfter = server.cpuMs();
     const answers = this.samples.length - before;
     this.rounds.push({
+      serverPid: server.pid,
       requestsPerSecond: round(answers / seconds, 1),
       p99: round(percentile(this.samples.sorted(before), 99)),
       serverCpuUsPerRequest:

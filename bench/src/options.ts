@@ -22,7 +22,10 @@ export interface BenchOptions {
   /** The server's LATCHKEY_LOG_LEVEL (request logging happens at "info"). */
   logLevel: string;
   quick: boolean;
-  /** Each case runs this many times, interleaved with the others; the figures pool all rounds. */
+  /**
+   * Each case runs this many times, interleaved with the others, each round in a fresh server
+   * process; the figures pool all rounds.
+   */
   rounds: number;
   /** Write the server's V8 CPU profile (node --cpu-prof) of each scenario into this directory. */
   cpuProfDir: string | undefined;
@@ -42,8 +45,8 @@ Options:
   --postgres-only      only PostgreSQL
   --keys LIST          store sizes, comma-separated (default 1000,1000000)
   --duration S         seconds of measured load per case and round (default 3)
-  --rounds N           rounds of all four cases, interleaved against drift (default 5; 1 with --quick)
-  --warmup S           seconds of unmeasured load before each case's first round (default 3)
+  --rounds N           rounds of all four cases, each in a fresh server process (default 5; 1 with --quick)
+  --warmup S           seconds of unmeasured load per case before each round (default 3)
   --connections N      concurrent connections (default 10)
   --active-keys N      distinct valid keys used by (b) and (c) (default 256)
   --cache-size N       the server's LATCHKEY_KEY_CACHE_SIZE (default 10000; 2000 with --quick,

@@ -84,7 +84,7 @@ export function formatResults(results: BenchResults): string {
   const m = results.machine;
   return [
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverage.join(" ")}`,
-    `Load: ${s.connections} connections, ${s.durationSeconds} s per case after ${s.warmupSeconds} s warm-up; ${s.activeKeys} distinct keys in (b)–(d); key cache ${s.cacheSize.toLocaleString("en")}; rate limits off`,
+    `Load: ${s.connections} connections; ${s.rounds} rounds, each in a fresh server process, of ${s.durationSeconds} s per case after ${s.warmupSeconds} s warm-up; ${s.activeKeys} distinct keys in (b)–(d); key cache ${s.cacheSize.toLocaleString("en")}; rate limits off`,
     "",
     "µs/req: CPU time (user + system) per answer of the server process and of the load generator.",
     speed,

@@ -74,6 +74,8 @@ export interface BenchResults {
     backends: Backend[];
     keyCounts: number[];
     durationSeconds: number;
+    /** Rounds per scenario, each in a server process of its own. */
+    rounds: number;
     warmupSeconds: number;
     connections: number;
     activeKeys: number;
@@ -233,31 +235,43 @@ async function runScenario(
     // Checksum-valid keys that were never issued: they pass parseKey and need a lookup.
     const unknown = Array.from({ length: options.activeKeys }, () => generateKey("lk"));
 
-    const server: BenchServer = await startBenchServer(
-      { ...serverEnv, ...store.env, LATCHKEY_PEPPER: pepper },
-      join(store.dir, "server.log"),
-      options.cpuProfDir === undefined
-        ? []
-        : [
-            "--cpu-prof",
-            `--cpu-prof-dir=${resolve(options.cpuProfDir)}`,
-            `--cpu-prof-name=server-${backend}-${keys}.cpuprofile`,
-          ],
-    );
-    const stopServer = cleanup.add(() => server.stop());
+    // Each round runs in a server process of its own, like JMH's forks: two processes of the
+    // same code can differ by 10% in speed (JIT decisions, memory layout), which one process
+    // per scenario would report as a difference between the scenarios.
+    const start = (round: number) =>
+      startBenchServer(
+        { ...serverEnv, ...store.env, LATCHKEY_PEPPER: pepper },
+        join(store.dir, "server.log"),
+        options.cpuProfDir === undefined
+          ? []
+          : [
+              "--cpu-prof",
+              `--cpu-prof-dir=${resolve(options.cpuProfDir)}`,
+              `--cpu-prof-name=server-${backend}-${keys}-round${round + 1}.cpuprofile`,
+            ],
+      );
+    let server: BenchServer = await start(0);
+    let stopServer = cleanup.add(() => server.stop());
     try {
       // Memory is read once a batched usage write has gone out (see USAGE_FLUSH_SECONDS).
       const settledMemory = async () => {
         await new Promise((r) => setTimeout(r, USAGE_FLUSH_SECONDS * 1000 + 500));
         return await server.memory();
       };
-      await checkAnswers(server.url, active, unknown[0] ?? generateKey("lk"));
+      const firstUnknown = unknown[0] ?? generateKey("lk");
+      await checkAnswers(server.url, active, firstUnknown);
       const idle = await settledMemory();
       const measurements = specs(active, unknown).map((spec) => new CaseMeasurement(spec));
-      for (const m of measurements) await warmUp(server, m.spec, options);
-      // Rounds interleave the cases, so that a burst of other work on a shared machine
-      // spreads over all of them instead of skewing one.
       for (let r = 0; r < options.rounds; r++) {
+        if (r > 0) {
+          await stopServer();
+          server = await start(r);
+          stopServer = cleanup.add(() => server.stop());
+          await checkAnswers(server.url, active, firstUnknown);
+        }
+        for (const m of measurements) await warmUp(server, m.spec, options);
+        // Within a process the cases run in turn, so that a burst of other work on a shared
+        // machine spreads over all of them instead of skewing one.
         for (const m of measurements) await m.round(server, options);
       }
       const cases = {} as Record<CaseName, CaseResult>;
@@ -344,6 +358,7 @@ export async function runBench(
       backends: options.backends,
       keyCounts: options.keyCounts,
       durationSeconds: options.duration,
+      rounds: options.rounds,
       warmupSeconds: options.warmup,
       connections: options.connections,
       activeKeys: options.activeKeys,
