@@ -260,6 +260,12 @@ export interface StoreTx {
    * mark commits with the transaction, together with the deliveries queued for it.
    */
   claimEvents(limit: number, at: string): Promise<KeyEventRecord[]>;
+  /**
+   * Makes other transactions writing this account's capped resources (webhook endpoints) wait
+   * until this one ends, so that counting them and adding one cannot interleave.
+   */
+  lockAccount(userId: number): Promise<void>;
+  insertWebhook(webhook: NewWebhook): Promise<WebhookRecord>;
   /** The account's webhook endpoints, oldest first. */
   listWebhooks(userId: number): Promise<WebhookRecord[]>;
   /**
@@ -327,7 +333,6 @@ export interface Store extends StoreTx {
   /** The account's live API keys last used (or, never used, created) before `cutoff`. */
   keysUnusedSince(userId: number, cutoff: string, limit: number): Promise<KeyRecord[]>;
 
-  insertWebhook(webhook: NewWebhook): Promise<WebhookRecord>;
   findWebhook(userId: number, id: number): Promise<WebhookRecord | undefined>;
   updateWebhook(
     userId: number,

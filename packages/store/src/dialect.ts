@@ -16,6 +16,12 @@ export interface Capabilities {
    */
   serializeSignUps(trx: QueryExecutorProvider): Promise<void>;
   /**
+   * Makes transactions that write one account's capped resources (webhook endpoints) take
+   * turns until the calling transaction ends, so that a count and the insert it allows cannot
+   * interleave with another's.
+   */
+  lockAccount(trx: QueryExecutorProvider, userId: number): Promise<void>;
+  /**
    * Installs what tells other server nodes that a key changed. On PostgreSQL a trigger sends
    * a NOTIFY in the changing transaction, so no revocation goes unannounced, whoever makes it
    * (a node that crashes right after its commit, or an operator with psql). SQLite serves a
@@ -39,6 +45,7 @@ export const sqliteCapabilities: Capabilities = {
     (err as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE",
   // One connection, and Kysely runs its transactions one at a time on it.
   serializeSignUps: async () => {},
+  lockAccount: async () => {},
   installChangeNotifications: async () => {},
   supportsSkipLocked: false,
 };
@@ -54,6 +61,10 @@ export const postgresCapabilities: Capabilities = {
   serializeSignUps: async (trx) => {
     // Blocks other sign-ups (not readers) until this transaction ends; sign-ups are rare.
     await sql`lock table users in share row exclusive mode`.execute(trx);
+  },
+  lockAccount: async (trx, userId) => {
+    // The account's row lock: other writers of this account wait, readers and others do not.
+    await sql`select id from users where id = ${userId} for update`.execute(trx);
   },
   installChangeNotifications: async (db) => {
     // The channel is derived from the table's schema, so schemas sharing a database (parallel

@@ -5,12 +5,10 @@ import type {
   CredentialKind,
   DeliveryFilter,
   KeyUse,
-  NewWebhook,
   Store,
   StoreTx,
   UsageCount,
   WebhookPatch,
-  WebhookRecord,
 } from "@latchkey/core";
 import { type Kysely, Migrator, sql } from "kysely";
 import type { Capabilities } from "./dialect.js";
@@ -129,10 +127,6 @@ export class KyselyStore extends KyselyTx implements Store {
 
   listAudit(userId: number, filter: AuditFilter) {
     return audit.listAudit(this.kysely, userId, filter);
-  }
-
-  insertWebhook(webhook: NewWebhook): Promise<WebhookRecord> {
-    return webhooks.insertWebhook(this.kysely, webhook);
   }
 
   findWebhook(userId: number, id: number) {

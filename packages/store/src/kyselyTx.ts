@@ -7,6 +7,7 @@ import type {
   NewDelivery,
   NewKey,
   NewKeyEvent,
+  NewWebhook,
   SecretChange,
   StoreTx,
   WebhookRecord,
@@ -56,6 +57,14 @@ export class KyselyTx implements StoreTx {
 
   claimEvents(limit: number, at: string): Promise<KeyEventRecord[]> {
     return keyEvents.claimEvents(this.db, this.caps, limit, at);
+  }
+
+  lockAccount(userId: number): Promise<void> {
+    return this.caps.lockAccount(this.db, userId);
+  }
+
+  insertWebhook(webhook: NewWebhook): Promise<WebhookRecord> {
+    return webhooks.insertWebhook(this.db, webhook);
   }
 
   listWebhooks(userId: number): Promise<WebhookRecord[]> {

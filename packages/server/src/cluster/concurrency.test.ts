@@ -167,4 +167,29 @@ describe.each(Object.keys(setups))("concurrent key lifecycle on %s", (name) => {
       }
     }
   });
+
+  it("registers webhooks from many clients at once without passing the cap of 20", async () => {
+    const { session } = await signUpAndLogIn(node(0));
+    const answers = await Promise.all(
+      Array.from({ length: 26 }, (_, i) =>
+        call(node(i), "POST", "/api/v0/webhooks/", {
+          key: session,
+          body: { url: `https://hooks.example.com/latchkey/${i}`, active: false },
+        }),
+      ),
+    );
+    const refused = answers.filter((a) => a.status !== 200);
+    expect(answers.length - refused.length).toBe(20);
+    expect(refused).toHaveLength(6);
+    for (const answer of refused) {
+      expect(answer.status).toBe(400);
+      expect(String(answer.body.msg)).toContain("20 webhooks");
+    }
+    for (const url of urls) {
+      const listed = await call<{ webhooks: unknown[] }>(url, "GET", "/api/v0/webhooks/", {
+        key: session,
+      });
+      expect(listed.body.webhooks).toHaveLength(20);
+    }
+  });
 });

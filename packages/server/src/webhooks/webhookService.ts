@@ -63,25 +63,32 @@ export class WebhookService {
     const description = parseDescription(input.description);
     if (!description.ok) return description;
     const userId = caller.user.id;
-    if ((await this.store.listWebhooks(userId)).length >= MAX_WEBHOOKS) {
+    const secret = generateWebhookSecret();
+    const at = origin.at.toISOString();
+    // The count and the insert it allows happen under the account's lock: concurrent
+    // creates cannot all see room for one more.
+    const record = await this.store.transaction(async (tx) => {
+      await tx.lockAccount(userId);
+      if ((await tx.listWebhooks(userId)).length >= MAX_WEBHOOKS) return undefined;
+      const created = await tx.insertWebhook({
+        userId,
+        url: url.value,
+        description: description.value ?? "",
+        events: normaliseEvents(input.events),
+        active: input.active ?? true,
+        ...this.secrets.seal(secret, userId),
+        createdAt: at,
+        updatedAt: at,
+      });
+      await audit(tx, caller, origin, "webhook.create", summary(created));
+      return created;
+    });
+    if (record === undefined) {
       return fail(
         "invalid_request",
         `This account already has ${MAX_WEBHOOKS} webhooks, the most it may have; delete one first.`,
       );
     }
-    const secret = generateWebhookSecret();
-    const at = origin.at.toISOString();
-    const record = await this.store.insertWebhook({
-      userId,
-      url: url.value,
-      description: description.value ?? "",
-      events: normaliseEvents(input.events),
-      active: input.active ?? true,
-      ...this.secrets.seal(secret, userId),
-      createdAt: at,
-      updatedAt: at,
-    });
-    await audit(this.store, caller, origin, "webhook.create", summary(record));
     return ok({ record, secret });
   }
 
