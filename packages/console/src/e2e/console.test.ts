@@ -2,7 +2,7 @@ import { startTestServer } from "@latchkey/server/testing";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { consoleHarness, PASSWORD } from "./harness.js";
-import { callWithKey, screenshot, tabTo } from "./support.js";
+import { callWithKey, focusLandsOn, screenshot, tabTo } from "./support.js";
 
 /**
  * The console in a real Chromium against a real server (SQLite in a temp dir): every step a
@@ -329,7 +329,8 @@ describe("console", () => {
 
     const secret = await readSecret(page);
     expect(secret).toMatch(KEY_SHAPE);
-    // The Copy button has focus: Enter copies, then Tab reaches Done.
+    // Focus moves to the Copy button: Enter copies, then Tab reaches Done.
+    await focusLandsOn(page, "dialog[open] .secret-row button");
     expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Copy");
     await page.keyboard.press("Enter");
     await page.getByRole("button", { name: "Copied", exact: true }).waitFor();

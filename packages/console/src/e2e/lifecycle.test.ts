@@ -1,7 +1,7 @@
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { consoleHarness } from "./harness.js";
-import { callWithKey, screenshot, tabTo } from "./support.js";
+import { callWithKey, focusLandsOn, screenshot, tabTo } from "./support.js";
 
 /**
  * The console's parts of "beyond the reference" in a real Chromium against a real server: a
@@ -326,7 +326,9 @@ describe("console: beyond the reference", () => {
     await page.keyboard.press("Enter");
     await page.getByTestId("secret-value").waitFor();
     const renewed = await page.getByTestId("secret-value").inputValue();
-    // Focus is on Copy: copy, then Done.
+    // Focus moves to Copy: copy, then Done.
+    await focusLandsOn(page, "dialog[open] .secret-row button");
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe("Copy");
     await page.keyboard.press("Enter");
     await page.getByRole("button", { name: "Copied", exact: true }).waitFor();
     await tabTo(page, "dialog[open] .dialog-actions button");

@@ -88,6 +88,16 @@ export async function callWithKey(
 }
 
 /**
+ * Waits until the focused element matches `selector`: for focus the page moves itself, in an
+ * effect after the render that a locator's wait may see first. Fails after `timeout` ms.
+ */
+export async function focusLandsOn(page: Page, selector: string, timeout = 5_000): Promise<void> {
+  await page.waitForFunction((s) => document.activeElement?.matches(s) === true, selector, {
+    timeout,
+  });
+}
+
+/**
  * Presses Tab until the focused element matches `selector` (at most `limit` times) and
  * returns how many presses it took: proof that the control is reachable by keyboard alone.
  */
