@@ -57,9 +57,10 @@ export class Authenticator {
    */
   authenticate(secret: string, ip: string, now: Date): AuthOutcome | Promise<AuthOutcome> {
     if (!isWellFormedKey(secret)) return MALFORMED;
-    const cached = this.cache.get(cacheKeyOf(secret));
+    const digest = cacheKeyOf(secret);
+    const cached = this.cache.get(digest);
     if (cached) return this.judge(cached, ip, now);
-    return this.lookup(secret).then((key) =>
+    return this.lookup(secret, digest).then((key) =>
       key === undefined ? UNKNOWN : this.judge(key, ip, now),
     );
   }
@@ -88,11 +89,15 @@ export class Authenticator {
    */
   async identify(secret: string): Promise<CachedKey | undefined> {
     if (!isWellFormedKey(secret)) return undefined;
-    return this.cache.get(cacheKeyOf(secret)) ?? this.lookup(secret);
+    const digest = cacheKeyOf(secret);
+    return this.cache.get(digest) ?? this.lookup(secret, digest);
   }
 
-  /** The database lookup, under each pepper version; fills the cache with a live key. */
-  private async lookup(secret: string): Promise<CachedKey | undefined> {
+  /**
+   * The database lookup, under each pepper version; fills the cache with a live key, under
+   * the digest the caller already computed.
+   */
+  private async lookup(secret: string, digest: string): Promise<CachedKey | undefined> {
     const generation = this.cache.beginLookup();
     const currentHash = this.peppers.hash(secret);
     for (const version of this.peppers.versions()) {
@@ -123,7 +128,7 @@ export class Authenticator {
       // pepper; a revoked one is looked up again (and refused) each time.
       const matched = viaPrevious ? hash : record.keyHash;
       if (record.deletedAt === null && matched === currentHash)
-        this.cache.set(cacheKeyOf(secret), key, generation);
+        this.cache.set(digest, key, generation);
       return key;
     }
     return undefined;
