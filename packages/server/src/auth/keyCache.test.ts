@@ -76,6 +76,15 @@ describe("KeyCache", () => {
     expect(cache.size).toBe(0);
   });
 
+  it("forgets a key filled by two concurrent misses of one secret", () => {
+    const cache = new KeyCache(100);
+    const lookup = cache.beginLookup();
+    cache.set("d1", entry(7), lookup);
+    cache.set("d1", entry(7), lookup);
+    cache.invalidate(7);
+    expect(cache.get("d1")).toBeUndefined();
+  });
+
   it("keeps nothing when its size is 0", () => {
     const cache = new KeyCache(0);
     cache.set("h1", entry(1), cache.beginLookup());

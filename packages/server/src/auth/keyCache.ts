@@ -33,6 +33,12 @@ export interface CachedKey {
  * bus) on every other node. While the bus says the cache may not be trusted (PostgreSQL mode,
  * notification channel down or lease run out) the cache neither answers nor fills: every
  * lookup goes to the database.
+ *
+ * Two structures hold the entries: the LRU by digest, and an index of the digests of each key
+ * id that `invalidate` works from. The index is the authority: an entry is answered only while
+ * the index lists its digest under its key id, so if the two ever disagree the cost is a miss
+ * (a database read), never a revoked key answered. The LRU never replaces an entry in place
+ * (a replacement is a delete and an insert), so its `dispose` always means "gone".
  */
 export class KeyCache {
   private readonly byDigest: LRUCache<string, CachedKey> | undefined;
@@ -49,14 +55,19 @@ export class KeyCache {
       maxEntries > 0
         ? new LRUCache<string, CachedKey>({
             max: maxEntries,
-            dispose: (value, digest) => this.forget(value.record.id, digest),
+            dispose: (value, digest) => this.unindex(value.record.id, digest),
           })
         : undefined;
   }
 
   get(digest: string): CachedKey | undefined {
     if (!this.trusted()) return undefined;
-    return this.byDigest?.get(digest);
+    const entry = this.byDigest?.get(digest);
+    if (entry === undefined) return undefined;
+    if (this.digestsById.get(entry.record.id)?.includes(digest)) return entry;
+    // Unreachable while the two structures agree; if they ever do not, a miss is the safe answer.
+    this.byDigest?.delete(digest);
+    return undefined;
   }
 
   /** Call before reading the database; pass the result to `set`. */
@@ -67,21 +78,26 @@ export class KeyCache {
   /**
    * Caches a key read from the database, unless an invalidation happened since the read
    * began: the row read may already be stale, and caching it would resurrect a revoked key.
+   * Concurrent misses of one key each call this; the last one's entry stays.
    */
   set(digest: string, entry: CachedKey, lookupGeneration: number): void {
-    if (!this.byDigest || lookupGeneration !== this.generation || !this.trusted()) return;
+    const lru = this.byDigest;
+    if (!lru || lookupGeneration !== this.generation || !this.trusted()) return;
+    // Whatever this digest held goes first, through dispose, so the index forgets it too.
+    lru.delete(digest);
+    const id = entry.record.id;
     // At most two entries per key (current and previous secret): anything older goes.
-    const digests = (this.digestsById.get(entry.record.id) ?? []).filter((d) => d !== digest);
-    while (digests.length >= 2) {
-      const oldest = digests.shift();
-      if (oldest !== undefined) this.byDigest.delete(oldest);
+    const kept = (this.digestsById.get(id) ?? []).filter((d) => d !== digest);
+    while (kept.length >= 2) {
+      const oldest = kept.shift();
+      if (oldest !== undefined) lru.delete(oldest);
     }
-    digests.push(digest);
-    this.digestsById.set(entry.record.id, digests);
-    this.byDigest.set(digest, entry);
+    this.digestsById.set(id, [...kept, digest]);
+    // May evict the least recently used entry (of any key), which unindexes itself.
+    lru.set(digest, entry);
   }
 
-  private forget(keyId: number, digest: string): void {
+  private unindex(keyId: number, digest: string): void {
     const digests = this.digestsById.get(keyId)?.filter((d) => d !== digest);
     if (digests && digests.length > 0) this.digestsById.set(keyId, digests);
     else this.digestsById.delete(keyId);
