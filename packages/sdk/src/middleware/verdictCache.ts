@@ -63,13 +63,18 @@ export class VerdictCache {
     return entry.verdict;
   }
 
+  /**
+   * Keeps a verdict the server just gave. Any other answer (revoked, expired, unknown...)
+   * drops what was kept for the same question: a verify call that raced a revocation may have
+   * filled the entry from before it.
+   */
   set(id: string, verdict: Verdict, now = Date.now()): void {
+    this.entries.delete(id);
     if (verdict.code !== "VALID" && verdict.code !== "FORBIDDEN") return;
     const expires =
       verdict.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(verdict.expires_at);
     const until = Math.min(now + this.ttlMs, expires);
     if (until <= now) return;
-    this.entries.delete(id);
     this.entries.set(id, { verdict, until });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next();
