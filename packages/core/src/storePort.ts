@@ -229,6 +229,12 @@ export interface SecretChange {
   last4: string;
 }
 
+export interface NewUser {
+  email: string;
+  passwordHash: string;
+  createdAt: string;
+}
+
 /** Writes that happen together, with their audit row, in one transaction. */
 export interface StoreTx {
   insertKey(key: NewKey): Promise<KeyRecord>;
@@ -286,14 +292,17 @@ export interface StoreTx {
 
 export interface Store extends StoreTx {
   readonly dialect: "sqlite" | "postgres";
-  /** Creates the user unless the email is taken; the first user becomes an administrator. */
-  createUser(user: {
-    email: string;
-    passwordHash: string;
-    createdAt: string;
-  }): Promise<UserRecord | "email_taken">;
-  /** True once any account exists (closed sign-up still lets the first one in). */
-  hasUsers(): Promise<boolean>;
+  /**
+   * Creates the user unless the email is taken; the first user becomes an administrator. With
+   * `onlyFirst` (closed sign-up, no administrator asking) it creates the user only if no
+   * account exists yet, decided in the same serialised transaction as the insert, so racing
+   * sign-ups cannot all pass as "the first".
+   */
+  createUser(user: NewUser): Promise<UserRecord | "email_taken">;
+  createUser(
+    user: NewUser,
+    options: { onlyFirst: boolean },
+  ): Promise<UserRecord | "email_taken" | "signup_closed">;
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
   findUserById(id: number): Promise<UserRecord | undefined>;
   /**

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startCluster } from "./cluster/testCluster.js";
 import { call, createKey, signUpAndLogIn, startTestServer, type TestServer } from "./testing.js";
 
 describe("accounts and sessions", () => {
@@ -229,5 +230,47 @@ describe("closed sign-up", () => {
     });
     expect(byMember.status).toBe(403);
     expect(byMember.body.error).toBe("signup_closed");
+  });
+});
+
+/** Closed sign-up is decided inside the insert's serialised transaction, not before it. */
+describe.each([
+  ["one SQLite node", () => startTestServer({ LATCHKEY_SIGNUP: "closed" })],
+  [
+    "two PostgreSQL nodes",
+    async () => {
+      const cluster = await startCluster(2, { LATCHKEY_SIGNUP: "closed" });
+      return { urls: cluster.urls, close: () => cluster.stop() };
+    },
+  ],
+] as const)("racing sign-ups against a fresh closed server on %s", (_, start) => {
+  let urls: string[];
+  let close: () => Promise<void>;
+  beforeAll(async () => {
+    const started = await start();
+    urls = "urls" in started ? started.urls : [started.url];
+    close = () => started.close();
+  });
+  afterAll(() => close());
+
+  it("lets exactly one in, as the administrator", async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) =>
+        call(urls[i % urls.length] ?? "", "POST", "/api/v0/users/", {
+          body: { email: `racer${i}@example.com`, password: "a long enough password" },
+        }),
+      ),
+    );
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses).toEqual([200, 403, 403, 403, 403, 403]);
+    for (const a of answers) if (a.status === 403) expect(a.body.error).toBe("signup_closed");
+    const winner = answers.findIndex((a) => a.status === 200);
+    const login = await call(urls[0] ?? "", "POST", "/api/v0/auth/login/", {
+      body: { email: `racer${winner}@example.com`, password: "a long enough password" },
+    });
+    const me = await call(urls[0] ?? "", "GET", "/api/v0/users/current/", {
+      key: String(login.body.session_key),
+    });
+    expect(me.body.is_admin).toBe(true);
   });
 });

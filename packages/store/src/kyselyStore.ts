@@ -5,9 +5,11 @@ import type {
   CredentialKind,
   DeliveryFilter,
   KeyUse,
+  NewUser,
   Store,
   StoreTx,
   UsageCount,
+  UserRecord,
   WebhookPatch,
 } from "@latchkey/core";
 import { type Kysely, Migrator, sql } from "kysely";
@@ -53,12 +55,13 @@ export class KyselyStore extends KyselyTx implements Store {
     if (error) throw error instanceof Error ? error : new Error(String(error));
   }
 
-  createUser(user: { email: string; passwordHash: string; createdAt: string }) {
-    return users.createUser(this.kysely, this.caps, user);
-  }
-
-  hasUsers() {
-    return users.hasUsers(this.kysely);
+  createUser(user: NewUser): Promise<UserRecord | "email_taken">;
+  createUser(
+    user: NewUser,
+    options: { onlyFirst: boolean },
+  ): Promise<UserRecord | "email_taken" | "signup_closed">;
+  createUser(user: NewUser, options = { onlyFirst: false }) {
+    return users.createUser(this.kysely, this.caps, user, options);
   }
 
   findUserByEmail(email: string) {

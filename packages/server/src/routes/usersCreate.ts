@@ -1,4 +1,3 @@
-import { ApiError } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint } from "../http/access.js";
 import { Credentials, errorResponses } from "../http/schemas.js";
@@ -21,13 +20,10 @@ export const usersCreate: RouteModule = (app, ctx) => {
       },
     },
     handler: async (request) => {
-      const caller = request.principal;
       // Closed sign-up still admits the very first account, which becomes the administrator:
       // a fresh deployment needs one, and there is nobody yet to let it in.
-      if (ctx.config.signup === "closed" && !caller?.user.isAdmin && (await ctx.store.hasUsers())) {
-        throw new ApiError("signup_closed");
-      }
-      const user = unwrap(await ctx.accounts.signUp(request.body, ctx.now()));
+      const closed = ctx.config.signup === "closed" && !request.principal?.user.isAdmin;
+      const user = unwrap(await ctx.accounts.signUp(request.body, ctx.now(), closed));
       return { success: true as const, id: user.id, email: user.email };
     },
   });

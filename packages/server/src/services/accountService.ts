@@ -48,17 +48,28 @@ export class AccountService {
     private readonly keyPrefix: string,
   ) {}
 
-  async signUp(input: { email: string; password: string }, at: Date): Promise<Result<UserRecord>> {
+  /**
+   * Creates an account. `closed`: sign-up is closed and no administrator is asking, so only
+   * the very first account of a deployment (which becomes its administrator) is let in.
+   */
+  async signUp(
+    input: { email: string; password: string },
+    at: Date,
+    closed = false,
+  ): Promise<Result<UserRecord>> {
     const email = normaliseEmail(input.email);
     if (!email.ok) return email;
     const password = checkPassword(input.password);
     if (!password.ok) return password;
-    const user = await this.store.createUser({
-      email: email.value,
-      passwordHash: await hashPassword(password.value),
-      createdAt: at.toISOString(),
-    });
-    if (user === "email_taken") return fail("email_taken");
+    const user = await this.store.createUser(
+      {
+        email: email.value,
+        passwordHash: await hashPassword(password.value),
+        createdAt: at.toISOString(),
+      },
+      { onlyFirst: closed },
+    );
+    if (user === "email_taken" || user === "signup_closed") return fail(user);
     return ok(user);
   }
 

@@ -1,4 +1,4 @@
-import type { AccountPolicy, UserRecord } from "@latchkey/core";
+import type { AccountPolicy, NewUser, UserRecord } from "@latchkey/core";
 import type { Kysely, Selectable } from "kysely";
 import type { Capabilities } from "../dialect.js";
 import type { Database } from "../schema.js";
@@ -22,12 +22,14 @@ export const toUser = (r: Selectable<Database["users"]>): UserRecord => ({
 export async function createUser(
   db: Kysely<Database>,
   caps: Capabilities,
-  user: { email: string; passwordHash: string; createdAt: string },
+  user: NewUser,
+  options: { onlyFirst: boolean },
 ) {
   try {
     return await db.transaction().execute(async (trx) => {
       await caps.serializeSignUps(trx);
       const existing = await trx.selectFrom("users").select("id").limit(1).executeTakeFirst();
+      if (existing && options.onlyFirst) return "signup_closed" as const;
       const row = await trx
         .insertInto("users")
         .values({
@@ -44,11 +46,6 @@ export async function createUser(
     if (caps.isUniqueViolation(err)) return "email_taken" as const;
     throw err;
   }
-}
-
-export async function hasUsers(db: Kysely<Database>) {
-  const row = await db.selectFrom("users").select("id").limit(1).executeTakeFirst();
-  return row !== undefined;
 }
 
 export async function findUserByEmail(db: Kysely<Database>, email: string) {
