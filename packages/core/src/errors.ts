@@ -32,6 +32,10 @@ export const errorCatalogue = {
   },
   ip_not_allowed: { status: 403, msg: "This key may not be used from this IP address." },
   session_required: { status: 403, msg: "This route needs a session (log in), not an API key." },
+  superseded_secret: {
+    status: 403,
+    msg: "A superseded secret (grace window) may use its key but not manage credentials; use the new secret.",
+  },
   signup_closed: {
     status: 403,
     msg: "Sign-up is closed on this server; an administrator must create the account.",

@@ -1800,6 +1800,7 @@ export interface components {
         | "permission_escalation"
         | "ip_not_allowed"
         | "session_required"
+        | "superseded_secret"
         | "signup_closed"
         | "cross_origin"
         | "not_found"

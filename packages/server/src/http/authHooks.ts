@@ -93,7 +93,13 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
     if (credential.via === "cookie" && !SAFE_METHODS.has(request.method) && !sameOrigin(request)) {
       throw new ApiError("cross_origin");
     }
-    request.principal = { user, key: record, permissions, via: credential.via };
+    request.principal = {
+      user,
+      key: record,
+      permissions,
+      via: credential.via,
+      superseded: outcome.key.viaPrevious,
+    };
   });
 
   app.addHook("preHandler", async (request) => {
@@ -103,6 +109,10 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       throw new ApiError("session_required");
     const category = access.entry.category;
     if (category === null) return;
+    // A secret that a reset replaced may be the leaked one: it must not mint, reset or
+    // re-scope credentials, or it could outlive the grace window its owner set.
+    if (principal.superseded && category === "user_write")
+      throw new ApiError("superseded_secret");
     const params = access.params
       ? access.params(request)
       : ((request.params ?? {}) as Record<string, unknown>);

@@ -8,6 +8,11 @@ export interface Principal {
   permissions: CachedKey["permissions"];
   /** How the credential arrived; cookie writes get an Origin check. */
   via: "bearer" | "cookie";
+  /**
+   * The secret presented is the key's previous one, in a reset's grace window: it keeps the
+   * key's permissions for using the API, but manages no credential (no user_write route).
+   */
+  superseded: boolean;
 }
 
 /** Where a use-case was called from, for the audit log. */
