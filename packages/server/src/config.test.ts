@@ -3,7 +3,7 @@ import { ConfigError, parseConfig, settings } from "./config.js";
 import { spawnServer, tempDir } from "./testing.js";
 
 describe("configuration", () => {
-  it("has DESIGN.md's defaults", () => {
+  it("has the documented defaults", () => {
     const config = parseConfig({});
     expect(config).toMatchObject({
       port: 8080,

@@ -3,7 +3,7 @@ import { DEFAULT_KEY_PREFIX, defaultCatalogue, isValidPrefix } from "@latchkey/c
 import { isValidSchemaName } from "@latchkey/store";
 import { loadOperatorRoutes } from "./operatorCatalogue.js";
 
-/** Server configuration, parsed once at start and frozen (DESIGN.md §1). */
+/** Server configuration, parsed once at start and frozen. */
 export interface Config {
   port: number;
   host: string;

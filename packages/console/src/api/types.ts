@@ -1,5 +1,5 @@
 /**
- * The wire shapes the console reads (DESIGN.md §2). client.ts returns the SDK's answers as
+ * The wire shapes the console reads. client.ts returns the SDK's answers as
  * these types, so the compiler checks them against the SDK's types, which are generated from
  * the server's OpenAPI document. Permission trees are looser here than in the SDK: the JSON
  * editor holds whatever the user types, and the server is the judge.

@@ -13,7 +13,7 @@ export interface Area {
   write: string;
 }
 
-/** The areas of the create dialog, each one or two of Vast's categories (DESIGN.md §3). */
+/** The areas of the create dialog, each one or two of Vast's categories. */
 export const areas: readonly Area[] = [
   {
     id: "user",

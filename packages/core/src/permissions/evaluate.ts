@@ -46,7 +46,7 @@ function failedParam(grant: RouteGrant, params: Params): string | undefined {
   return undefined;
 }
 
-/** Decides whether a permission tree grants a request (Vast's semantics, DESIGN.md §3). */
+/** Decides whether a permission tree grants a request (Vast's semantics; docs/permissions.md). */
 export function evaluate(permissions: Permissions, request: AccessRequest): Decision {
   if (permissions === null) return ALLOWED;
   const { category, route } = request;

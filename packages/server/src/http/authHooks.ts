@@ -111,8 +111,7 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
     if (category === null) return;
     // A secret that a reset replaced may be the leaked one: it must not mint, reset or
     // re-scope credentials, or it could outlive the grace window its owner set.
-    if (principal.superseded && category === "user_write")
-      throw new ApiError("superseded_secret");
+    if (principal.superseded && category === "user_write") throw new ApiError("superseded_secret");
     const params = access.params
       ? access.params(request)
       : ((request.params ?? {}) as Record<string, unknown>);

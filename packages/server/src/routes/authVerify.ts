@@ -100,7 +100,7 @@ const failureCodes = {
 } as const satisfies Record<string, readonly [VerdictCode, string]>;
 
 /**
- * The verification API for other services (DESIGN.md §5). It needs no credential: holding the
+ * The verification API for other services (docs/api.md). It needs no credential: holding the
  * key is the proof. Every well-formed request gets 200 and a verdict; only a malformed request
  * (unknown category or route, bad IP) is a 400, so a service can tell its own bugs from a
  * caller's bad key.
