@@ -6,9 +6,9 @@ import { startCluster, type TestCluster } from "./testCluster.js";
 
 /**
  * The proof of revocation across nodes (docs/revocation.md) and of scale-out on PostgreSQL:
- * three server processes on one schema, each caching verified keys; authenticated traffic runs against all three while a key is deleted
- * or reset through one of them. No request that starts after the answer may be accepted with
- * the old secret, on any node.
+ * three server processes on one schema, each caching verified keys; authenticated traffic
+ * runs against all three while a key is deleted or reset through one of them. No request that
+ * starts after the answer may be accepted with the old secret, on any node.
  */
 
 const LEASE_MS = 1000;
