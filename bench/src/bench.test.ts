@@ -79,6 +79,8 @@ describe("npm run bench", () => {
     const results = JSON.parse(text) as BenchResults;
 
     expect(results.settings.backends).toEqual(["sqlite"]);
+    // The revocation scenario needs PostgreSQL: not part of a SQLite-only run.
+    expect(results.revocation).toBeNull();
     expect(results.scenarios.map((s) => [s.backend, s.keys])).toEqual([
       ["sqlite", 1000],
       ["sqlite", 10000],
