@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KEY_PATTERN, parseKey } from "@latchkey/core";
+import { TEST_DATABASE_URL } from "@latchkey/store/testing";
 import { afterAll, describe, expect, test } from "vitest";
 import type { BenchResults } from "./runBench.js";
 
@@ -78,6 +79,8 @@ describe("npm run bench", () => {
     const results = JSON.parse(text) as BenchResults;
 
     expect(results.settings.backends).toEqual(["sqlite"]);
+    // The revocation scenario needs PostgreSQL: not part of a SQLite-only run.
+    expect(results.revocation).toBeNull();
     expect(results.scenarios.map((s) => [s.backend, s.keys])).toEqual([
       ["sqlite", 1000],
       ["sqlite", 10000],
@@ -128,6 +131,88 @@ describe("npm run bench", () => {
     expect(text).not.toContain("LATCHKEY_PEPPER");
 
     // Nothing left behind: no temp dirs, no server processes.
+    expect(readdirSync(scratch)).toEqual([]);
+    expect(processesUsing(scratch)).toEqual([]);
+  }, 180_000);
+
+  test("the revocation scenario on three PostgreSQL nodes reports its count and latencies", async () => {
+    const out = join(work, "revocation-results");
+    const scratch = join(work, "revocation-tmp");
+    mkdirSync(scratch);
+    const result = await run(
+      [
+        "--revocation-only",
+        "--revocation-keys",
+        "4",
+        "--revocation-deletes",
+        "1",
+        "--revocation-resets",
+        "1",
+        "--revocation-load",
+        "0.5",
+        "--revocation-after",
+        "0.5",
+        "--connections",
+        "2",
+        "--postgres-url",
+        TEST_DATABASE_URL,
+        "--out",
+        out,
+      ],
+      { TMPDIR: scratch },
+    );
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("Revocation under load: 3 PostgreSQL nodes, 4 keys in use");
+    expect(result.stdout).toMatch(/^PASS {2}postgres accepted after revocation = 0/m);
+
+    const files = readdirSync(out);
+    expect(files).toHaveLength(1);
+    const text = readFileSync(join(out, files[0] ?? ""), "utf8");
+    const results = JSON.parse(text) as BenchResults;
+    expect(results.scenarios).toEqual([]);
+    const r = results.revocation;
+    if (!r) throw new Error("no revocation results");
+    expect([r.nodes, r.keys, r.deletes, r.resets]).toEqual([3, 4, 1, 1]);
+    // The count that must be 0: a correctness check, not a speed one.
+    expect(r.acceptedAfterRevocation).toBe(0);
+    expect(r.acceptedAfterRevocationByNode).toEqual([0, 0, 0]);
+    expect(r.latestAcceptedAfterMs).toBeNull();
+    expect(r.stalePairs).toBe(0);
+    expect(r.probes.after.accepted).toBe(0);
+    expect(r.probes.afterLoad.accepted).toBe(0);
+    // …and it counted something: both secrets were in use on all three nodes beforehand, and
+    // requests with them started after the revocations answered (and were refused).
+    expect(r.revokedPairs).toBe(6);
+    expect(r.inUsePairs).toBe(6);
+    expect(r.probes.before.accepted).toBeGreaterThan(0);
+    expect(r.probes.after.refused).toBeGreaterThan(0);
+    expect(r.probes.afterLoad.refused).toBe(12);
+    expect(r.probes.errors).toBe(0);
+    expect(r.liveRefused).toBe(0);
+    expect(r.load.responses).toBeGreaterThan(0);
+    expect(r.load.statuses["200"]).toBeGreaterThan(0);
+    for (const kind of ["delete", "reset"] as const) {
+      const l = r.latencyMs[kind];
+      expect(l?.count).toBe(1);
+      expect(l?.p50).toBeGreaterThan(0);
+      expect(l?.p99).toBeGreaterThanOrEqual(l?.p50 ?? 0);
+    }
+    expect(r.nodeLog).toEqual({
+      evictions: expect.any(Number),
+      cacheDistrusted: expect.any(Number),
+    });
+    const names = results.targets.map((t) => t.name);
+    expect(names).toEqual([
+      "accepted after revocation = 0 (3 nodes, 1 deletes + 1 resets)",
+      "every revoked secret in use on every node before (3 nodes, 1 deletes + 1 resets)",
+      "revocation: every answer as expected (3 nodes, 1 deletes + 1 resets)",
+    ]);
+    expect(results.targets.map((t) => t.pass)).toEqual([true, true, true]);
+    expect(results.pass).toBe(true);
+
+    const keysInText = [...text.matchAll(KEY_PATTERN)].filter((m) => parseKey(m[0]) !== null);
+    expect(keysInText).toEqual([]);
     expect(readdirSync(scratch)).toEqual([]);
     expect(processesUsing(scratch)).toEqual([]);
   }, 180_000);

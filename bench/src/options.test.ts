@@ -11,6 +11,12 @@ describe("parseOptions", () => {
       rounds: 5,
       cacheSize: 10_000,
       postgresUrl: "postgres://postgres@127.0.0.1:5432/test",
+      revocation: "run",
+      revocationKeys: 40,
+      revocationDeletes: 10,
+      revocationResets: 10,
+      revocationLoad: 3,
+      revocationAfter: 3,
     });
   });
 
@@ -21,7 +27,24 @@ describe("parseOptions", () => {
       duration: 2,
       rounds: 1,
       cacheSize: 2000,
+      revocationKeys: 12,
+      revocationDeletes: 3,
+      revocationResets: 3,
+      revocationLoad: 1,
+      revocationAfter: 1,
     });
+  });
+
+  test("--revocation-only runs the revocation scenario alone, on PostgreSQL", () => {
+    const argv = ["--revocation-only", "--revocation-keys", "5", "--revocation-deletes", "0"];
+    expect(parseOptions([...argv, "--revocation-resets", "2"], {})).toMatchObject({
+      backends: ["postgres"],
+      revocation: "only",
+      revocationKeys: 5,
+      revocationDeletes: 0,
+      revocationResets: 2,
+    });
+    expect(parseOptions(["--skip-revocation"], {})).toMatchObject({ revocation: "skip" });
   });
 
   test("explicit values win, the database URL also from the environment", () => {
@@ -45,6 +68,22 @@ describe("parseOptions", () => {
       /--active-keys/,
     );
     expect(() => parseOptions(["--bogus"], {})).toThrow(UsageError);
+    expect(() => parseOptions(["--revocation-only", "--sqlite-only"], {})).toThrow(
+      /--revocation-only needs PostgreSQL/,
+    );
+    expect(() => parseOptions(["--revocation-only", "--skip-revocation"], {})).toThrow(
+      /exclude each other/,
+    );
+    expect(() => parseOptions(["--revocation-deletes", "1.5"], {})).toThrow(
+      /--revocation-deletes: expected a whole number/,
+    );
+    expect(() => parseOptions(["--revocation-keys", "8"], {})).toThrow(
+      /--revocation-deletes plus --revocation-resets \(20\) must be between 1 and --revocation-keys \(8\)/,
+    );
+    expect(() =>
+      parseOptions(["--revocation-deletes", "0", "--revocation-resets", "0"], {}),
+    ).toThrow(/must be between 1/);
+    expect(() => parseOptions(["--revocation-load", "0"], {})).toThrow(/--revocation-load/);
     expect(parseOptions(["--help"], {})).toBe("help");
   });
 });

@@ -31,13 +31,26 @@ export interface BenchOptions {
   cpuProfDir: string | undefined;
   /** Exit with status 3 when a target is missed. */
   check: boolean;
+  /**
+   * The revocation scenario (three PostgreSQL nodes, keys deleted and reset under load): run
+   * after the others, skipped, or run alone. It runs only where PostgreSQL is measured.
+   */
+  revocation: "run" | "skip" | "only";
+  /** Keys under verification load in it; the first deletes + resets of them are revoked. */
+  revocationKeys: number;
+  revocationDeletes: number;
+  revocationResets: number;
+  /** Seconds of load before the first revocation, and after the last one answered. */
+  revocationLoad: number;
+  revocationAfter: number;
 }
 
 export const USAGE = `Usage: npm run bench -- [options]
 
 Measures requests/s, p50/p99 latency and server CPU per request of Latchkey's hot path:
 (a) GET /healthz, (b) GET /api/v0/users/current/ with valid keys, (c) the verify API with a
-category check, (d) checksum-valid unknown keys; for each store size and backend.
+category check, (d) checksum-valid unknown keys; for each store size and backend. Then, on
+PostgreSQL, the revocation scenario (below).
 
 Options:
   --quick              smoke run: 1 000 and 10 000 keys, 2 s per case, 1 s warm-up
@@ -58,6 +71,19 @@ Options:
   --cpu-prof DIR       write the server's CPU profile of each scenario (node --cpu-prof) into DIR
   --check              exit with status 3 when a target is missed
   --help               this text
+
+The revocation scenario (after the others, whenever PostgreSQL is measured): three PostgreSQL
+nodes under verification load (--connections per node, plus one prober per node and revoked
+secret); keys in use are deleted and reset through one node, and no request that starts after
+such a call answered may be accepted with the old secret, on any node.
+  --revocation-only        only this scenario, on PostgreSQL (--keys, --duration, --rounds,
+                           --warmup and --active-keys do not apply to it)
+  --skip-revocation        not this scenario
+  --revocation-keys N      keys under load (default 40; 12 with --quick)
+  --revocation-deletes N   of them deleted, one after another (default 10; 3 with --quick)
+  --revocation-resets N    of them reset, alternating with the deletes (default 10; 3 with --quick)
+  --revocation-load S      seconds of load before the first revocation (default 3; 1 with --quick)
+  --revocation-after S     seconds of load after the last revocation answered (default 3; 1 with --quick)
 `;
 
 export class UsageError extends Error {}
@@ -72,8 +98,8 @@ function positive(name: string, raw: string, allowZero = false): number {
   return n;
 }
 
-function wholeNumber(name: string, raw: string): number {
-  const n = positive(name, raw);
+function wholeNumber(name: string, raw: string, allowZero = false): number {
+  const n = positive(name, raw, allowZero);
   if (!Number.isInteger(n)) throw new UsageError(`${name}: expected a whole number, got '${raw}'`);
   return n;
 }
@@ -95,9 +121,15 @@ export function parseOptions(
     throw new UsageError("--sqlite-only and --postgres-only exclude each other");
   }
   const quick = values.quick ?? false;
+  if (values["revocation-only"] && values["skip-revocation"]) {
+    throw new UsageError("--revocation-only and --skip-revocation exclude each other");
+  }
+  if (values["revocation-only"] && values["sqlite-only"]) {
+    throw new UsageError("--revocation-only needs PostgreSQL: drop --sqlite-only");
+  }
   const backends: Backend[] = values["sqlite-only"]
     ? ["sqlite"]
-    : values["postgres-only"]
+    : values["postgres-only"] || values["revocation-only"]
       ? ["postgres"]
       : ["sqlite", "postgres"];
   const keyCounts = (values.keys ?? (quick ? "1000,10000" : "1000,1000000"))
@@ -121,7 +153,33 @@ export function parseOptions(
     rounds: wholeNumber("--rounds", values.rounds ?? (quick ? "1" : "5")),
     cpuProfDir: values["cpu-prof"],
     check: values.check ?? false,
+    revocation: values["revocation-only"] ? "only" : values["skip-revocation"] ? "skip" : "run",
+    revocationKeys: wholeNumber(
+      "--revocation-keys",
+      values["revocation-keys"] ?? (quick ? "12" : "40"),
+    ),
+    revocationDeletes: wholeNumber(
+      "--revocation-deletes",
+      values["revocation-deletes"] ?? (quick ? "3" : "10"),
+      true,
+    ),
+    revocationResets: wholeNumber(
+      "--revocation-resets",
+      values["revocation-resets"] ?? (quick ? "3" : "10"),
+      true,
+    ),
+    revocationLoad: positive("--revocation-load", values["revocation-load"] ?? (quick ? "1" : "3")),
+    revocationAfter: positive(
+      "--revocation-after",
+      values["revocation-after"] ?? (quick ? "1" : "3"),
+    ),
   };
+  const revoked = options.revocationDeletes + options.revocationResets;
+  if (revoked === 0 || revoked > options.revocationKeys) {
+    throw new UsageError(
+      `--revocation-deletes plus --revocation-resets (${revoked}) must be between 1 and --revocation-keys (${options.revocationKeys})`,
+    );
+  }
   const smallest = Math.min(...options.keyCounts);
   if (options.activeKeys > smallest) {
     throw new UsageError(
@@ -152,6 +210,13 @@ function parse(argv: readonly string[]) {
       rounds: { type: "string" },
       "cpu-prof": { type: "string" },
       check: { type: "boolean" },
+      "revocation-only": { type: "boolean" },
+      "skip-revocation": { type: "boolean" },
+      "revocation-keys": { type: "string" },
+      "revocation-deletes": { type: "string" },
+      "revocation-resets": { type: "string" },
+      "revocation-load": { type: "string" },
+      "revocation-after": { type: "string" },
       help: { type: "boolean" },
     },
   });

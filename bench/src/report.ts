@@ -1,3 +1,4 @@
+import type { RevocationResult } from "./revocationCase.js";
 import type { BenchResults } from "./runBench.js";
 import { CASE_NAMES, SATURATION_STEPS } from "./runBench.js";
 import type { Memory } from "./serverProcess.js";
@@ -84,16 +85,60 @@ export function formatResults(results: BenchResults): string {
   const m = results.machine;
   return [
     `Machine: ${m.cpuModel}, ${m.cores} cores, ${m.memoryGiB} GiB, Node ${m.node}; load average at start ${m.loadAverage.join(" ")}`,
-    `Load: ${s.connections} connections; ${s.rounds} rounds, each in a fresh server process, of ${s.durationSeconds} s per case after ${s.warmupSeconds} s warm-up; ${s.activeKeys} distinct keys in (b)–(d); key cache ${s.cacheSize.toLocaleString("en")}; rate limits off`,
-    "",
-    "µs/req: CPU time (user + system) per answer of the server process and of the load generator.",
-    speed,
-    "",
-    "Server memory after a full GC: RSS (JavaScript heap in use, MB); the cache-size columns after presenting that many distinct keys.",
-    memory,
+    ...(results.scenarios.length === 0
+      ? []
+      : [
+          `Load: ${s.connections} connections; ${s.rounds} rounds, each in a fresh server process, of ${s.durationSeconds} s per case after ${s.warmupSeconds} s warm-up; ${s.activeKeys} distinct keys in (b)–(d); key cache ${s.cacheSize.toLocaleString("en")}; rate limits off`,
+          "",
+          "µs/req: CPU time (user + system) per answer of the server process and of the load generator.",
+          speed,
+          "",
+          "Server memory after a full GC: RSS (JavaScript heap in use, MB); the cache-size columns after presenting that many distinct keys.",
+          memory,
+        ]),
+    ...(results.revocation ? ["", revocationSection(results.revocation)] : []),
     "",
     targets,
     "",
     results.pass ? "All targets met." : "Some targets were missed (FAIL above).",
+  ].join("\n");
+}
+
+/** The revocation scenario: the count that must be 0, and the revoking calls' latency. */
+function revocationSection(r: RevocationResult): string {
+  const p = r.probes;
+  const phases = table(
+    ["requests with a revoked secret", "accepted", "refused"],
+    (
+      [
+        ["started before the revoking call", p.before],
+        ["started while it was under way (either answer is right)", p.during],
+        ["started after its answer, under load (must be 0 accepted)", p.after],
+        ["once the load stopped (must be 0 accepted)", p.afterLoad],
+      ] as const
+    ).map(([label, c]) => [label, String(c.accepted), String(c.refused)]),
+    new Set([1, 2]),
+  );
+  const latency = table(
+    ["call, through node 1, under load", "count", "p50 ms", "p99 ms", "max ms"],
+    (["delete", "reset"] as const).map((kind) => {
+      const l = r.latencyMs[kind];
+      return [
+        kind === "delete" ? "DELETE /auth/apikeys/{id}/" : "POST /auth/apikeys/{id}/reset/",
+        String(l?.count ?? 0),
+        l ? l.p50.toFixed(1) : "–",
+        l ? l.p99.toFixed(1) : "–",
+        l ? l.max.toFixed(1) : "–",
+      ];
+    }),
+    new Set([1, 2, 3, 4]),
+  );
+  return [
+    `Revocation under load: ${r.nodes} PostgreSQL nodes, ${r.keys} keys in use (${r.deletes} deleted, ${r.resets} reset, one after another through node 1), ${r.loadSeconds} s of load before and ${r.afterSeconds} s after; autocannon ${r.connectionsPerNode} connections per node (${r.load.requestsPerSecond.toFixed(0)} req/s in all) plus one prober per node and revoked secret.`,
+    phases,
+    "",
+    latency,
+    "",
+    `Nodes' logs: ${r.nodeLog.evictions} evictions (a node did not acknowledge a revocation in time), ${r.nodeLog.cacheDistrusted} lease losses (a node stopped trusting its cache).`,
   ].join("\n");
 }

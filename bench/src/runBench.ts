@@ -13,6 +13,7 @@ import {
 } from "./loadCase.js";
 import { describeMachine, type Machine } from "./machine.js";
 import type { Backend, BenchOptions } from "./options.js";
+import { type RevocationResult, runRevocation } from "./revocationCase.js";
 import { seedKeys } from "./seedKeys.js";
 import { type BenchServer, type Memory, startBenchServer } from "./serverProcess.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
@@ -85,6 +86,8 @@ export interface BenchResults {
     serverEnv: Record<string, string>;
   };
   scenarios: ScenarioResult[];
+  /** The revocation scenario (revocationCase.ts); null when it did not run. */
+  revocation: RevocationResult | null;
   targets: TargetResult[];
   pass: boolean;
 }
@@ -341,13 +344,18 @@ export async function runBench(
   };
   const scenarios: ScenarioResult[] = [];
   const loadAverage = loadavg();
-  for (const backend of options.backends) {
+  for (const backend of options.revocation === "only" ? [] : options.backends) {
     for (const keys of options.keyCounts) {
       log(`${backend}, ${keys.toLocaleString("en")} keys:`);
       scenarios.push(await runScenario(backend, keys, options, cleanup, serverEnv, log));
     }
   }
-  const targets = evaluateTargets(scenarios, options);
+  let revocation: RevocationResult | null = null;
+  if (options.revocation !== "skip" && options.backends.includes("postgres")) {
+    log("postgres, revocation under load:");
+    revocation = await runRevocation(options, cleanup, serverEnv, log);
+  }
+  const targets = evaluateTargets(scenarios, options, revocation);
   return {
     version: 1,
     startedAt,
@@ -367,6 +375,7 @@ export async function runBench(
       serverEnv,
     },
     scenarios,
+    revocation,
     targets,
     pass: targets.every((t) => t.pass),
   };

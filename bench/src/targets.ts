@@ -1,5 +1,6 @@
 import type { CaseName } from "./loadCase.js";
 import type { BenchOptions } from "./options.js";
+import type { RevocationResult } from "./revocationCase.js";
 import type { ScenarioResult } from "./runBench.js";
 
 /** Issue 8's targets, as ratios, because absolute numbers depend on the machine. */
@@ -36,6 +37,7 @@ const KEY_CASES: readonly CaseName[] = ["current_user", "verify", "unknown_key"]
 export function evaluateTargets(
   scenarios: readonly ScenarioResult[],
   options: BenchOptions,
+  revocation: RevocationResult | null = null,
 ): TargetResult[] {
   const out: TargetResult[] = [];
   for (const backend of options.backends) {
@@ -112,5 +114,42 @@ export function evaluateTargets(
       });
     }
   }
+  if (revocation) out.push(...revocationTargets(revocation));
   return out;
+}
+
+/**
+ * Issue 13's: with three nodes under load, no request that starts after a delete or reset
+ * answered is accepted with the old secret, on any node. The count only means something if
+ * every revoked secret was in use on every node beforehand, and nothing else went wrong.
+ */
+function revocationTargets(r: RevocationResult): TargetResult[] {
+  const backend = "postgres";
+  const at = `${r.nodes} nodes, ${r.deletes} deletes + ${r.resets} resets`;
+  const after = r.probes.after.accepted + r.probes.after.refused;
+  const afterLoad = r.probes.afterLoad.accepted + r.probes.afterLoad.refused;
+  const unexpected = r.probes.errors + r.load.errors + r.load.timeouts + r.liveRefused;
+  const strange = Object.entries(r.load.statuses)
+    .filter(([status]) => status !== "200" && status !== "401")
+    .reduce((n, [, count]) => n + count, 0);
+  return [
+    {
+      backend,
+      name: `accepted after revocation = 0 (${at})`,
+      pass: r.acceptedAfterRevocation === 0,
+      detail: `${r.acceptedAfterRevocation} accepted (by node ${r.acceptedAfterRevocationByNode.join(" / ")}; ${r.stalePairs} of ${r.revokedPairs} secret × node pairs) of ${after} requests started after the answer under load and ${afterLoad} after the load${r.latestAcceptedAfterMs === null ? "" : `; the latest started ${r.latestAcceptedAfterMs.toFixed(0)} ms after`}`,
+    },
+    {
+      backend,
+      name: `every revoked secret in use on every node before (${at})`,
+      pass: r.inUsePairs === r.revokedPairs,
+      detail: `${r.inUsePairs} of ${r.revokedPairs} secret × node pairs accepted before their revocation`,
+    },
+    {
+      backend,
+      name: `revocation: every answer as expected (${at})`,
+      pass: unexpected + strange === 0,
+      detail: `${r.probes.errors} probe errors, ${r.load.errors + r.load.timeouts} load errors, ${strange} load answers not 200/401, ${r.liveRefused} live secrets refused`,
+    },
+  ];
 }
