@@ -104,7 +104,7 @@ export function spawnServer(env: ConfigSource): Promise<ServerProcess> {
       // Not left running: nothing would ever stop it.
       child.kill("SIGKILL");
       reject(new Error(`server did not start:\n${out}`));
-    }, 20_000);
+    }, 50_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /"port":(\d+)/.exec(out);
