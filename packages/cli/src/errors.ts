@@ -1,3 +1,5 @@
+import { findIllFormedText, formatFieldPath, illFormedTextProblem } from "@latchkey/core";
+
 /** The command line itself is wrong (exit 2): the hint says what to type instead. */
 export class UsageError extends Error {
   constructor(
@@ -29,14 +31,27 @@ export function parseId(raw: string | undefined, what = "ID"): number {
   return Number(raw);
 }
 
-/** A JSON option value, or a usage error naming the option and the parser's complaint. */
+/**
+ * A JSON option value, or a usage error naming the option and the parser's complaint. Its
+ * strings, field names included, must be text: JSON's "\ud800" escape makes one that is not.
+ */
 export function parseJsonOption(option: string, raw: string): unknown {
+  let value: unknown;
   try {
-    return JSON.parse(raw);
+    value = JSON.parse(raw);
   } catch (err) {
     throw new UsageError(
       `${option} is not valid JSON: ${(err as Error).message}`,
       `quote the JSON for the shell, e.g. ${option} '{"api": {"user_read": {}}}'`,
     );
   }
+  const found = findIllFormedText(value);
+  if (found !== null) {
+    const where = found.path.length === 0 ? option : `${option} at ${formatFieldPath(found.path)}`;
+    throw new UsageError(
+      `${where}: ${illFormedTextProblem(found)}`,
+      'write the character itself, or both halves of its pair, e.g. "\\ud83d\\udd11" for 🔑',
+    );
+  }
+  return value;
 }

@@ -5,3 +5,4 @@ export * from "./keyHash.js";
 export * from "./password.js";
 export * from "./permissions/index.js";
 export * from "./storePort.js";
+export * from "./text.js";

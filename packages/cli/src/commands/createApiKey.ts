@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { findPreset, presets } from "@latchkey/core";
 import { Command } from "commander";
 import type { App } from "../app.js";
@@ -8,6 +7,7 @@ import { ExitCode } from "../exitCodes.js";
 import { examples } from "../output/examples.js";
 import { formatTime } from "../output/time.js";
 import { permissionSummary } from "../permissionSummary.js";
+import { readTextFile } from "../text.js";
 
 interface CreateOptions {
   name: string;
@@ -30,12 +30,7 @@ function permissionsFrom(options: CreateOptions): unknown {
     return parseJsonOption("--permissions", options.permissions);
   }
   if (options.permission_file !== undefined) {
-    let text: string;
-    try {
-      text = readFileSync(options.permission_file, "utf8");
-    } catch (err) {
-      throw new UsageError(`cannot read --permission_file: ${(err as Error).message}`);
-    }
+    const text = readTextFile(options.permission_file, "--permission_file");
     return parseJsonOption(`--permission_file ${options.permission_file}`, text);
   }
   if (options.preset !== undefined) {

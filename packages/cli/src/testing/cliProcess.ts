@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,17 +23,41 @@ export type CliEnv = Record<string, string | undefined>;
  */
 export function runCli(
   args: readonly string[],
-  options: { env?: CliEnv; input?: string; cwd?: string } = {},
+  options: { env?: CliEnv; input?: string | Buffer; cwd?: string } = {},
 ): Promise<CliResult> {
+  return collect(spawn(process.execPath, [BIN, ...args], spawnOptions(options)), options.input);
+}
+
+function spawnOptions(options: { env?: CliEnv; cwd?: string }) {
   const env: Record<string, string> = { PATH: process.env.PATH ?? "/usr/bin:/bin" };
   for (const [name, value] of Object.entries(options.env ?? {})) {
     if (value !== undefined) env[name] = value;
   }
-  const child = spawn(process.execPath, [BIN, ...args], {
-    env,
-    cwd: options.cwd ?? process.cwd(),
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+  return { env, cwd: options.cwd ?? process.cwd(), stdio: "pipe" as const };
+}
+
+const quoted = (text: string) => `'${text.replaceAll("'", "'\\''")}'`;
+
+/**
+ * runCli with arguments given as bytes where wanted, for what spawn cannot pass: bytes that are
+ * not UTF-8. A shell's printf makes them, so the CLI gets them as a terminal would hand them.
+ */
+export function runCliWithByteArgs(
+  args: readonly (string | Buffer)[],
+  options: { env?: CliEnv; input?: string | Buffer } = {},
+): Promise<CliResult> {
+  const words = [process.execPath, BIN, ...args].map((arg) =>
+    typeof arg === "string"
+      ? quoted(arg)
+      : `"$(printf '${[...arg].map((b) => `\\${b.toString(8).padStart(3, "0")}`).join("")}')"`,
+  );
+  return collect(
+    spawn("/bin/sh", ["-c", `exec ${words.join(" ")}`], spawnOptions(options)),
+    options.input,
+  );
+}
+
+function collect(child: ChildProcessWithoutNullStreams, input: string | Buffer | undefined) {
   let stdout = "";
   let stderr = "";
   child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -42,8 +66,8 @@ export function runCli(
   child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
     stderr += chunk;
   });
-  child.stdin.end(options.input ?? "");
-  return new Promise((resolve, reject) => {
+  child.stdin.end(input ?? "");
+  return new Promise<CliResult>((resolve, reject) => {
     child.once("error", reject);
     child.once("close", (code) => resolve({ code, stdout, stderr }));
   });

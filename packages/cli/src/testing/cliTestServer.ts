@@ -10,7 +10,10 @@ export interface CliTestServer {
   /** The CLI's temp HOME and XDG dirs and LATCHKEY_URL of the server, then `extra`. */
   env(extra?: CliEnv): CliEnv;
   /** The real CLI process with env(options.env). */
-  cli(args: readonly string[], options?: { env?: CliEnv; input?: string }): Promise<CliResult>;
+  cli(
+    args: readonly string[],
+    options?: { env?: CliEnv; input?: string | Buffer },
+  ): Promise<CliResult>;
 }
 
 /**

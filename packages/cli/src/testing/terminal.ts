@@ -14,8 +14,8 @@ const SPAWN_ON_PTY =
 export interface TerminalStep {
   /** Wait until the screen shows this… */
   waitFor: RegExp;
-  /** …then type this (a carriage return is Enter). */
-  send: string;
+  /** …then type this (a carriage return is Enter); bytes as given, UTF-8 or not. */
+  send: string | Buffer;
 }
 
 /**

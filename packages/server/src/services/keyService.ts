@@ -1,4 +1,6 @@
 import {
+  findIllFormedText,
+  illFormedTextMessage,
   type KeyEventType,
   type KeyRecord,
   type PepperRing,
@@ -48,6 +50,9 @@ export function parseKeyParams(input: unknown): Result<KeyParams | null> {
         'key_params: not valid JSON; send an object such as {"ip_whitelist": ["1.2.3.4"]}',
       );
     }
+    // The body was checked for strings that are not text; the JSON inside this one was not.
+    const found = findIllFormedText(value);
+    if (found) return fail("invalid_request", illFormedTextMessage(found, ["key_params"]));
   }
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     return fail(
