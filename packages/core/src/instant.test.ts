@@ -13,7 +13,8 @@ const DAY = 86_400_000;
 
 function refusal(input: unknown): string {
   const parsed = parseInstant(input, "expires_at");
-  if (parsed.ok) throw new Error(`accepted ${String(input)} as ${new Date(parsed.ms).toISOString()}`);
+  if (parsed.ok)
+    throw new Error(`accepted ${String(input)} as ${new Date(parsed.ms).toISOString()}`);
   return parsed.msg;
 }
 
@@ -75,8 +76,14 @@ describe("parseInstant", () => {
   it("takes years 1970 to 9999 only, as written and once read as UTC", () => {
     const range =
       "expires_at: must be from 1970-01-01T00:00:00Z to 9999-12-31T23:59:59Z (read as UTC)";
-    for (const input of ["+010000-01-01T00:00:00Z", "10000-01-01T00:00:00Z", "-000001-01-01T00:00:00Z"]) {
-      expect(refusal(input), input).toBe("expires_at: the year must have four digits, from 1970 to 9999");
+    for (const input of [
+      "+010000-01-01T00:00:00Z",
+      "10000-01-01T00:00:00Z",
+      "-000001-01-01T00:00:00Z",
+    ]) {
+      expect(refusal(input), input).toBe(
+        "expires_at: the year must have four digits, from 1970 to 9999",
+      );
     }
     expect(refusal("1969-12-31T23:59:59Z")).toBe(range);
     expect(refusal("0000-02-29T00:00:00Z")).toBe(range);

@@ -94,8 +94,7 @@ export function parseInstant(input: unknown, field: string): InstantParse {
   }
   const millis = m[7] === undefined ? 0 : Number(m[7].slice(0, 3).padEnd(3, "0"));
   // (Date.UTC would read years 0-99 as 1900-1999; they were refused above.)
-  const ms =
-    Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, millis) - offsetMinutes * 60_000;
   // An offset can carry a time written in 1970 or 9999 out of the range.
   if (ms < MIN_INSTANT_MS || ms > MAX_INSTANT_MS) return failure(range);
   return { ok: true, ms };
