@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { isWellFormedKey } from "@latchkey/core";
 import { freshSchema } from "@latchkey/store/testing";
 import Database from "better-sqlite3";
 import pg from "pg";
@@ -228,13 +229,14 @@ describe.each(["sqlite", "postgres"] as const)("dates on %s", (kind) => {
         expires_at: new Date(clock + 3 * DAY).toISOString(),
       });
       const { owner } = await attacked();
+      const statuses = new Set<number>();
       for (let i = 0; i < 500; i++) {
-        const attempt = await create(owner.session, { name: `forever ${i}`, expires_at: FAR });
-        expect(attempt.status).toBe(400);
+        statuses.add((await create(owner.session, { name: `${i}`, expires_at: FAR })).status);
       }
       await server.ctx.lifecycle.sweep();
       expect(await events(other.userId)).toContainEqual({ type: "key.expiring", keyId: due.id });
-    });
+      expect([...statuses]).toEqual([400]);
+    }, 180_000);
   });
 
   it("reminds every account's due keys, however many keys of another are not yet due", async () => {
@@ -295,6 +297,9 @@ describe.each(["sqlite", "postgres"] as const)("dates on %s", (kind) => {
     });
     expect(reset.status).toBe(500);
     expect(reset.body.error).toBe("internal_error");
+    // The failure is logged without the secret that was never handed out.
+    const tokens = server.logs.join("\n").match(/[A-Za-z0-9]+_[0-9A-Za-z]{46}/g) ?? [];
+    expect(tokens.filter(isWellFormedKey)).toEqual([]);
     const after = await server.ctx.store.findKey(owner.userId, key.id, "api");
     // The old secret's hash is still the key's, with no grace window: nothing was committed.
     expect(after?.keyHash).toBe(before?.keyHash);
