@@ -1,7 +1,9 @@
 /**
  * The storage port: just what the server calls, implemented for SQLite and PostgreSQL by
- * @latchkey/store and run against both by one shared test suite. Times are ISO 8601 strings
- * in UTC so that they compare as text the same way in every database.
+ * @latchkey/store and run against both by one shared test suite. Times are in the stored form
+ * of instant.ts (`2027-01-31T09:30:00.000Z`, fixed width, 1970-9999), so that they compare
+ * as text in every database exactly as they compare as instants; the store refuses to write
+ * a key deadline in any other form.
  */
 export type CredentialKind = "api" | "session";
 
@@ -331,10 +333,11 @@ export interface Store extends StoreTx {
   /** The account's key events after `afterId`, oldest first. */
   listEvents(userId: number, afterId: number, limit: number): Promise<KeyEventRecord[]>;
   /**
-   * Live API keys expiring at or before `before` that have had no reminder yet, of accounts
-   * with a reminder policy, with that policy's days.
+   * Live API keys due for a reminder at `now`, with their account's reminder days: no
+   * reminder yet, not expired at `now`, expiring within those days of it. Only due keys, so
+   * a sweep that claims every one it gets is never held up by keys that are not.
    */
-  keysToRemind(before: string, limit: number): Promise<{ key: KeyRecord; reminderDays: number }[]>;
+  keysToRemind(now: string, limit: number): Promise<{ key: KeyRecord; reminderDays: number }[]>;
   /** Live API keys that expired at or before `now` and have had no key.expired event yet. */
   keysExpiredUnnotified(now: string, limit: number): Promise<KeyRecord[]>;
   /** Accounts whose policy revokes unused keys, with the number of days. */

@@ -636,6 +636,7 @@ export interface paths {
                 }
               | string
               | null;
+            /** @description When the key stops working: an RFC 3339 date-time with its zone (Z or ±hh:mm), e.g. 2027-01-31T00:00:00Z, in the future and in 1970-9999; answered in UTC. Null or absent: no expiry (or the account's maximum lifetime). */
             expires_at?: string | null;
           };
         };

@@ -91,7 +91,10 @@ export interface CreateApiKeyInput {
   /** Omitted or null: full access. */
   permissions?: PermissionTree | null;
   key_params?: KeyParams | string | null;
-  /** ISO 8601 date-time after which the key is refused. */
+  /**
+   * When the key stops working: an RFC 3339 date-time with its zone, e.g.
+   * `2027-01-31T00:00:00Z`, in 1970-9999 (the server answers a 400 otherwise).
+   */
   expires_at?: string | null;
 }
 

@@ -477,13 +477,16 @@ describe.each(backends)("Store on %s", (backend) => {
       const never = await store.insertKey(newKey(user, { createdAt: at(0) }));
       await store.recordUse([{ id: soon.id, at: at(60), ip: null }]);
 
-      const toRemind = (await store.keysToRemind(at(200), 100)).filter(
+      const toRemind = (await store.keysToRemind(at(0), 100)).filter(
         (r) => r.key.userId === user.id,
       );
       expect(toRemind.map((r) => [r.key.id, r.reminderDays])).toEqual([
         [gone.id, 3],
         [soon.id, 3],
       ]);
+      // A key that has expired gets no reminder.
+      const later = (await store.keysToRemind(at(50), 100)).filter((r) => r.key.userId === user.id);
+      expect(later.map((r) => r.key.id)).toEqual([soon.id]);
       const expired = (await store.keysExpiredUnnotified(at(50), 100)).filter(
         (k) => k.userId === user.id,
       );
@@ -495,7 +498,67 @@ describe.each(backends)("Store on %s", (backend) => {
         [1, 2, 3].map(() => store.claimKeyNotice(soon.id, "expiry_reminded_at", at(70))),
       );
       expect(claims.filter(Boolean)).toHaveLength(1);
-      expect((await store.keysToRemind(at(200), 100)).map((r) => r.key.id)).not.toContain(soon.id);
+      expect((await store.keysToRemind(at(0), 100)).map((r) => r.key.id)).not.toContain(soon.id);
+    });
+
+    it("offers only keys due for a reminder, so one account's other keys cannot fill a batch", async () => {
+      const DAY = 86_400_000;
+      const now = Date.UTC(2031, 0, 1);
+      const iso = (ms: number) => new Date(ms).toISOString();
+      const busy = await newUser(store);
+      const other = await newUser(store);
+      await store.setPolicy(busy.id, {
+        maxKeyLifetimeDays: null,
+        expiryReminderDays: 1,
+        revokeUnusedAfterDays: null,
+      });
+      await store.setPolicy(other.id, {
+        maxKeyLifetimeDays: null,
+        expiryReminderDays: 7,
+        revokeUnusedAfterDays: null,
+      });
+      // 600 keys expiring in two days, not yet due under a one-day reminder, and sorting
+      // before the other account's key, which is due (three days, under a seven-day one).
+      await store.transaction(async (tx) => {
+        for (let i = 0; i < 600; i++) {
+          await tx.insertKey(newKey(busy, { createdAt: iso(now), expiresAt: iso(now + 2 * DAY) }));
+        }
+      });
+      const due = await store.insertKey(
+        newKey(other, { createdAt: iso(now), expiresAt: iso(now + 3 * DAY) }),
+      );
+      const batch = await store.keysToRemind(iso(now), 500);
+      expect(batch.map((r) => r.key.id)).toContain(due.id);
+      expect(batch.filter((r) => r.key.userId === busy.id)).toEqual([]);
+      // A day later the busy account's keys are due too, with their own account's days.
+      const dayLater = await store.keysToRemind(iso(now + DAY + 1000), 1000);
+      expect(dayLater.filter((r) => r.key.userId === busy.id)).toHaveLength(600);
+      expect(dayLater.find((r) => r.key.id === due.id)?.reminderDays).toBe(7);
+    });
+
+    it("writes key deadlines only in the stored form, whose text order is their time order", async () => {
+      const user = await newUser(store);
+      for (const expiresAt of [
+        // What a year past 9999 looked like when stored: it sorted before every real date.
+        "+010000-01-01T00:00:00.000Z",
+        "2027-01-31T09:30:00Z",
+        "2027-01-31T11:30:00.000+02:00",
+        "2027-02-30T00:00:00.000Z",
+      ]) {
+        await expect(store.insertKey(newKey(user, { expiresAt })), expiresAt).rejects.toThrow(
+          "expires_at: a time must be written in the stored form",
+        );
+      }
+      const key = await store.insertKey(newKey(user, { expiresAt: at(100) }));
+      await expect(
+        store.replaceSecret(
+          user.id,
+          key.id,
+          { keyHash: hash(), hashVersion: 1, prefix: "lk", last4: "wxyz" },
+          "+010000-01-01T00:00:00.000Z",
+        ),
+      ).rejects.toThrow("previous_expires_at: a time must be written in the stored form");
+      expect(await store.listKeys(user.id, "api")).toEqual([key]);
     });
   });
 

@@ -96,8 +96,8 @@ export class KyselyStore extends KyselyTx implements Store {
     return keyEvents.listEvents(this.kysely, userId, afterId, limit);
   }
 
-  keysToRemind(before: string, limit: number) {
-    return keySweeps.keysToRemind(this.kysely, before, limit);
+  keysToRemind(now: string, limit: number) {
+    return keySweeps.keysToRemind(this.kysely, now, limit);
   }
 
   keysExpiredUnnotified(now: string, limit: number) {

@@ -1,6 +1,14 @@
 import type { Generated } from "kysely";
 
-/** The tables as Kysely sees them. Column names are snake_case, as in the wire format. */
+/**
+ * The tables as Kysely sees them. Column names are snake_case, as in the wire format.
+ *
+ * Every time column (`*_at`, `hour`) is text in the stored form of core's instant.ts,
+ * `YYYY-MM-DDTHH:mm:ss.sssZ`: fixed width, UTC, 1970-9999. Only in that form is text order
+ * time order, which the queries' comparisons and ORDER BYs on these columns rely on; key
+ * deadlines are checked on write (queries/storedTime.ts), the other times come from the
+ * server's clock through toISOString.
+ */
 export interface Database {
   users: {
     id: Generated<number>;

@@ -1,4 +1,5 @@
-import { findPreset, presets } from "@latchkey/core";
+import { readFileSync } from "node:fs";
+import { findPreset, formatInstant, MAX_INSTANT_MS, parseInstant, presets } from "@latchkey/core";
 import { Command } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";
@@ -46,21 +47,26 @@ function permissionsFrom(options: CreateOptions): unknown {
   return undefined;
 }
 
-/** ISO 8601 as given, or a span from now: 30d, 12h, 2w. */
+const EXPIRY_HINT =
+  "use an RFC 3339 date-time with its zone (2027-01-31T00:00:00Z, 2027-01-31T09:00:00+02:00) or a span such as 30d, 12h or 2w";
+
+/**
+ * A span from now (30d, 12h, 2w), or a date-time read as strictly as the server reads it
+ * (parseInstant: zone required, real days, 1970-9999); in the stored form either way.
+ */
 export function expiryFrom(raw: string, now: Date): string {
   const span = /^(\d+)([hdw])$/.exec(raw.trim());
   if (span) {
     const hours = { h: 1, d: 24, w: 24 * 7 }[span[2] as "h" | "d" | "w"];
-    return new Date(now.getTime() + Number(span[1]) * hours * 3_600_000).toISOString();
+    const at = now.getTime() + Number(span[1]) * hours * 3_600_000;
+    if (at > MAX_INSTANT_MS) {
+      throw new UsageError(`--expires-at: ${raw.trim()} from now is after 9999`, EXPIRY_HINT);
+    }
+    return formatInstant(at);
   }
-  const at = new Date(raw);
-  if (Number.isNaN(at.getTime())) {
-    throw new UsageError(
-      `--expires-at: '${raw}' is not a date`,
-      "use ISO 8601 (2027-01-31 or 2027-01-31T12:00:00Z) or a span such as 30d, 12h or 2w",
-    );
-  }
-  return at.toISOString();
+  const at = parseInstant(raw, "--expires-at");
+  if (!at.ok) throw new UsageError(at.msg, EXPIRY_HINT);
+  return formatInstant(at.ms);
 }
 
 async function createApiKey(ctx: Context, options: CreateOptions): Promise<number> {
@@ -99,7 +105,10 @@ export function createApiKeyCommand(app: App): Command {
     .option("--permission_file <path>", "read the permission tree from a JSON file")
     .option("--preset <name>", `a common scope: ${presets.map((p) => p.name).join(", ")}`)
     .option("--key_params <json>", `restrictions, e.g. '{"ip_whitelist": ["203.0.113.0/24"]}'`)
-    .option("--expires-at <date>", "expiry: ISO 8601 date or time, or a span such as 30d or 12h")
+    .option(
+      "--expires-at <date>",
+      "expiry: an RFC 3339 date-time with its zone (2027-01-31T00:00:00Z), or a span such as 30d or 12h",
+    )
     .addHelpText(
       "after",
       examples(

@@ -27,6 +27,13 @@ describe("VerdictCache", () => {
     expect(cache.get("a", now + 10_000)).toBeUndefined();
   });
 
+  it("keeps no verdict whose expiry it cannot read, rather than keep it forever", () => {
+    const cache = new VerdictCache({ ttlMs: 1000 });
+    cache.set("a", verdict("VALID", "not a date"), 0);
+    expect(cache.get("a", 1)).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
   it("keeps only VALID and FORBIDDEN verdicts", () => {
     const cache = new VerdictCache({ ttlMs: 1000 });
     for (const code of [

@@ -74,7 +74,9 @@ export class VerdictCache {
     const expires =
       verdict.expires_at === null ? Number.POSITIVE_INFINITY : Date.parse(verdict.expires_at);
     const until = Math.min(now + this.ttlMs, expires);
-    if (until <= now) return;
+    // An expiry that does not parse would make `until` NaN, which no later time passes: such
+    // a verdict is not kept at all.
+    if (!(until > now)) return;
     this.entries.set(id, { verdict, until });
     while (this.entries.size > this.maxEntries) {
       const oldest = this.entries.keys().next();

@@ -1,4 +1,5 @@
 import {
+  instantMs,
   isWellFormedKey,
   type KeyRecord,
   type PepperRing,
@@ -32,9 +33,13 @@ export function storedIpAllowList(record: KeyRecord): IpAllowList | null {
   return list instanceof IpAllowList ? list : null;
 }
 
-/** A stored ISO 8601 deadline in ms since the epoch: compared without a string per request. */
+/**
+ * A stored deadline in ms since the epoch: compared as a number, without a string per
+ * request. A deadline not in the stored form throws (the lookup fails closed) rather than
+ * reading as NaN, which no comparison would ever find passed.
+ */
 function deadlineMs(at: string | null): number | null {
-  return at === null ? null : Date.parse(at);
+  return at === null ? null : instantMs(at);
 }
 
 /**

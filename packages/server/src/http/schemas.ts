@@ -114,7 +114,12 @@ export const CreateKeyBody = Type.Object(
         },
       ),
     ),
-    expires_at: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    expires_at: Type.Optional(
+      Type.Union([Type.String({ maxLength: 64 }), Type.Null()], {
+        description:
+          "When the key stops working: an RFC 3339 date-time with its zone (Z or ±hh:mm), e.g. 2027-01-31T00:00:00Z, in the future and in 1970-9999; answered in UTC. Null or absent: no expiry (or the account's maximum lifetime).",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -1,4 +1,4 @@
-import type { AuditRecord, KeyRecord } from "@latchkey/core";
+import { type AuditRecord, instantMs, type KeyRecord } from "@latchkey/core";
 import { storedPermissions } from "../auth/authenticator.js";
 import type { UsageRecorder } from "../auth/usageRecorder.js";
 import type { ApiKeyView } from "./schemas.js";
@@ -13,7 +13,8 @@ function lastUse(record: KeyRecord, usage: UsageRecorder) {
 
 export function keyView(record: KeyRecord, usage: UsageRecorder, now: Date): ApiKeyView {
   const used = lastUse(record, usage);
-  const pending = record.previousExpiresAt !== null && record.previousExpiresAt > now.toISOString();
+  const pending =
+    record.previousExpiresAt !== null && instantMs(record.previousExpiresAt) > now.getTime();
   return {
     id: record.id,
     user_id: record.userId,

@@ -1,5 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../http/access.js";
+import { sendSerialized, serializeNow } from "../http/answerNow.js";
 import { errorResponses, IdParams } from "../http/schemas.js";
 import { keyView } from "../http/views.js";
 import { MAX_GRACE_SECONDS } from "../services/keyService.js";
@@ -36,17 +37,23 @@ export const apiKeysReset: RouteModule = (app, ctx) => {
       body: Body,
       response: { 200: { $ref: "ApiKeyWithSecret#" }, ...errorResponses },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const grace = request.body?.grace_seconds ?? 0;
-      const { record, secret } = unwrap(
+      const body = unwrap(
         await ctx.keys.reset(
           principalOf(request),
           request.params.id,
           originOf(request, ctx),
           grace,
+          ({ record, secret }) =>
+            serializeNow(reply, {
+              success: true as const,
+              ...keyView(record, ctx.usage, ctx.now()),
+              key: secret,
+            }),
         ),
       );
-      return { success: true as const, ...keyView(record, ctx.usage, ctx.now()), key: secret };
+      return sendSerialized(reply, body);
     },
   });
 };

@@ -1,4 +1,4 @@
-import { ApiError, type UsageCount } from "@latchkey/core";
+import { ApiError, instantMs, type UsageCount } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { hourOf } from "../auth/usageRecorder.js";
 import { endpoint, principalOf } from "../http/access.js";
@@ -47,18 +47,20 @@ export const apiKeysUsage: RouteModule = (app, ctx) => {
       const from = hourOf(
         new Date(now.getTime() - ((request.query.hours ?? 168) - 1) * HOUR).toISOString(),
       );
-      const byHour = new Map<string, UsageCount>();
+      const [fromMs, toMs] = [instantMs(from), instantMs(to)];
+      const byHour = new Map<number, UsageCount>();
       for (const row of [
         ...(await ctx.store.listUsage(id, from, to)),
         ...ctx.usage.pendingCountsOf(id),
       ]) {
-        if (row.hour < from || row.hour > to) continue;
-        const sum = byHour.get(row.hour) ?? { keyId: id, hour: row.hour, verified: 0, denied: 0 };
+        const hourMs = instantMs(row.hour);
+        if (hourMs < fromMs || hourMs > toMs) continue;
+        const sum = byHour.get(hourMs) ?? { keyId: id, hour: row.hour, verified: 0, denied: 0 };
         sum.verified += row.verified;
         sum.denied += row.denied;
-        byHour.set(row.hour, sum);
+        byHour.set(hourMs, sum);
       }
-      const hours = [...byHour.values()].sort((a, b) => a.hour.localeCompare(b.hour));
+      const hours = [...byHour].sort(([a], [b]) => a - b).map(([, sum]) => sum);
       return {
         key_id: id,
         from,

@@ -2,6 +2,7 @@ import { ApiError } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import type { FastifyRequest } from "fastify";
 import { endpoint, originOf, principalOf } from "../http/access.js";
+import { sendSerialized, serializeNow } from "../http/answerNow.js";
 import { errorResponses } from "../http/schemas.js";
 import { unwrap } from "../services/result.js";
 import { type RouteModule, typed } from "./types.js";
@@ -42,7 +43,7 @@ export const resetApiKeyCommand: RouteModule = (app, ctx) => {
         ...errorResponses,
       },
     },
-    handler: async (request) => {
+    handler: async (request, reply) => {
       const id = targetId(request);
       if (id === undefined) {
         throw new ApiError(
@@ -50,10 +51,16 @@ export const resetApiKeyCommand: RouteModule = (app, ctx) => {
           'client_id "me" names the calling API key, but this request uses a session; send {"id": N}.',
         );
       }
-      const { record, secret } = unwrap(
-        await ctx.keys.reset(principalOf(request), id, originOf(request, ctx)),
+      const body = unwrap(
+        await ctx.keys.reset(principalOf(request), id, originOf(request, ctx), 0, (reset) =>
+          serializeNow(reply, {
+            success: true as const,
+            new_api_key: reset.secret,
+            id: reset.record.id,
+          }),
+        ),
       );
-      return { success: true as const, new_api_key: secret, id: record.id };
+      return sendSerialized(reply, body);
     },
   });
 };

@@ -1,3 +1,4 @@
+import { instantMs } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../http/access.js";
 import { errorResponses } from "../http/schemas.js";
@@ -18,11 +19,11 @@ export const sessionsList: RouteModule = (app, ctx) => {
     },
     handler: async (request) => {
       const caller = principalOf(request);
-      const now = ctx.now().toISOString();
+      const now = ctx.now().getTime();
       const sessions = await ctx.store.listKeys(caller.user.id, "session");
       return {
         sessions: sessions
-          .filter((s) => s.expiresAt === null || s.expiresAt > now)
+          .filter((s) => s.expiresAt === null || instantMs(s.expiresAt) > now)
           .map((s) => sessionView(s, ctx.usage, caller.key.id)),
       };
     },

@@ -1,10 +1,13 @@
 import {
   findIllFormedText,
+  formatInstant,
   illFormedTextMessage,
+  instantMs,
   type KeyEventType,
   type KeyRecord,
   type PepperRing,
   type Permissions,
+  parseInstant,
   parsePermissions,
   permissionsWithin,
   type RouteCatalogue,
@@ -97,17 +100,13 @@ function parseName(name: string): Result<string> {
   return ok(trimmed);
 }
 
-function parseExpiry(input: string | null | undefined, now: Date): Result<string | null> {
+/** A requested expiry, strictly read (see docs/api.md, "Dates"), in its stored form. */
+function parseExpiry(input: unknown, now: Date): Result<string | null> {
   if (input === undefined || input === null) return ok(null);
-  const at = new Date(input);
-  if (Number.isNaN(at.getTime())) {
-    return fail(
-      "invalid_request",
-      "expires_at: not a date; use ISO 8601, e.g. 2027-01-31T00:00:00Z",
-    );
-  }
-  if (at <= now) return fail("invalid_request", "expires_at: must be in the future");
-  return ok(at.toISOString());
+  const at = parseInstant(input, "expires_at");
+  if (!at.ok) return fail("invalid_request", at.msg);
+  if (at.ms <= now.getTime()) return fail("invalid_request", "expires_at: must be in the future");
+  return ok(formatInstant(at.ms));
 }
 
 /** The longest grace window of a reset: 7 days. */
@@ -120,9 +119,11 @@ function applyMaxLifetime(
   now: Date,
 ): Result<string | null> {
   if (maxDays === null) return ok(requested);
-  const limit = new Date(now.getTime() + maxDays * 86_400_000).toISOString();
+  const limitMs = now.getTime() + maxDays * 86_400_000;
+  const limit = formatInstant(limitMs);
   if (requested === null) return ok(limit);
-  if (requested > limit) {
+  // Compared as instants: text order holds only for the stored form, and numbers need no proof.
+  if (instantMs(requested) > limitMs) {
     return fail(
       "invalid_request",
       `expires_at: beyond this account's maximum key lifetime of ${maxDays} days (at most ${limit})`,
@@ -242,13 +243,17 @@ export class KeyService {
   /**
    * Gives key `id` a new secret. Without `graceSeconds` the old secret is refused everywhere
    * before this returns; with it, the old secret keeps working until the grace window ends.
+   * `answer` makes the caller's answer inside the transaction: the new secret is useless
+   * unless it reaches the caller, so if the answer cannot be made nothing is committed and
+   * both secrets stay as they were.
    */
-  async reset(
+  async reset<T>(
     caller: Principal,
     id: number,
     origin: Origin,
-    graceSeconds = 0,
-  ): Promise<Result<KeyWithSecret>> {
+    graceSeconds: number,
+    answer: (reset: KeyWithSecret) => T,
+  ): Promise<Result<T>> {
     if (!Number.isInteger(graceSeconds) || graceSeconds < 0 || graceSeconds > MAX_GRACE_SECONDS) {
       return fail(
         "invalid_request",
@@ -270,8 +275,8 @@ export class KeyService {
     }
     const issued = issueSecret(this.peppers, this.keyPrefix);
     const graceUntil =
-      graceSeconds > 0 ? new Date(origin.at.getTime() + graceSeconds * 1000).toISOString() : null;
-    const record = await this.store.transaction(async (tx) => {
+      graceSeconds > 0 ? formatInstant(origin.at.getTime() + graceSeconds * 1000) : null;
+    const answered = await this.store.transaction(async (tx) => {
       const row = await tx.replaceSecret(caller.user.id, id, issued.stored, graceUntil);
       if (row) {
         await audit(tx, caller, origin, "api_key.reset", {
@@ -281,13 +286,14 @@ export class KeyService {
         });
         await publish(tx, "key.reset", row, origin.at, { grace_until: graceUntil });
       }
-      return row;
+      // Last, so that an answer that cannot be made rolls all of the above back.
+      return row && { value: answer({ record: row, secret: issued.secret }) };
     });
-    if (!record) return fail("not_found", `API key ${id} not found in this account.`);
+    if (!answered) return fail("not_found", `API key ${id} not found in this account.`);
     // Even with a grace window every node drops its cached entries: the old secret's entry
     // must learn its deadline, and the new secret is looked up afresh.
     await this.revocations.revoked([id]);
-    return ok({ record, secret: issued.secret });
+    return ok(answered.value);
   }
 
   /** Ends a grace window early: the previous secret is refused everywhere before this returns. */

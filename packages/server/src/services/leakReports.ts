@@ -37,16 +37,17 @@ export class LeakReports {
   }
 
   private revoke(found: CachedKey, url: string, origin: Origin): Promise<boolean> {
-    const { record, user, viaPrevious } = found;
+    const { record, user, viaPrevious, expiresAtMs, previousExpiresAtMs } = found;
     const at = origin.at.toISOString();
+    const nowMs = origin.at.getTime();
     if (record.deletedAt !== null) return Promise.resolve(false);
-    if (record.expiresAt !== null && record.expiresAt <= at) return Promise.resolve(false);
+    if (expiresAtMs !== null && expiresAtMs <= nowMs) return Promise.resolve(false);
     return this.store.transaction(async (tx) => {
       const owner = { user, key: record };
       if (viaPrevious) {
         // The old secret of a reset still in its grace window: ending the window revokes
         // exactly what leaked and leaves the new secret working.
-        if (record.previousExpiresAt === null || record.previousExpiresAt <= at) return false;
+        if (previousExpiresAtMs === null || previousExpiresAtMs <= nowMs) return false;
         const row = await tx.endGrace(record.userId, record.id);
         if (!row) return false;
         await audit(tx, owner, origin, "api_key.leaked", {

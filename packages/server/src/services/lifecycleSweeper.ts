@@ -4,9 +4,9 @@ import type { UsageRecorder } from "../auth/usageRecorder.js";
 import { publish } from "./keyService.js";
 
 const DAY = 86_400_000;
-/** The longest reminder a policy can ask for (usersUpdatePolicy allows 365 days). */
-const MAX_REMINDER_DAYS = 365;
 const BATCH = 500;
+/** Batches of each notice per sweep; what is left waits for the next sweep. */
+const MAX_BATCHES = 20;
 
 export interface SweepResult {
   reminded: number;
@@ -72,39 +72,48 @@ export class LifecycleSweeper {
     };
   }
 
+  /**
+   * Every key a batch holds is due and gets claimed (here or by another node), so the next
+   * batch is new work: no account's keys can fill the batches and hold up another's.
+   */
   private async remind(now: Date): Promise<number> {
-    const horizon = new Date(now.getTime() + MAX_REMINDER_DAYS * DAY).toISOString();
+    const at = now.toISOString();
     let sent = 0;
-    for (const { key, reminderDays } of await this.store.keysToRemind(horizon, BATCH)) {
-      const expiresAt = key.expiresAt;
-      if (expiresAt === null || expiresAt <= now.toISOString()) continue;
-      if (expiresAt > new Date(now.getTime() + reminderDays * DAY).toISOString()) continue;
-      const claimed = await this.store.transaction(async (tx) => {
-        if (!(await tx.claimKeyNotice(key.id, "expiry_reminded_at", now.toISOString())))
-          return false;
-        await publish(tx, "key.expiring", key, now, {
-          expires_at: expiresAt,
-          reminder_days: reminderDays,
+    for (let batch = 0; batch < MAX_BATCHES; batch++) {
+      const due = await this.store.keysToRemind(at, BATCH);
+      for (const { key, reminderDays } of due) {
+        const expiresAt = key.expiresAt;
+        const claimed = await this.store.transaction(async (tx) => {
+          if (!(await tx.claimKeyNotice(key.id, "expiry_reminded_at", at))) return false;
+          await publish(tx, "key.expiring", key, now, {
+            expires_at: expiresAt,
+            reminder_days: reminderDays,
+          });
+          await systemAudit(tx, key, "api_key.expiring", now, { expires_at: expiresAt });
+          return true;
         });
-        await systemAudit(tx, key, "api_key.expiring", now, { expires_at: expiresAt });
-        return true;
-      });
-      if (claimed) sent++;
+        if (claimed) sent++;
+      }
+      if (due.length < BATCH) break;
     }
     return sent;
   }
 
   private async announceExpired(now: Date): Promise<number> {
+    const at = now.toISOString();
     let sent = 0;
-    for (const key of await this.store.keysExpiredUnnotified(now.toISOString(), BATCH)) {
-      const claimed = await this.store.transaction(async (tx) => {
-        if (!(await tx.claimKeyNotice(key.id, "expiry_notified_at", now.toISOString())))
-          return false;
-        await publish(tx, "key.expired", key, now, { expired_at: key.expiresAt });
-        await systemAudit(tx, key, "api_key.expired", now, { expired_at: key.expiresAt });
-        return true;
-      });
-      if (claimed) sent++;
+    for (let batch = 0; batch < MAX_BATCHES; batch++) {
+      const expired = await this.store.keysExpiredUnnotified(at, BATCH);
+      for (const key of expired) {
+        const claimed = await this.store.transaction(async (tx) => {
+          if (!(await tx.claimKeyNotice(key.id, "expiry_notified_at", at))) return false;
+          await publish(tx, "key.expired", key, now, { expired_at: key.expiresAt });
+          await systemAudit(tx, key, "api_key.expired", now, { expired_at: key.expiresAt });
+          return true;
+        });
+        if (claimed) sent++;
+      }
+      if (expired.length < BATCH) break;
     }
     return sent;
   }

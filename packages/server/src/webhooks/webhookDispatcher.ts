@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import type {
-  AttemptOutcome,
-  DeliveryRecord,
-  KeyEventRecord,
-  Store,
-  StoreTx,
-  WebhookRecord,
+import {
+  type AttemptOutcome,
+  type DeliveryRecord,
+  instantMs,
+  type KeyEventRecord,
+  type Store,
+  type StoreTx,
+  type WebhookRecord,
 } from "@latchkey/core";
 import { type SendOptions, type SendResult, sendWebhook } from "./sendWebhook.js";
 import type { WebhookSecretBox } from "./webhookSecrets.js";
@@ -54,7 +55,7 @@ function subscribed(hook: WebhookRecord, event: KeyEventRecord): boolean {
   // An endpoint gets the events written after it was registered, not the history before it.
   return (
     hook.active &&
-    hook.createdAt <= event.createdAt &&
+    instantMs(hook.createdAt) <= instantMs(event.createdAt) &&
     (hook.events === null || hook.events.includes(event.type))
   );
 }

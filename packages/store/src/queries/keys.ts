@@ -3,6 +3,7 @@ import { type Kysely, type Selectable, sql } from "kysely";
 import type { Database } from "../schema.js";
 import { batches } from "./batches.js";
 import { nullableNumber } from "./nullableNumber.js";
+import { storedTime } from "./storedTime.js";
 
 /** API keys and sessions (one table, told apart by kind): writes, look-ups and last use. */
 
@@ -42,8 +43,8 @@ export async function insertKey(db: Kysely<Database>, key: NewKey): Promise<KeyR
       last4: key.last4,
       permissions: key.permissions,
       key_params: key.keyParams,
-      created_at: key.createdAt,
-      expires_at: key.expiresAt,
+      created_at: storedTime("created_at", key.createdAt),
+      expires_at: storedTime("expires_at", key.expiresAt),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -86,7 +87,7 @@ export async function replaceSecret(
       // SET reads the row as it was, so the previous secret is the one being replaced.
       previous_key_hash: graceUntil ? eb.ref("key_hash") : null,
       previous_hash_version: graceUntil ? eb.ref("hash_version") : null,
-      previous_expires_at: graceUntil ?? null,
+      previous_expires_at: storedTime("previous_expires_at", graceUntil ?? null),
     }))
     .where("id", "=", id)
     .where("user_id", "=", userId)
