@@ -1,5 +1,6 @@
 import type { Category } from "../catalogue.js";
-import { type Constraint, type Permissions, type RouteGrant, WILDCARD } from "./tree.js";
+import { constraintHolds } from "./constraint.js";
+import { type Permissions, type RouteGrant, WILDCARD } from "./tree.js";
 
 export type Params = Readonly<Record<string, unknown>>;
 
@@ -22,31 +23,19 @@ export type Decision =
 /** The one "allowed" decision, shared: evaluation runs on every request. */
 const ALLOWED: Decision = Object.freeze({ allowed: true });
 
-/** Request parameters arrive as strings from paths and queries; compare them as numbers when they are. */
-function comparable(value: unknown): unknown {
-  if (typeof value === "string" && /^-?\d+(\.\d+)?$/.test(value)) return Number(value);
-  return value;
-}
-
-export function constraintHolds(constraint: Constraint, raw: unknown): boolean {
-  if (raw === undefined || raw === null) return false;
-  const value = comparable(raw);
-  if (constraint.eq !== undefined && comparable(constraint.eq) !== value) return false;
-  if (constraint.lte !== undefined && !(typeof value === "number" && value <= constraint.lte))
-    return false;
-  if (constraint.gte !== undefined && !(typeof value === "number" && value >= constraint.gte))
-    return false;
-  return true;
-}
-
 function failedParam(grant: RouteGrant, params: Params): string | undefined {
   for (const [param, constraint] of Object.entries(grant.constraints ?? {})) {
-    if (!constraintHolds(constraint, params[param])) return param;
+    // Own properties only: a parameter named `constructor` is not the prototype's.
+    if (!constraintHolds(constraint, Object.hasOwn(params, param) ? params[param] : undefined))
+      return param;
   }
   return undefined;
 }
 
-/** Decides whether a permission tree grants a request (Vast's semantics; docs/permissions.md). */
+/**
+ * Decides whether a permission tree grants a request (Vast's semantics; docs/permissions.md). Constraints compare
+ * as `constraintHolds` says (constraint.ts), the same rules the no-escalation check uses.
+ */
 export function evaluate(permissions: Permissions, request: AccessRequest): Decision {
   if (permissions === null) return ALLOWED;
   const { category, route } = request;
@@ -59,7 +48,9 @@ export function evaluate(permissions: Permissions, request: AccessRequest): Deci
     };
   }
   if (Object.keys(rule).length === 0) return ALLOWED;
-  const grant = (route !== undefined ? rule[route] : undefined) ?? rule[WILDCARD];
+  // Own properties only: an operator's route named `toString` must not find Object.prototype's.
+  const grant =
+    (route !== undefined && Object.hasOwn(rule, route) ? rule[route] : undefined) ?? rule[WILDCARD];
   if (grant === undefined) {
     const name = route ?? "this route";
     return {

@@ -1,3 +1,4 @@
+export * from "./constraint.js";
 export * from "./evaluate.js";
 export * from "./parse.js";
 export * from "./presets.js";

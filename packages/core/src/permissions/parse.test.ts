@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { defaultCatalogue } from "../catalogue.js";
+import { evaluate } from "./evaluate.js";
 import { parsePermissions } from "./parse.js";
 
 const catalogue = defaultCatalogue();
@@ -92,5 +93,18 @@ describe("parsePermissions", () => {
   it("bounds the size of a tree", () => {
     const routes = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`api.r${i}`, {}]));
     expect(errorOf({ api: { misc: routes } }).msg).toContain("at most 256 routes");
+  });
+
+  it("keeps a constraint on a parameter named __proto__ (it is not dropped)", () => {
+    const input: unknown = JSON.parse(
+      '{"api": {"instance_read": {"api.instance.show": {"constraints": {"__proto__": {"eq": 1}}}}}}',
+    );
+    const parsed = parsePermissions(input, catalogue);
+    if (!parsed.ok) throw new Error(parsed.msg);
+    const grant = parsed.tree.api.instance_read?.["api.instance.show"];
+    expect(Object.keys(grant?.constraints ?? {})).toEqual(["__proto__"]);
+    expect(JSON.parse(JSON.stringify(parsed.tree))).toEqual(input);
+    const request = { category: "instance_read", route: "api.instance.show" } as const;
+    expect(evaluate(parsed.tree, { ...request, params: {} }).allowed).toBe(false);
   });
 });

@@ -96,13 +96,15 @@ function parseGrant(value: unknown, at: string[]): RouteGrant {
         `at most ${MAX_CONSTRAINTS_PER_ROUTE} constrained parameters per route`,
       );
     }
-    grantOut.constraints = {};
+    const parsed: [string, Constraint][] = [];
     for (const param of params) {
       if (param.length === 0 || param.length > 64) {
         throw new TreeError([...here, param], "a parameter name has 1 to 64 characters");
       }
-      grantOut.constraints[param] = parseConstraint(constraints[param], [...here, param]);
+      parsed.push([param, parseConstraint(constraints[param], [...here, param])]);
     }
+    // Own properties whatever the name: assigning `__proto__` would drop the constraint.
+    grantOut.constraints = Object.fromEntries(parsed);
   }
   return grantOut;
 }

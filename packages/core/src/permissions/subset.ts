@@ -1,44 +1,19 @@
-import { type Constraint, type Permissions, type RouteGrant, WILDCARD } from "./tree.js";
+import { constraintWithin } from "./constraint.js";
+import { type Permissions, type RouteGrant, WILDCARD } from "./tree.js";
 
-/** A constraint as the set of values it admits: one value, or a numeric interval. */
-type ValueSet =
-  | { kind: "empty" }
-  | { kind: "value"; value: unknown }
-  | { kind: "interval"; lo: number; hi: number };
-
-function valueSet(c: Constraint): ValueSet {
-  if (c.eq !== undefined) {
-    const v = c.eq;
-    const inRange =
-      (c.lte === undefined || (typeof v === "number" && v <= c.lte)) &&
-      (c.gte === undefined || (typeof v === "number" && v >= c.gte));
-    return inRange ? { kind: "value", value: v } : { kind: "empty" };
-  }
-  return { kind: "interval", lo: c.gte ?? -Infinity, hi: c.lte ?? Infinity };
+/** A rule's grant of a route by name: own properties only, as the evaluator reads it. */
+function own(rule: Record<string, RouteGrant>, name: string): RouteGrant | undefined {
+  return Object.hasOwn(rule, name) ? rule[name] : undefined;
 }
 
-/** Does every value `child` admits satisfy `parent`? */
-function constraintWithin(child: Constraint, parent: Constraint): boolean {
-  const set = valueSet(child);
-  if (set.kind === "empty") return true;
-  if (set.kind === "value") {
-    const v = set.value;
-    if (parent.eq !== undefined && parent.eq !== v) return false;
-    if (parent.lte !== undefined && !(typeof v === "number" && v <= parent.lte)) return false;
-    if (parent.gte !== undefined && !(typeof v === "number" && v >= parent.gte)) return false;
-    return true;
-  }
-  if (parent.eq !== undefined && !(set.lo === set.hi && set.lo === parent.eq)) return false;
-  if (parent.lte !== undefined && set.hi > parent.lte) return false;
-  if (parent.gte !== undefined && set.lo < parent.gte) return false;
-  return true;
-}
-
-/** Does `child` grant no request that `parent` refuses? */
+/**
+ * Does `child` grant no request that `parent` refuses? Constraints compare as sets of the
+ * values the evaluator admits (constraint.ts).
+ */
 export function grantWithin(child: RouteGrant, parent: RouteGrant): boolean {
-  const own = child.constraints ?? {};
+  const limits = child.constraints ?? {};
   for (const [param, constraint] of Object.entries(parent.constraints ?? {})) {
-    const mine = own[param];
+    const mine = Object.hasOwn(limits, param) ? limits[param] : undefined;
     if (mine === undefined || !constraintWithin(mine, constraint)) return false;
   }
   return true;
@@ -61,7 +36,7 @@ function ruleWithin(
   }
   for (const name of childNames) {
     if (name === WILDCARD) continue;
-    const theirs = parent[name] ?? parent[WILDCARD];
+    const theirs = own(parent, name) ?? parent[WILDCARD];
     const mine = child[name];
     if (theirs === undefined || mine === undefined || !grantWithin(mine, theirs)) return false;
   }
@@ -72,7 +47,7 @@ function ruleWithin(
     const theirs = parent[WILDCARD];
     if (theirs === undefined || !grantWithin(wildcard, theirs)) return false;
     for (const name of parentNames) {
-      if (name === WILDCARD || name in child) continue;
+      if (name === WILDCARD || Object.hasOwn(child, name)) continue;
       const grant = parent[name];
       if (grant === undefined || !grantWithin(wildcard, grant)) return false;
     }

@@ -96,6 +96,13 @@ const examples: Example[] = [
     ],
     deny: [
       r("instance_read", "api.instance.show", { id: 1228 }),
+      // Only the canonical spelling of the number stands for it.
+      r("instance_read", "api.instance.show", { id: "01227" }),
+      r("instance_read", "api.instance.show", { id: "1227.0" }),
+      r("instance_read", "api.instance.show", { id: " 1227" }),
+      r("instance_read", "api.instance.show", { id: "+1227" }),
+      r("instance_read", "api.instance.show", { id: [1227] }),
+      r("instance_read", "api.instance.show", { id: true }),
       r("instance_read", "api.instance.show", {}),
       r("instance_read", "api.instance.list"),
       r("instance_read", "api.instance.request_logs", { id: 1227 }),
@@ -122,6 +129,8 @@ const examples: Example[] = [
       r("instance_read", "api.instance.request_logs", { id: 0 }),
       r("instance_read", "api.instance.request_logs", { id: 101 }),
       r("instance_read", "api.instance.request_logs", { id: "abc" }),
+      r("instance_read", "api.instance.request_logs", { id: "1e2" }),
+      r("instance_read", "api.instance.request_logs", { id: "50.5" }),
       r("instance_read", "api.instance.request_logs"),
       r("instance_read", "api.instance.show", { id: 5 }),
     ],

@@ -18,6 +18,7 @@ import type { RevocationBus } from "@latchkey/store";
 import { storedPermissions } from "../auth/authenticator.js";
 import { IpAllowList } from "../auth/ipAllowList.js";
 import type { Origin, Principal } from "./context.js";
+import { limitByCreator, resettableBy } from "./creatorLimits.js";
 import { issueSecret } from "./issuer.js";
 import { fail, ok, type Result } from "./result.js";
 
@@ -198,6 +199,14 @@ export class KeyService {
     const owner = (await this.store.findUserById(caller.user.id)) ?? caller.user;
     const expiresAt = applyMaxLifetime(requested.value, owner.policy.maxKeyLifetimeDays, origin.at);
     if (!expiresAt.ok) return expiresAt;
+    // A key made by a key is never less restricted than it (allow-list, expiry).
+    const limits = limitByCreator(
+      caller.key,
+      { keyParams: params.value, expiresAt: expiresAt.value },
+      input.expires_at !== undefined && input.expires_at !== null,
+    );
+    if (!limits.ok) return limits;
+    const { keyParams, expiresAt: expiry } = limits.value;
 
     const issued = issueSecret(this.peppers, this.keyPrefix);
     const record = await this.store.transaction(async (tx) => {
@@ -207,16 +216,16 @@ export class KeyService {
         name: name.value,
         ...issued.stored,
         permissions: permissions === null ? null : JSON.stringify(permissions),
-        keyParams: params.value === null ? null : JSON.stringify(params.value),
+        keyParams: keyParams === null ? null : JSON.stringify(keyParams),
         createdAt: origin.at.toISOString(),
-        expiresAt: expiresAt.value,
+        expiresAt: expiry,
       });
       await audit(tx, caller, origin, "api_key.create", {
         id: created.id,
         name: created.name,
         permissions,
-        key_params: params.value,
-        expires_at: expiresAt.value,
+        key_params: keyParams,
+        expires_at: expiry,
       });
       await publish(tx, "key.created", created, origin.at);
       return created;
@@ -273,6 +282,8 @@ export class KeyService {
         "This key has rights the calling key lacks, so the calling key may not reset it.",
       );
     }
+    const limits = resettableBy(caller.key, target);
+    if (!limits.ok) return limits;
     const issued = issueSecret(this.peppers, this.keyPrefix);
     const graceUntil =
       graceSeconds > 0 ? formatInstant(origin.at.getTime() + graceSeconds * 1000) : null;
