@@ -1,4 +1,4 @@
-import type { KeyRecord } from "@latchkey/core";
+import { instantMs, type KeyRecord } from "@latchkey/core";
 import { storedIpAllowList } from "../auth/authenticator.js";
 import { firstOutside } from "../auth/ipRanges.js";
 import { fail, ok, type Result } from "./result.js";
@@ -6,7 +6,7 @@ import { fail, ok, type Result } from "./result.js";
 /** The limits of a key besides its permission tree: where it may be used from, and until when. */
 export interface KeyLimits {
   keyParams: { ip_whitelist?: string[] } | null;
-  /** ISO 8601, or null for no expiry. */
+  /** A stored instant (`formatInstant`), or null for no expiry. */
   expiresAt: string | null;
 }
 
@@ -26,9 +26,10 @@ function escapes(own: readonly string[] | null, caller: readonly string[] | null
   return outside === undefined ? undefined : { outside };
 }
 
+/** Whether `at` (null: never) comes after `deadline` (null: never); both stored instants. */
 function laterThan(at: string | null, deadline: string | null): boolean {
   if (deadline === null) return false;
-  return at === null || Date.parse(at) > Date.parse(deadline);
+  return at === null || instantMs(at) > instantMs(deadline);
 }
 
 /**
