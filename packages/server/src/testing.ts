@@ -97,7 +97,11 @@ export function spawnServer(env: ConfigSource): Promise<ServerProcess> {
   });
   let out = "";
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 20_000);
+    const timer = setTimeout(() => {
+      // Nobody will stop a server that was given up on: it must not outlive the test.
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start:\n${out}`));
+    }, 20_000);
     const onData = (chunk: Buffer) => {
       out += chunk.toString();
       const match = /"port":(\d+)/.exec(out);
