@@ -1,14 +1,10 @@
-import { KEY_PATTERN, parseKey, redactKey } from "@latchkey/core";
+import { redactKey, redactKeys } from "@latchkey/core";
 
 /** Fields of a request body that hold a secret; `--explain` shows them as "<hidden>". */
 const SECRET_FIELDS = new Set(["password", "key", "api_key", "session_key", "new_api_key"]);
 
-/** Replaces every well-formed key in `text` with its `prefix_…last4` form. */
-export function redactKeys(text: string): string {
-  return text.replace(new RegExp(KEY_PATTERN.source, "g"), (candidate) =>
-    parseKey(candidate) === null ? candidate : redactKey(candidate),
-  );
-}
+/** Every well-formed key in `text`, even glued to other characters, as `prefix_…last4`. */
+export { redactKeys };
 
 function hideSecretFields(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(hideSecretFields);

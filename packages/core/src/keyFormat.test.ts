@@ -6,8 +6,11 @@ import {
   isValidPrefix,
   isWellFormedKey,
   KEY_PATTERN,
+  keyRanges,
   parseKey,
   redactKey,
+  redactKeys,
+  sessionPrefixOf,
 } from "./keyFormat.js";
 
 describe("key format", () => {
@@ -91,6 +94,38 @@ describe("key format", () => {
     const key = generateKey();
     expect(redactKey(key)).toBe(`lk_…${key.slice(-4)}`);
     expect(redactKey(key)).not.toContain(key.slice(3, 10));
+  });
+
+  it("redactKeys hides every copy of a key, also glued to other letters and digits", () => {
+    const key = generateKey();
+    const session = generateKey(sessionPrefixOf("acme1"));
+    const shown = `lk_…${key.slice(-4)}`;
+    const cases: [string, string][] = [
+      [`Bearer ${key}`, `Bearer ${shown}`],
+      [`/api/v0/x${key}/`, `/api/v0/x${shown}/`],
+      [`?t=${key}0&u=${key}`, `?t=${shown}0&u=${shown}`],
+      [`${session}${key}`, `acme1s_…${session.slice(-4)}${shown}`],
+      [`9${key}`, `9${shown}`],
+      [`${"a".repeat(20)}${key}`, `${"a".repeat(20)}${shown}`],
+    ];
+    for (const [text, expected] of cases) {
+      expect(redactKeys(text)).toBe(expected);
+      expect(redactKeys(text)).not.toContain(key.slice(3));
+    }
+    expect(keyRanges(`x${key}`)).toEqual([[1, 1 + key.length]]);
+  });
+
+  it("redactKeys leaves look-alikes and ordinary text alone", () => {
+    const key = generateKey();
+    const lookAlike = key.slice(0, -1) + (key.endsWith("a") ? "b" : "a");
+    const text = `lk_${"A".repeat(46)} ${lookAlike} _${"b".repeat(60)} plain_text`;
+    expect(redactKeys(text)).toBe(text);
+  });
+
+  it("session prefixes add one letter, so a 16-character key prefix has none", () => {
+    expect(sessionPrefixOf("lk")).toBe("lks");
+    expect(isValidPrefix(sessionPrefixOf("a".repeat(15)))).toBe(true);
+    expect(isValidPrefix(sessionPrefixOf("a".repeat(16)))).toBe(false);
   });
 
   it("uses the 62-character alphabet", () => {

@@ -27,6 +27,14 @@ export function isValidPrefix(prefix: string): boolean {
   return PREFIX_PATTERN.test(prefix);
 }
 
+/** Session keys carry the key prefix followed by this letter (`lk` → `lks_…`). */
+export const SESSION_PREFIX_SUFFIX = "s";
+
+/** The prefix of session keys for a server whose keys carry `keyPrefix`. */
+export function sessionPrefixOf(keyPrefix: string): string {
+  return keyPrefix + SESSION_PREFIX_SUFFIX;
+}
+
 function toBase62(value: number, width: number): string {
   let out = "";
   let rest = value;
@@ -87,4 +95,46 @@ export function redactKey(key: string): string {
   const sep = key.lastIndexOf("_");
   const prefix = sep > 0 ? key.slice(0, sep + 1) : "";
   return `${prefix}…${key.slice(-4)}`;
+}
+
+/** `_` and a key's 46 random and checksum characters: where every key ends. */
+const KEY_BODY = /_[0-9A-Za-z]{46}/g;
+const MAX_PREFIX_LENGTH = 16;
+
+/**
+ * Where the well-formed keys of any prefix are in `text`, as [start, end) ranges, also when a
+ * key is glued to other letters or digits (`xlk_…`, `lk_…0`): unlike KEY_PATTERN, which finds
+ * keys standing on their own (what `latchkey scan` reports), this finds every copy of a
+ * secret, for redaction. The checksum decides, so look-alikes are left alone.
+ */
+export function keyRanges(text: string): [number, number][] {
+  const ranges: [number, number][] = [];
+  for (const match of text.matchAll(KEY_BODY)) {
+    const end = match.index + match[0].length;
+    // The prefix is the shortest run of [a-z0-9] before `_`, starting with a letter, whose
+    // checksum matches; a longer glued run ("xlk_…") is not part of the key.
+    for (let start = match.index - 1; start >= match.index - MAX_PREFIX_LENGTH; start--) {
+      const c = text.charCodeAt(start);
+      const letter = c >= 97 && c <= 122;
+      if (!letter && !(c >= 48 && c <= 57)) break;
+      if (letter && checksumMatches(text.slice(start, end))) {
+        ranges.push([start, end]);
+        break;
+      }
+    }
+  }
+  return ranges;
+}
+
+/** `text` with every well-formed key in it (see keyRanges) replaced by its `prefix_…last4`. */
+export function redactKeys(text: string): string {
+  const ranges = keyRanges(text);
+  if (ranges.length === 0) return text;
+  let out = "";
+  let at = 0;
+  for (const [start, end] of ranges) {
+    out += text.slice(at, start) + redactKey(text.slice(start, end));
+    at = end;
+  }
+  return out + text.slice(at);
 }

@@ -8,7 +8,7 @@ import fastifySwagger from "@fastify/swagger";
 import { defaultCatalogue, type PepperRing, type RouteCatalogue, type Store } from "@latchkey/core";
 import { LocalRevocationBus, type RevocationBus } from "@latchkey/store";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
-import { type Logger, pino } from "pino";
+import type { Logger } from "pino";
 import type { AppContext } from "./appContext.js";
 import { Authenticator } from "./auth/authenticator.js";
 import { KeyCache } from "./auth/keyCache.js";
@@ -16,7 +16,7 @@ import { UsageRecorder } from "./auth/usageRecorder.js";
 import type { Config } from "./config.js";
 import { registerAuthHooks } from "./http/authHooks.js";
 import { registerErrorHandling, toApiError } from "./http/errorHandler.js";
-import { requestSerializer } from "./http/logging.js";
+import { createLogger, errorSerializer, requestSerializer, UrlRedactor } from "./http/logging.js";
 import { registerAuthFailureThrottle, registerRateLimits } from "./http/rateLimitHooks.js";
 import { sharedSchemas } from "./http/schemas.js";
 import { registerSecurityHeaders } from "./http/securityHeaders.js";
@@ -38,7 +38,7 @@ export interface AppOptions {
   config: Readonly<Config>;
   store: Store;
   peppers: PepperRing;
-  /** A pino logger; by default one at the configured level on stdout. */
+  /** A pino logger; by default createLogger's at the configured level on stdout. */
   logger?: Logger;
   catalogue?: RouteCatalogue;
   /** The console's built files; by default the @latchkey/console package's dist, when built. */
@@ -126,12 +126,18 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
 export async function buildApp(
   options: AppOptions,
 ): Promise<{ app: FastifyInstance; ctx: AppContext }> {
+  // Whatever logger is given, requests are logged through our serializer, which drops headers
+  // and bodies and shows of a URL only what the routes define (docs/security.md#logs).
+  const urls = new UrlRedactor();
   const app = Fastify({
-    // Whatever logger is given, requests are logged through our serializer, which drops
-    // headers and redacts secret-looking query parameters.
-    loggerInstance: (options.logger ?? pino({ level: options.config.logLevel })).child(
+    loggerInstance: (options.logger ?? createLogger(options.config.logLevel)).child(
       {},
-      { serializers: { req: requestSerializer } },
+      {
+        serializers: {
+          req: (request) => requestSerializer(request, urls),
+          err: errorSerializer,
+        },
+      },
     ) as FastifyBaseLogger,
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: options.config.bodyLimit,
@@ -183,6 +189,7 @@ export async function buildApp(
   registerAuthHooks(app, ctx);
   registerRateLimits(app, ctx);
   app.addHook("onRoute", (route) => {
+    urls.learn(route);
     // An API route outside the catalogue would have no category, hence no permission check.
     const api =
       route.url.startsWith("/api/") || route.url === "/healthz" || route.url === "/readyz";

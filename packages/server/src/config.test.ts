@@ -1,6 +1,20 @@
+import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, settings } from "./config.js";
-import { spawnServer, tempDir } from "./testing.js";
+import { call, signUpAndLogIn, spawnServer, startTestServer, tempDir } from "./testing.js";
+
+/** The ConfigError parseConfig throws for `env`, or a failure when it accepts it. */
+function refusal(env: Record<string, string>): ConfigError {
+  try {
+    parseConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`accepted ${JSON.stringify(env)}`);
+}
+
+const pepper = () => `v1:${randomBytes(32).toString("hex")}`;
 
 describe("configuration", () => {
   it("has the documented defaults", () => {
@@ -31,6 +45,85 @@ describe("configuration", () => {
     expect(() => parseConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: `));
   });
+
+  it("refuses a key prefix that leaves no room for the session keys' 's'", () => {
+    const sixteen = "a".repeat(16);
+    const error = refusal({ LATCHKEY_KEY_PREFIX: sixteen });
+    expect(error.variable).toBe("LATCHKEY_KEY_PREFIX");
+    expect(error.message).toMatch(/1–15 lowercase letters/);
+    expect(error.message).toContain("session keys");
+    expect(refusal({ LATCHKEY_KEY_PREFIX: "a".repeat(17) }).variable).toBe("LATCHKEY_KEY_PREFIX");
+    expect(parseConfig({ LATCHKEY_KEY_PREFIX: "a".repeat(15) }).keyPrefix).toBe("a".repeat(15));
+  });
+
+  it("with the longest prefix accepted, logins work and issue '<prefix>s_' session keys", async () => {
+    const prefix = `z${"9".repeat(14)}`;
+    const server = await startTestServer({ LATCHKEY_KEY_PREFIX: prefix });
+    try {
+      const { session } = await signUpAndLogIn(server.url);
+      expect(session.startsWith(`${prefix}s_`)).toBe(true);
+      const me = await call(server.url, "GET", "/api/v0/users/current/", { key: session });
+      expect(me.status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it("refuses a 16-character key prefix at start-up, before any login can fail", async () => {
+    const dir = tempDir();
+    try {
+      await expect(
+        spawnServer({ LATCHKEY_DATA_DIR: dir.path, LATCHKEY_KEY_PREFIX: "a".repeat(16) }),
+      ).rejects.toThrow(/exited with 78[\s\S]*LATCHKEY_KEY_PREFIX: expected 1–15/);
+    } finally {
+      dir.remove();
+    }
+  });
+
+  it.each([
+    ["LATCHKEY_DATABASE_SCHEMA", { LATCHKEY_DATABASE_SCHEMA: "latchkey" }, /LATCHKEY_DATABASE_URL/],
+    ["LATCHKEY_NODE_LEASE_MS", { LATCHKEY_NODE_LEASE_MS: "1000" }, /LATCHKEY_DATABASE_URL/],
+    ["LATCHKEY_REDIS_PREFIX", { LATCHKEY_REDIS_PREFIX: "app:" }, /LATCHKEY_REDIS_URL/],
+  ])("refuses %s without the mode that reads it", (variable, env, needs) => {
+    const error = refusal(env);
+    expect(error.variable).toBe(variable);
+    expect(error.message).toMatch(needs);
+    expect(error.message).toContain("ignored");
+  });
+
+  it("accepts those settings with their mode", () => {
+    const postgres = {
+      LATCHKEY_DATABASE_URL: "postgres://x@127.0.0.1/db",
+      LATCHKEY_PEPPER: pepper(),
+    };
+    expect(
+      parseConfig({
+        ...postgres,
+        LATCHKEY_DATABASE_SCHEMA: "latchkey",
+        LATCHKEY_NODE_LEASE_MS: "1000",
+      }),
+    ).toMatchObject({ databaseSchema: "latchkey", nodeLeaseMs: 1000 });
+    expect(
+      parseConfig({ LATCHKEY_REDIS_URL: "redis://127.0.0.1:6379", LATCHKEY_REDIS_PREFIX: "app:" })
+        .redisPrefix,
+    ).toBe("app:");
+  });
+
+  it("refuses a malformed pepper when reading the configuration, without echoing it", () => {
+    for (const bad of ["v1:abcd", "v1:zz", `v1:${"ab".repeat(16)},v1:${"cd".repeat(16)}`]) {
+      const error = refusal({ LATCHKEY_PEPPER: bad });
+      expect(error.variable).toBe("LATCHKEY_PEPPER");
+      expect(error.message).not.toContain(bad.slice(3));
+    }
+    expect(parseConfig({ LATCHKEY_PEPPER: pepper() }).pepper).toMatch(/^v1:/);
+  });
+
+  it.each(["10.0.0.0/33", "10.0.0.0/99", "::1/129", "10.0.0.0/8/8"])(
+    "refuses LATCHKEY_TRUST_PROXY=%s, which the proxy matcher would throw on later",
+    (value) => {
+      expect(refusal({ LATCHKEY_TRUST_PROXY: value }).variable).toBe("LATCHKEY_TRUST_PROXY");
+    },
+  );
 
   it("requires a pepper with PostgreSQL", () => {
     expect(() => parseConfig({ LATCHKEY_DATABASE_URL: "postgres://localhost/x" })).toThrow(

@@ -1,5 +1,11 @@
 import { isIP } from "node:net";
-import { DEFAULT_KEY_PREFIX, defaultCatalogue, isValidPrefix } from "@latchkey/core";
+import {
+  DEFAULT_KEY_PREFIX,
+  defaultCatalogue,
+  isValidPrefix,
+  parsePeppers,
+  sessionPrefixOf,
+} from "@latchkey/core";
 import { isValidSchemaName } from "@latchkey/store";
 import { loadOperatorRoutes } from "./operatorCatalogue.js";
 
@@ -94,10 +100,16 @@ function parseTrustProxy(raw: string): boolean | number | string[] {
     .map((e) => e.trim())
     .filter(Boolean);
   for (const entry of entries) {
-    const [address = "", bits] = entry.split("/");
-    if (isIP(address) === 0 || (bits !== undefined && !/^\d{1,3}$/.test(bits))) {
+    const [address = "", bits, extra] = entry.split("/");
+    const family = isIP(address);
+    const maxBits = family === 4 ? 32 : 128;
+    if (
+      family === 0 ||
+      extra !== undefined ||
+      (bits !== undefined && (!/^\d{1,3}$/.test(bits) || Number(bits) > maxBits))
+    ) {
       throw new Error(
-        `expected false, true, a hop count or proxy IPs/CIDRs; '${entry}' is none of these`,
+        `expected false, true, a hop count or proxy IPs/CIDRs (at most /${maxBits} for IPv${family || 4}); '${entry}' is none of these`,
       );
     }
   }
@@ -226,7 +238,12 @@ export const settings = [
     flag: "--pepper",
     description: "key-hashing secret, 'v<N>:<hex>' newest first; generated in SQLite mode",
     default: undefined,
-    parse: text,
+    // Checked here (the value itself is never part of the message), so a bad pepper stops
+    // start-up naming the variable before anything is opened.
+    parse: (raw) => {
+      parsePeppers(raw);
+      return raw;
+    },
   }),
   define({
     key: "signup",
@@ -240,11 +257,16 @@ export const settings = [
     key: "keyPrefix",
     env: "LATCHKEY_KEY_PREFIX",
     flag: "--key-prefix",
-    description: "prefix of issued keys",
+    description:
+      "prefix of issued keys: 1–15 lowercase letters and digits, starting with a letter (session keys add 's')",
     default: DEFAULT_KEY_PREFIX,
+    // Session keys carry the prefix and an `s`, and a key's prefix has at most 16 characters,
+    // so a 16-character prefix would make every login fail; it is refused here instead.
     parse: (raw) => {
-      if (!isValidPrefix(raw))
-        throw new Error("expected 1–16 lowercase letters and digits, starting with a letter");
+      if (!isValidPrefix(raw) || !isValidPrefix(sessionPrefixOf(raw)))
+        throw new Error(
+          `expected 1–15 lowercase letters and digits, starting with a letter (session keys are issued as '${sessionPrefixOf("<prefix>")}_…', at most 16 characters before the '_'); got '${raw}'`,
+        );
       return raw;
     },
   }),
@@ -399,17 +421,60 @@ export const settings = [
 export type ConfigSource = Readonly<Record<string, string | undefined>>;
 
 /**
+ * Settings each valid alone that do not work together: refused at start-up, naming the
+ * variable, rather than failing later. `given` holds the variables that were set.
+ */
+export interface CombinationRule {
+  /** The variable the message names: the one to change. */
+  variable: string;
+  /** The rule in words, for docs/configuration.md. */
+  rule: string;
+  /** The problem with this configuration, or undefined when it is fine. */
+  check(config: Config, given: ReadonlySet<string>): string | undefined;
+}
+
+/** A setting that only one storage or rate-limit mode reads, set without that mode. */
+function onlyWith(variable: string, needs: string, mode: string, key: keyof Config) {
+  return {
+    variable,
+    rule: `\`${variable}\` is refused without \`${needs}\` (${mode} only; it would be ignored)`,
+    check: (config: Config, given: ReadonlySet<string>) =>
+      given.has(variable) && config[key] === undefined
+        ? `only used with ${needs} (${mode}); without it this setting would be silently ignored. Set ${needs} or unset ${variable}`
+        : undefined,
+  };
+}
+
+export const combinationRules: readonly CombinationRule[] = [
+  {
+    variable: "LATCHKEY_PEPPER",
+    rule: "`LATCHKEY_PEPPER` is required with `LATCHKEY_DATABASE_URL`",
+    check: (config) =>
+      config.databaseUrl !== undefined && config.pepper === undefined
+        ? "required with LATCHKEY_DATABASE_URL: every node must hash keys with the same pepper (e.g. v1:$(openssl rand -hex 32))"
+        : undefined,
+  },
+  // A node meant for a cluster that silently ran on its own SQLite file would neither share
+  // keys nor hear revocations: a typo in the URL's variable must not start such a node.
+  onlyWith("LATCHKEY_DATABASE_SCHEMA", "LATCHKEY_DATABASE_URL", "PostgreSQL mode", "databaseUrl"),
+  onlyWith("LATCHKEY_NODE_LEASE_MS", "LATCHKEY_DATABASE_URL", "PostgreSQL mode", "databaseUrl"),
+  onlyWith("LATCHKEY_REDIS_PREFIX", "LATCHKEY_REDIS_URL", "shared rate limits", "redisUrl"),
+];
+
+/**
  * Reads every setting from `env` (and `overrides`, keyed by environment name, which win).
- * Throws a ConfigError naming the variable on the first bad value.
+ * Throws a ConfigError naming the variable on the first bad value or combination.
  */
 export function parseConfig(env: ConfigSource, overrides: ConfigSource = {}): Readonly<Config> {
   const config: Record<string, unknown> = {};
+  const given = new Set<string>();
   for (const setting of settings) {
     const raw = overrides[setting.env] ?? env[setting.env];
     if (raw === undefined || raw === "") {
       config[setting.key] = setting.default;
       continue;
     }
+    given.add(setting.env);
     try {
       config[setting.key] = setting.parse(raw);
     } catch (err) {
@@ -417,11 +482,9 @@ export function parseConfig(env: ConfigSource, overrides: ConfigSource = {}): Re
     }
   }
   const parsed = config as unknown as Config;
-  if (parsed.databaseUrl !== undefined && parsed.pepper === undefined) {
-    throw new ConfigError(
-      "LATCHKEY_PEPPER",
-      "required with LATCHKEY_DATABASE_URL: every node must hash keys with the same pepper (e.g. v1:$(openssl rand -hex 32))",
-    );
+  for (const rule of combinationRules) {
+    const problem = rule.check(parsed, given);
+    if (problem !== undefined) throw new ConfigError(rule.variable, problem);
   }
   return Object.freeze(parsed);
 }

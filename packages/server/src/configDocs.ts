@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { settings } from "./config.js";
+import { combinationRules, settings } from "./config.js";
 
 function shown(value: unknown): string {
   if (value === undefined) return "unset";
@@ -27,6 +27,16 @@ export function renderConfigurationDocs(): string {
     "| variable | `latchkey serve` flag | default | meaning |",
     "| --- | --- | --- | --- |",
     ...rows,
+    "",
+    "## Settings that do not work together",
+    "",
+    "Each of these is refused at start-up too, naming the variable to change, rather than",
+    "failing later (a 16-character `LATCHKEY_KEY_PREFIX`, which would leave no room for the",
+    "session keys' `s`, is refused by the prefix's own rule above).",
+    "",
+    "| variable | rule |",
+    "| --- | --- |",
+    ...combinationRules.map((r) => `| \`${r.variable}\` | ${r.rule.replaceAll("|", "\\|")} |`),
     "",
   ].join("\n");
 }

@@ -1,7 +1,7 @@
-import { pino } from "pino";
 import { buildApp } from "./app.js";
 import { openBackend } from "./backend.js";
 import { ConfigError, type ConfigSource, parseConfig } from "./config.js";
+import { createLogger } from "./http/logging.js";
 import { loadPepper } from "./pepper.js";
 
 /**
@@ -10,7 +10,7 @@ import { loadPepper } from "./pepper.js";
  */
 export async function startServer(env: ConfigSource, overrides: ConfigSource = {}) {
   const config = parseConfig(env, overrides);
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel);
   const peppers = loadPepper(config);
   const backend = await openBackend(config, logger);
   const { store, revocations } = backend;

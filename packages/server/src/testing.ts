@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
-import { pino } from "pino";
 import { buildApp } from "./app.js";
 import type { AppContext } from "./appContext.js";
 import { openBackend } from "./backend.js";
 import { type ConfigSource, parseConfig } from "./config.js";
+import { createLogger } from "./http/logging.js";
 import { loadPepper } from "./pepper.js";
 
 /**
@@ -52,10 +52,7 @@ export async function startTestServer(
     dir ? { LATCHKEY_DATA_DIR: dir.path } : {},
   );
   const logs: string[] = [];
-  const logger = pino(
-    { level: config.logLevel },
-    { write: (line: string) => void logs.push(line) },
-  );
+  const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
   const peppers = loadPepper(config);
   const backend = await openBackend(config, logger);
   const { store, revocations } = backend;

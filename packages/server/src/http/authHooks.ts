@@ -1,4 +1,4 @@
-import { ApiError, evaluate } from "@latchkey/core";
+import { ApiError, evaluate, keyRanges } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppContext } from "../appContext.js";
 import type { AuthFailure } from "../auth/authenticator.js";
@@ -49,6 +49,20 @@ function readCredential(
   return undefined;
 }
 
+/** Whether a query string holds a well-formed key anywhere, under any name or as a name. */
+function keyInQuery(url: string): boolean {
+  const q = url.indexOf("?");
+  if (q < 0) return false;
+  const query = url.slice(q + 1);
+  let decoded = query;
+  try {
+    decoded = decodeURIComponent(query.replaceAll("+", " "));
+  } catch {
+    // Malformed escapes: the raw text is still searched.
+  }
+  return keyRanges(query).length > 0 || keyRanges(decoded).length > 0;
+}
+
 function sameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
   return origin !== undefined && origin === `${request.protocol}://${request.host}`;
@@ -65,7 +79,7 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
   app.addHook("onRequest", async (request) => {
     // Keys in URLs end up in proxy logs and browser history; refuse them outright.
     const query = request.query as Record<string, unknown> | undefined;
-    if (query && typeof query === "object" && "api_key" in query)
+    if ((query && typeof query === "object" && "api_key" in query) || keyInQuery(request.url))
       throw new ApiError("api_key_in_query");
 
     const access = request.routeOptions.config.access;

@@ -1,8 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf } from "../http/access.js";
-import { SESSION_COOKIE } from "../http/cookie.js";
+import { SESSION_COOKIE, sessionCookieOptions } from "../http/cookie.js";
 import { errorResponses } from "../http/schemas.js";
-import { SESSION_DAYS } from "../services/accountService.js";
 import { unwrap } from "../services/result.js";
 import { type RouteModule, typed } from "./types.js";
 
@@ -48,13 +47,7 @@ export const authLogin: RouteModule = (app, ctx) => {
         session_id: session.record.id,
       };
       if (request.body.set_cookie) {
-        reply.setCookie(SESSION_COOKIE, session.secret, {
-          httpOnly: true,
-          sameSite: "strict",
-          secure: request.protocol === "https",
-          path: "/",
-          maxAge: SESSION_DAYS * 86_400,
-        });
+        reply.setCookie(SESSION_COOKIE, session.secret, sessionCookieOptions(request));
         return answer;
       }
       return { ...answer, session_key: session.secret };

@@ -1,6 +1,6 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../http/access.js";
-import { SESSION_COOKIE } from "../http/cookie.js";
+import { SESSION_COOKIE, sessionCookieOptions } from "../http/cookie.js";
 import { errorResponses } from "../http/schemas.js";
 import { unwrap } from "../services/result.js";
 import { type RouteModule, typed } from "./types.js";
@@ -20,7 +20,7 @@ export const authLogout: RouteModule = (app, ctx) => {
     handler: async (request, reply) => {
       const caller = principalOf(request);
       unwrap(await ctx.accounts.endSession(caller, caller.key.id, originOf(request, ctx)));
-      reply.clearCookie(SESSION_COOKIE, { path: "/" });
+      reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
       return { success: true as const, msg: "Logged out." };
     },
   });

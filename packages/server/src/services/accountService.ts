@@ -4,6 +4,7 @@ import {
   type KeyRecord,
   type PepperRing,
   type Store,
+  sessionPrefixOf,
   type UserRecord,
   verifyPassword,
 } from "@latchkey/core";
@@ -85,7 +86,7 @@ export class AccountService {
       user?.passwordHash ?? (await dummyPasswordHash()),
     );
     if (!user || !matches) return fail("invalid_login");
-    const issued = issueSecret(this.peppers, `${this.keyPrefix}s`);
+    const issued = issueSecret(this.peppers, sessionPrefixOf(this.keyPrefix));
     const expires = new Date(origin.at.getTime() + SESSION_DAYS * 86_400_000);
     const record = await this.store.transaction(async (tx) => {
       const session = await tx.insertKey({

@@ -42,7 +42,7 @@ export function sendWebhook(
     if (literal !== undefined) {
       return Promise.resolve({
         kind: "failed",
-        error: `${literal} is a loopback, private or link-local address (LATCHKEY_WEBHOOK_ALLOW_PRIVATE is off)`,
+        error: `${literal} is not a public unicast address: loopback, private, link-local and reserved ranges are refused (LATCHKEY_WEBHOOK_ALLOW_PRIVATE is off)`,
       });
     }
   }

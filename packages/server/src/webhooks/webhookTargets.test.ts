@@ -2,7 +2,18 @@ import { createServer } from "node:http";
 import { describe, expect, it } from "vitest";
 import { sendWebhook } from "./sendWebhook.js";
 import { startReceiver } from "./testReceiver.js";
-import { guardedLookup, isPrivateAddress, parseWebhookUrl } from "./webhookTargets.js";
+import {
+  guardedLookup,
+  isPrivateAddress,
+  nonPublicRange,
+  parseWebhookUrl,
+} from "./webhookTargets.js";
+
+/** The error guardedLookup reports for a host, or null when it lets the host through. */
+const lookupError = (host: string) =>
+  new Promise<NodeJS.ErrnoException | null>((resolve) =>
+    guardedLookup(host, {}, (err) => resolve(err)),
+  );
 
 describe("webhook targets", () => {
   it.each([
@@ -27,8 +38,136 @@ describe("webhook targets", () => {
     ["93.184.216.34", false],
     ["2606:4700::1111", false],
     ["::ffff:8.8.8.8", false],
+    // Issue 14.11, as a resolver would return them, and their neighbours.
+    ["::7f00:1", true],
+    ["::127.0.0.1", true],
+    ["::8.8.8.8", true],
+    ["::ffff:0:7f00:1", true],
+    ["::ffff:0:808:808", false],
+    ["fec0::1", true],
+    ["feff:ffff::1", true],
+    ["64:ff9b::7f00:1", true],
+    ["64:ff9b::a9fe:a9fe", true],
+    ["64:ff9b::808:808", false],
+    ["64:ff9b:1::1", true],
+    ["2002:7f00:1::1", true],
+    ["2001::1", true],
+    ["2001:db8::1", true],
+    ["100::1", true],
+    ["5f00::1", true],
+    ["4000::1", true],
+    ["ff02::1", true],
+    ["192.0.2.1", true],
+    ["198.51.100.7", true],
+    ["203.0.113.9", true],
+    ["198.18.0.1", true],
+    ["240.0.0.1", true],
+    ["192.88.99.1", true],
+    ["1.1.1.1", false],
+    ["2a00:1450:4001::200e", false],
+    ["not an address", true],
   ])("%s is private: %s", (address, expected) => {
     expect(isPrivateAddress(address)).toBe(expected);
+  });
+
+  it.each([
+    // Issue 14.11: these four passed registration.
+    "http://localhost./",
+    "http://[::127.0.0.1]/",
+    "http://[::ffff:0:7f00:1]/",
+    "http://[fec0::1]/",
+    // Other spellings of loopback, unspecified and the metadata service.
+    "http://LOCALHOST/",
+    "http://localhost../",
+    "http://api.localhost/",
+    "http://127.1/",
+    "http://127.0.0.1./",
+    "http://2130706433/",
+    "http://0x7f000001/",
+    "http://0x7f.0.0.1/",
+    "http://0177.0.0.1/",
+    "http://0/",
+    "http://0.0.0.0/",
+    "http://[::]/",
+    "http://[::1]/",
+    "http://[0:0:0:0:0:0:0:1]/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[::ffff:7f00:1]/",
+    "http://[::ffff:169.254.169.254]/",
+    "http://[64:ff9b::127.0.0.1]/",
+    "http://[64:ff9b::169.254.169.254]/",
+    "http://169.254.169.254/latest/meta-data",
+    "http://[fe80::1]/",
+    "http://[fe80::a9fe:a9fe]/",
+    // Private, shared, site-local and unique-local ranges.
+    "http://10.0.0.1/",
+    "http://172.16.0.1/",
+    "http://172.31.255.255/",
+    "http://192.168.1.1/",
+    "http://100.64.0.1/",
+    "http://[fec0:1::1]/",
+    "http://[fc00::1]/",
+    "http://[fd12:3456::1]/",
+    "http://[::ffff:10.0.0.1]/",
+    "http://[::10.0.0.1]/",
+    // Multicast, broadcast, documentation, benchmarking, reserved and transition ranges.
+    "http://224.0.0.1/",
+    "http://239.255.255.250/",
+    "http://255.255.255.255/",
+    "http://240.0.0.1/",
+    "http://192.0.0.1/",
+    "http://192.0.2.10/",
+    "http://198.18.0.1/",
+    "http://[ff02::1]/",
+    "http://[2001:db8::1]/",
+    "http://[2002:a00:1::1]/",
+    "http://[2001::1]/",
+    "http://[100::1]/",
+    "http://[64:ff9b:1::a00:1]/",
+    // Names that only a local resolver answers.
+    "http://metadata/",
+    "http://metadata.google.internal/",
+    "http://printer.local/",
+    "http://router.home.arpa/",
+    "http://box.localdomain/",
+  ])("refuses %s at registration", (url) => {
+    const parsed = parseWebhookUrl(url, false);
+    expect(parsed.ok, url).toBe(false);
+    expect(parsed.ok ? "" : parsed.error.message).toContain("LATCHKEY_WEBHOOK_ALLOW_PRIVATE");
+    // The operator may allow every one of them.
+    expect(parseWebhookUrl(url, true).ok, url).toBe(true);
+  });
+
+  it.each([
+    "https://hooks.example.com/latchkey",
+    "https://hooks.example.com./latchkey",
+    "https://8.8.8.8/hook",
+    "https://1.1.1.1:8443/hook",
+    "https://172.32.0.1/hook",
+    "https://[2606:4700:4700::1111]/hook",
+    "https://[::ffff:8.8.8.8]/hook",
+    "https://[64:ff9b::8.8.8.8]/hook",
+  ])("accepts the public target %s", (url) => {
+    expect(parseWebhookUrl(url, false).ok, url).toBe(true);
+  });
+
+  it("names the range it refuses", () => {
+    expect(nonPublicRange("fec0::1")).toBe("deprecatedSiteLocal");
+    expect(nonPublicRange("::7f00:1")).toBe("ipv4Compatible");
+    expect(nonPublicRange("::ffff:0:7f00:1")).toBe("loopback (IPv4 127.0.0.1 inside)");
+    const refused = parseWebhookUrl("http://[::ffff:0:7f00:1]/", false);
+    expect(refused.ok ? "" : refused.error.message).toContain("loopback (IPv4 127.0.0.1 inside)");
+  });
+
+  it("judges resolved addresses at delivery with the same classifier", async () => {
+    // A lookup of an address answers with the address itself: no DNS traffic is needed.
+    for (const host of ["::ffff:0:7f00:1", "::7f00:1", "fec0::1", "64:ff9b::7f00:1", "10.0.0.1"]) {
+      const error = await lookupError(host);
+      expect(error?.code, host).toBe("EPRIVATE");
+    }
+    for (const host of ["8.8.8.8", "2606:4700::1111", "::ffff:8.8.8.8"]) {
+      expect(await lookupError(host), host).toBeNull();
+    }
   });
 
   it("normalises an accepted URL and allows private hosts only when told", () => {

@@ -1,49 +1,90 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
-import { BlockList, isIP } from "node:net";
+import { isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 import { fail, ok, type Result } from "../services/result.js";
 
 export const MAX_URL_LENGTH = 2048;
 
-/**
- * Addresses a webhook may not reach unless the operator allows it: loopback, private,
- * carrier-grade NAT, link-local (cloud metadata services live there), multicast and reserved
- * ranges. Otherwise any account could make the server call into its own network (SSRF).
- */
-const privateRanges = (() => {
-  const list = new BlockList();
-  for (const [net, bits] of [
-    ["0.0.0.0", 8],
-    ["10.0.0.0", 8],
-    ["100.64.0.0", 10],
-    ["127.0.0.0", 8],
-    ["169.254.0.0", 16],
-    ["172.16.0.0", 12],
-    ["192.0.0.0", 24],
-    ["192.168.0.0", 16],
-    ["198.18.0.0", 15],
-    ["224.0.0.0", 3],
-  ] as const) {
-    list.addSubnet(net, bits, "ipv4");
-  }
-  for (const [net, bits] of [
-    ["::", 127],
-    ["fc00::", 7],
-    ["fe80::", 10],
-    ["ff00::", 8],
-    ["64:ff9b::", 96],
-  ] as const) {
-    list.addSubnet(net, bits, "ipv6");
-  }
-  return list;
-})();
+/** Global unicast (RFC 4291 §2.4): every IPv6 address outside it is reserved or special. */
+const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR("2000::/3");
+const IPV4_COMPATIBLE = ipaddr.IPv6.parseCIDR("::/96");
+/** The well-known NAT64 prefix (RFC 6052): the last 32 bits are the IPv4 address reached. */
+const NAT64 = ipaddr.IPv6.parseCIDR("64:ff9b::/96");
+/** IPv4-translated addresses (RFC 6145, `::ffff:0:a.b.c.d`). */
+const IPV4_TRANSLATED = ipaddr.IPv6.parseCIDR("::ffff:0:0:0/96");
 
-/** True for an address a webhook may not reach by default (IPv4-mapped IPv6 included). */
+/**
+ * An address as the WHATWG URL parser writes it: dotted IPv4, or IPv6 in hex groups only. A
+ * resolver writes `::a.b.c.d` for an IPv4-compatible address, which ipaddr.js would read as
+ * IPv4-mapped (`::ffff:a.b.c.d`), a different address; the URL parser reads it right.
+ */
+function canonicalAddress(address: string): string | undefined {
+  const bare = address.replace(/^\[(.*)\]$/, "$1");
+  const family = isIP(bare);
+  if (family === 4) return bare;
+  if (family !== 6) return undefined;
+  try {
+    return new URL(`http://[${bare}]/`).hostname.slice(1, -1);
+  } catch {
+    return undefined; // a zone id (`fe80::1%eth0`): link-local in any case
+  }
+}
+
+function lastIPv4(address: ipaddr.IPv6): ipaddr.IPv4 {
+  const bytes = address.toByteArray();
+  return new ipaddr.IPv4(bytes.slice(12));
+}
+
+/**
+ * Why an address may not receive webhooks by default (the name of its range, as ipaddr.js
+ * calls it), or undefined for a public unicast address. IPv6 addresses that carry an IPv4
+ * address (IPv4-mapped, IPv4-translated, NAT64) are judged by that address; the deprecated
+ * IPv4-compatible ones (`::a.b.c.d`), site-local `fec0::/10`, 6to4, Teredo and everything
+ * outside 2000::/3 are refused. Loopback, private, carrier-grade NAT, link-local (cloud
+ * metadata services live there), multicast, documentation and reserved ranges are refused,
+ * so that no account can make the server call into its own network (SSRF).
+ */
+export function nonPublicRange(address: string): string | undefined {
+  const canonical = canonicalAddress(address);
+  if (canonical === undefined) return "not an IP address";
+  const parsed = ipaddr.parse(canonical);
+  if (parsed.kind() === "ipv4") {
+    const range = (parsed as ipaddr.IPv4).range();
+    return range === "unicast" ? undefined : range;
+  }
+  const v6 = parsed as ipaddr.IPv6;
+  const embedded = v6.isIPv4MappedAddress()
+    ? v6.toIPv4Address()
+    : v6.match(IPV4_TRANSLATED) || v6.match(NAT64)
+      ? lastIPv4(v6)
+      : undefined;
+  if (embedded !== undefined) {
+    const range = embedded.range();
+    return range === "unicast" ? undefined : `${range} (IPv4 ${embedded.toString()} inside)`;
+  }
+  if (v6.match(IPV4_COMPATIBLE)) return v6.range() === "unicast" ? "ipv4Compatible" : v6.range();
+  const range = v6.range();
+  if (range !== "unicast") return range;
+  return v6.match(GLOBAL_UNICAST) ? undefined : "reserved";
+}
+
+/** True for an address a webhook may not reach by default (see nonPublicRange). */
 export function isPrivateAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
-  const plain = mapped ?? address;
-  const family = isIP(plain);
-  if (family === 0) return true;
-  return privateRanges.check(plain, family === 4 ? "ipv4" : "ipv6");
+  return nonPublicRange(address) !== undefined;
+}
+
+/**
+ * Names that never lead to the public internet: localhost and its subdomains (RFC 6761),
+ * mDNS `.local`, `.internal` and `.home.arpa` (reserved for private use), `.localdomain` (the
+ * usual /etc/hosts suffix) and single-label names, which resolvers complete with the local
+ * search domains (`http://metadata/`). Checked after the trailing dots are dropped, since
+ * `localhost.` is the same name.
+ */
+const LOCAL_NAME = /(^|\.)(localhost|local|internal|home\.arpa|localdomain)$/;
+
+function isLocalName(hostname: string): boolean {
+  const name = hostname.replace(/\.+$/, "");
+  return name === "" || !name.includes(".") || LOCAL_NAME.test(name);
 }
 
 /** The host of a URL as an IP literal (brackets of IPv6 removed), or undefined for a name. */
@@ -56,8 +97,11 @@ export class PrivateTargetError extends Error {
   readonly code = "EPRIVATE";
 }
 
-const refusal = (host: string, address: string) =>
-  `${host} is ${address}, a loopback, private or link-local address; this server sends webhooks there only with LATCHKEY_WEBHOOK_ALLOW_PRIVATE=true`;
+const refusal = (host: string, address: string) => {
+  const range = nonPublicRange(address);
+  const what = range === undefined ? address : `${address} (${range})`;
+  return `${host} is ${what}, not a public unicast address (loopback, private, link-local and reserved ranges are refused); this server sends webhooks there only with LATCHKEY_WEBHOOK_ALLOW_PRIVATE=true`;
+};
 
 /**
  * Checks a webhook URL: http or https, no credentials, no fragment, at most 2048 characters,
@@ -97,8 +141,11 @@ export function parseWebhookUrl(raw: string, allowPrivate: boolean): Result<stri
     if (literal !== undefined && isPrivateAddress(literal)) {
       return fail("invalid_request", `url: ${refusal(url.hostname, literal)}`);
     }
-    if (url.hostname === "localhost" || url.hostname.endsWith(".localhost")) {
-      return fail("invalid_request", `url: ${refusal(url.hostname, "loopback")}`);
+    if (literal === undefined && isLocalName(url.hostname)) {
+      return fail(
+        "invalid_request",
+        `url: ${url.hostname} is a local or single-label name, not a public one; this server sends webhooks to private names only with LATCHKEY_WEBHOOK_ALLOW_PRIVATE=true`,
+      );
     }
   }
   return ok(url.href);
@@ -135,8 +182,12 @@ export function guardedLookup(
   );
 }
 
-/** Whether a URL's host is an IP literal this server may not reach. */
+/**
+ * Why a URL's host, when it is an IP literal, may not be reached ("127.0.0.1 (loopback)"), or
+ * undefined. Node connects to a literal without a lookup, so guardedLookup never sees it.
+ */
 export function privateLiteral(url: URL): string | undefined {
   const literal = literalAddress(url);
-  return literal !== undefined && isPrivateAddress(literal) ? literal : undefined;
+  const range = literal === undefined ? undefined : nonPublicRange(literal);
+  return range === undefined ? undefined : `${literal} (${range})`;
 }

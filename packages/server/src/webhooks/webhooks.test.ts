@@ -187,6 +187,11 @@ describe("webhook endpoints", () => {
         "http://[::1]/hook",
         "http://[::ffff:127.0.0.1]/hook",
         "http://0.0.0.0/hook",
+        // Issue 14.11: these four passed registration.
+        "http://localhost./hook",
+        "http://[::127.0.0.1]/hook",
+        "http://[::ffff:0:7f00:1]/hook",
+        "http://[fec0::1]/hook",
       ]) {
         const answer = await call(strict.url, "POST", "/api/v0/webhooks/", {
           key: user.session,
