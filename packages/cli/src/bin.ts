@@ -1,4 +1,7 @@
-#!/usr/bin/env node
+/**
+ * The CLI's entry point: `node dist/bin.js`, or the package's bin `bin/latchkey.js` (checked in,
+ * so that `npm ci` can link it before this file is built), which only imports this one.
+ */
 import { nodeInput } from "./prompt/nodeInput.js";
 import { runCli } from "./runCli.js";
 
