@@ -9,6 +9,15 @@ import { runCli } from "./runCli.js";
 const flushed = (stream: NodeJS.WriteStream) =>
   new Promise<void>((resolve) => stream.write("", () => resolve()));
 
+// A reader that stops early (`latchkey --help | head -3`) closes the pipe: nothing is left to
+// say to it, so that is a quiet end, not a crash with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
+}
+
 /** The only place that touches process.exit: every command returns its status instead. */
 runCli(process.argv.slice(2), {
   stdout: {
