@@ -135,7 +135,7 @@ export interface paths {
     put?: never;
     /**
      * Log in
-     * @description Returns a session key valid 7 days. With `set_cookie: true` (the console) the key is set as an HttpOnly, SameSite=Strict cookie instead and left out of the body.
+     * @description Returns a session key valid 7 days. With `set_cookie: true` (the console) the key is set as an HttpOnly, SameSite=Strict cookie instead and left out of the body. Failed logins are limited per address and per account (429 with `Retry-After`).
      */
     post: {
       parameters: {

@@ -1,7 +1,9 @@
 import type { PepperRing, RouteCatalogue, Store } from "@latchkey/core";
 import type { RevocationBus } from "@latchkey/store";
 import type { Authenticator } from "./auth/authenticator.js";
+import type { CredentialThrottle } from "./auth/credentialThrottle.js";
 import type { KeyCache } from "./auth/keyCache.js";
+import type { LoginThrottle } from "./auth/loginThrottle.js";
 import type { UsageRecorder } from "./auth/usageRecorder.js";
 import type { Config } from "./config.js";
 import type { RateLimiter } from "./rateLimit/rateLimiter.js";
@@ -25,6 +27,10 @@ export interface AppContext {
   /** Rate-limit counters: this node's memory, or Redis shared by all nodes. */
   limiter: RateLimiter;
   authenticator: Authenticator;
+  /** The authenticator behind the per-address failed-authentication throttle. */
+  credentials: CredentialThrottle;
+  /** Password attempts per address and per account. */
+  logins: LoginThrottle;
   keys: KeyService;
   accounts: AccountService;
   now: () => Date;

@@ -5,6 +5,10 @@ import type { AuthFailure } from "../auth/authenticator.js";
 import { audit } from "../services/keyService.js";
 import { originOf } from "./access.js";
 import { SESSION_COOKIE } from "./cookie.js";
+import { limited } from "./rateLimitHooks.js";
+
+const THROTTLED =
+  "Too many failed authentications from this address: for now only keys and sessions this server has already verified are accepted from it.";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -76,10 +80,11 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       if (access.auth === "required") throw new ApiError("auth_required");
       return;
     }
-    const verdict = ctx.authenticator.authenticate(credential.secret, request.ip, ctx.now());
+    const verdict = ctx.credentials.authenticate(credential.secret, request.ip, ctx.now());
     // A cached key is answered synchronously: no extra turn of the event loop for it.
     const outcome = verdict instanceof Promise ? await verdict : verdict;
     if (!outcome.ok) {
+      if (outcome.reason === "throttled") throw limited(outcome.retryAfterMs, THROTTLED);
       if (outcome.key && outcome.reason !== "revoked") {
         const { record, user } = outcome.key;
         ctx.usage.count(record.id, "denied", ctx.now().getTime());
