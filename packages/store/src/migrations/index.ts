@@ -4,6 +4,7 @@ import { initial } from "./001_initial.js";
 import { nodes } from "./002_nodes.js";
 import { lifecycle } from "./003_lifecycle.js";
 import { webhooks } from "./004_webhooks.js";
+import { auditCounts } from "./005_audit_counts.js";
 
 /** Migrations live in code, in order; a new one is a new file and a new line here. */
 export function migrations(caps: Capabilities): Record<string, Migration> {
@@ -12,6 +13,7 @@ export function migrations(caps: Capabilities): Record<string, Migration> {
     "002_nodes": nodes(caps),
     "003_lifecycle": lifecycle(caps),
     "004_webhooks": webhooks(caps),
+    "005_audit_counts": auditCounts(),
   };
 }
 
