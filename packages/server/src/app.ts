@@ -29,6 +29,7 @@ import { MemoryRateLimiter } from "./rateLimit/memoryRateLimiter.js";
 import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { routes } from "./routes/index.js";
 import { AccountService } from "./services/accountService.js";
+import { DeniedUses } from "./services/deniedUses.js";
 import { KeyService } from "./services/keyService.js";
 import { LeakReports } from "./services/leakReports.js";
 import { LifecycleSweeper } from "./services/lifecycleSweeper.js";
@@ -119,6 +120,7 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
       perAddress: config.failedAuthLimit,
       perAccount: config.loginFailureLimit,
     }),
+    denied: new DeniedUses(store, limiter, config.deniedUseLimit),
     keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix),
     accounts: new AccountService(store, peppers, revocations, config.keyPrefix),
     now,

@@ -8,6 +8,7 @@ import type { UsageRecorder } from "./auth/usageRecorder.js";
 import type { Config } from "./config.js";
 import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import type { AccountService } from "./services/accountService.js";
+import type { DeniedUses } from "./services/deniedUses.js";
 import type { KeyService } from "./services/keyService.js";
 import type { LeakReports } from "./services/leakReports.js";
 import type { LifecycleSweeper } from "./services/lifecycleSweeper.js";
@@ -31,6 +32,8 @@ export interface AppContext {
   credentials: CredentialThrottle;
   /** Password attempts per address and per account. */
   logins: LoginThrottle;
+  /** Refused uses of known keys: throttled per key, audited as counts. */
+  denied: DeniedUses;
   keys: KeyService;
   accounts: AccountService;
   now: () => Date;

@@ -43,6 +43,8 @@ export interface Config {
   throttledLookupLimit: number;
   /** Failed logins per account per 15 minutes, from any address, before its logins get 429. */
   loginFailureLimit: number;
+  /** Refused uses per minute per known key that are answered and audited; beyond, 429. */
+  deniedUseLimit: number;
   /** Fastify's trustProxy: which peers may set X-Forwarded-For. Off by default. */
   trustProxy: boolean | number | string[];
   /** Seconds between this node's webhook passes (fan-out and due deliveries); 0 = none here. */
@@ -362,6 +364,15 @@ export const settings = [
     description:
       "failed logins per account per 15 minutes, from any address, before that account's logins get 429; its sessions and keys keep working (0 = unlimited)",
     default: 10,
+    parse: integer(0, 100_000_000),
+  }),
+  define({
+    key: "deniedUseLimit",
+    env: "LATCHKEY_DENIED_USE_LIMIT",
+    flag: "--denied-use-limit",
+    description:
+      "refused uses per minute per known key (outside its allow-list, expired, lacking the permission; REST and verify API) that are answered and audited, as one counted row per key, route, reason and minute; beyond it they get 429 / RATE_LIMITED and no audit row, while the key's allowed uses still work (0 = unlimited)",
+    default: 60,
     parse: integer(0, 100_000_000),
   }),
   define({

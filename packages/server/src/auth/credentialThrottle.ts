@@ -1,6 +1,7 @@
 import { LRUCache } from "lru-cache";
 import type { RateLimiter } from "../rateLimit/rateLimiter.js";
 import type { Authenticator, AuthOutcome, NeedsLookup } from "./authenticator.js";
+import type { CachedKey } from "./keyCache.js";
 
 const MINUTE = 60_000;
 /** Secrets seen failing, remembered per node for one window; bounded however many are sent. */
@@ -11,7 +12,8 @@ export interface Throttled {
   ok: false;
   reason: "throttled";
   retryAfterMs: number;
-  key?: undefined;
+  /** The key, when the cache knew it (and refused it): its refusal is still counted in its usage. */
+  key?: CachedKey;
 }
 
 export interface CredentialThrottleLimits {
@@ -22,8 +24,9 @@ export interface CredentialThrottleLimits {
 }
 
 /**
- * The failed-authentication throttle, per address, in front of the authenticator. It judges
- * credentials, not addresses: a credential this node has verified (a live key or session in
+ * The failed-authentication throttle, per address, in front of the authenticator. Every
+ * credential refused (malformed, unknown, revoked, expired, outside its allow-list) counts
+ * against the address it came from. The throttle judges credentials, not addresses: a credential this node has verified (a live key or session in
  * the cache) is answered from the cache and never throttled, so one client presenting a dead
  * key cannot lock its neighbours behind the same NAT out. Everything else from an address with
  * `failedAuthLimit` failures this minute is refused with 429, and without a database look-up:
@@ -74,11 +77,12 @@ export class CredentialThrottle {
     const failures = await this.limiter.peek(bucket, MINUTE);
     if (failures.count < failedAuthLimit) {
       const outcome = first.ok === "lookup" ? await this.lookUp(secret, first, ip, now) : first;
-      if (!outcome.ok && counts(outcome)) await this.limiter.hit(bucket, failedAuthLimit, MINUTE);
+      if (!outcome.ok) await this.limiter.hit(bucket, failedAuthLimit, MINUTE);
       return outcome;
     }
     const throttled: Throttled = { ok: false, reason: "throttled", retryAfterMs: failures.resetMs };
-    if (first.ok !== "lookup" || this.failing.has(first.digest)) return throttled;
+    if (first.ok !== "lookup") return first.key ? { ...throttled, key: first.key } : throttled;
+    if (this.failing.has(first.digest)) return throttled;
     // Counted before the look-up, so that concurrent requests cannot all pass one check.
     const admitted = await this.limiter.hit(bucket, failedAuthLimit + throttledLookupLimit, MINUTE);
     if (!admitted.allowed) return { ...throttled, retryAfterMs: admitted.resetMs };
@@ -87,7 +91,8 @@ export class CredentialThrottle {
       await this.limiter.release(bucket, MINUTE);
       return outcome;
     }
-    return { ...throttled, retryAfterMs: admitted.resetMs };
+    const refused: Throttled = { ...throttled, retryAfterMs: admitted.resetMs };
+    return outcome.key ? { ...refused, key: outcome.key } : refused;
   }
 
   private async lookUp(
@@ -104,9 +109,4 @@ export class CredentialThrottle {
     }
     return outcome;
   }
-}
-
-/** The refusals that count against the address: every credential that does not authenticate. */
-function counts(outcome: AuthOutcome): boolean {
-  return !outcome.ok && outcome.reason !== "ip_not_allowed";
 }
