@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { KEY_PATTERN, parseKey } from "@latchkey/core";
 import { TEST_DATABASE_URL } from "@latchkey/store/testing";
 import { afterAll, describe, expect, test } from "vitest";
+import type { RefusalFloodResult } from "./refusalFlood.js";
 import type { BenchResults } from "./runBench.js";
 
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "main.js");
@@ -125,6 +126,24 @@ describe("npm run bench", () => {
     expect(targetNames).toContain("from 4,000 to 8,000 distinct keys");
     expect(results.pass).toBe(results.targets.every((t) => t.pass));
 
+    // (e) The refusal floods: limited after the per-key limit, the audit table barely growing.
+    const floods = (results as BenchResults & { refusalFlood: RefusalFloodResult[] }).refusalFlood;
+    expect(floods.map((f) => f.backend)).toEqual(["sqlite"]);
+    const flood = floods[0];
+    expect(flood?.floods.map((f) => f.name)).toEqual([
+      "rest_one_address",
+      "rest_many_addresses",
+      "verify_ip",
+      "verify_forbidden",
+    ]);
+    for (const f of flood?.floods ?? []) {
+      expect(f.audited).toBeGreaterThan(0);
+      expect(f.audited).toBeLessThan(f.requests);
+      expect(f.auditCount).toBe(f.audited);
+      expect(f.auditRows).toBeLessThanOrEqual(f.minutes);
+    }
+    expect(targetNames).toContain("(e1) audit grows ≤ 1 row per minute under a flood of refusals");
+
     // No secret in the results: neither a key nor the pepper.
     const keysInText = [...text.matchAll(KEY_PATTERN)].filter((m) => parseKey(m[0]) !== null);
     expect(keysInText).toEqual([]);
@@ -133,7 +152,7 @@ describe("npm run bench", () => {
     // Nothing left behind: no temp dirs, no server processes.
     expect(readdirSync(scratch)).toEqual([]);
     expect(processesUsing(scratch)).toEqual([]);
-  }, 180_000);
+  }, 240_000);
 
   test("the revocation scenario on three PostgreSQL nodes reports its count and latencies", async () => {
     const out = join(work, "revocation-results");

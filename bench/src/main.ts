@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { Cleanup } from "./cleanup.js";
 import { type BenchOptions, parseOptions, USAGE, UsageError } from "./options.js";
+import { addRefusalFlood } from "./refusalFlood.js";
 import { formatResults } from "./report.js";
 import { runBench } from "./runBench.js";
 
@@ -35,7 +36,13 @@ async function main(argv: readonly string[]): Promise<number> {
   process.once("SIGINT", interrupted);
   process.once("SIGTERM", interrupted);
   try {
-    const results = await runBench(options, cleanup, (line) => process.stdout.write(`${line}\n`));
+    const log = (line: string) => process.stdout.write(`${line}\n`);
+    const results = await addRefusalFlood(
+      await runBench(options, cleanup, log),
+      options,
+      cleanup,
+      log,
+    );
     process.stdout.write(`\n${formatResults(results)}\n`);
     const dir = resolve(options.outDir);
     mkdirSync(dir, { recursive: true });

@@ -49,8 +49,9 @@ export const USAGE = `Usage: npm run bench -- [options]
 
 Measures requests/s, p50/p99 latency and server CPU per request of Latchkey's hot path:
 (a) GET /healthz, (b) GET /api/v0/users/current/ with valid keys, (c) the verify API with a
-category check, (d) checksum-valid unknown keys; for each store size and backend. Then, on
-PostgreSQL, the revocation scenario (below).
+category check, (d) checksum-valid unknown keys; for each store size and backend. Then, per
+backend, (e) floods of refused requests with known keys: how they are answered and how much
+the audit table grows; and on PostgreSQL the revocation scenario (below).
 
 Options:
   --quick              smoke run: 1 000 and 10 000 keys, 2 s per case, 1 s warm-up

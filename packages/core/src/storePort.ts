@@ -83,10 +83,13 @@ export interface AuditRecord {
   /** JSON text; never holds a secret. */
   args: string;
   ipAddress: string | null;
+  /** The first occurrence, for an aggregated row. */
   createdAt: string;
+  /** How many times this happened: 1, or the repeats of a refusal within its minute. */
+  count: number;
 }
 
-export type NewAudit = Omit<AuditRecord, "id">;
+export type NewAudit = Omit<AuditRecord, "id" | "count">;
 
 export interface AuditFilter {
   action?: string | undefined;
@@ -326,6 +329,12 @@ export interface Store extends StoreTx {
   /** Records last use in one batch (at most one row write per key). */
   recordUse(uses: readonly KeyUse[]): Promise<void>;
   listAudit(userId: number, filter: AuditFilter): Promise<AuditRecord[]>;
+  /**
+   * Records one more occurrence of `event` in the row of its minute with the same user, key,
+   * action, route and args (the first keeps its time and IP), creating the row if there is
+   * none: repeated refusals grow the audit log by one row per minute, not one per request.
+   */
+  countAudit(event: NewAudit): Promise<void>;
   /** Adds counts to the hourly usage rows (one upsert per key and hour). */
   recordUsage(counts: readonly UsageCount[]): Promise<void>;
   /** A key's hourly usage rows from `fromHour` to `toHour` inclusive, oldest first. */

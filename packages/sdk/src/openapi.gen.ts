@@ -135,7 +135,7 @@ export interface paths {
     put?: never;
     /**
      * Log in
-     * @description Returns a session key valid 7 days. With `set_cookie: true` (the console) the key is set as an HttpOnly, SameSite=Strict cookie instead and left out of the body.
+     * @description Returns a session key valid 7 days. With `set_cookie: true` (the console) the key is set as an HttpOnly, SameSite=Strict cookie instead and left out of the body. Failed logins are limited per address and per account (429 with `Retry-After`).
      */
     post: {
       parameters: {
@@ -266,7 +266,7 @@ export interface paths {
     put?: never;
     /**
      * Verify a key for another service
-     * @description Answers whether `key` may call `category` and/or the catalogued `route` with `params`, from `ip`. Always 200 with a verdict (`code` VALID, NOT_FOUND, EXPIRED, REVOKED, FORBIDDEN, IP_NOT_ALLOWED or RATE_LIMITED) for a well-formed request; 400 when the category, route or ip is not valid. A key with an IP allow-list needs `ip`. Rate-limited per caller IP.
+     * @description Answers whether `key` may call `category` and/or the catalogued `route` with `params`, from `ip`. Always 200 with a verdict (`code` VALID, NOT_FOUND, EXPIRED, REVOKED, FORBIDDEN, IP_NOT_ALLOWED or RATE_LIMITED) for a well-formed request; 400 when the category, route or ip is not valid. A key with an IP allow-list needs `ip`. Rate-limited per caller IP; a known key's refusals beyond `LATCHKEY_DENIED_USE_LIMIT` a minute answer RATE_LIMITED and are not audited (its VALID answers are unaffected).
      */
     post: {
       parameters: {
@@ -1918,9 +1918,12 @@ export interface components {
       api_route: string;
       /** @description What was asked, never a secret. */
       args: unknown;
+      /** @description The caller's address (for a counted refusal, the first one's). */
       ip_address: string | null;
       /** Format: date-time */
       created_at: string;
+      /** @description How many times this happened. 1, except for refusals (api_key.denied): one row per key, route, reason and minute counts its repeats, created_at and ip_address being the first one's. */
+      count: number;
     };
     /** @description A key event: key.created, key.reset, key.deleted, key.expiring (a reminder before expiry), key.expired, key.leaked (revoked after a leak report) or key.unused (revoked by the unused-keys policy). */
     KeyEventType:

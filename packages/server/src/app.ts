@@ -11,13 +11,15 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyRepl
 import type { Logger } from "pino";
 import type { AppContext } from "./appContext.js";
 import { Authenticator } from "./auth/authenticator.js";
+import { CredentialThrottle } from "./auth/credentialThrottle.js";
 import { KeyCache } from "./auth/keyCache.js";
+import { LoginThrottle } from "./auth/loginThrottle.js";
 import { UsageRecorder } from "./auth/usageRecorder.js";
 import type { Config } from "./config.js";
 import { registerAuthHooks } from "./http/authHooks.js";
 import { registerErrorHandling, toApiError } from "./http/errorHandler.js";
 import { createLogger, errorSerializer, requestSerializer, UrlRedactor } from "./http/logging.js";
-import { registerAuthFailureThrottle, registerRateLimits } from "./http/rateLimitHooks.js";
+import { registerRateLimits } from "./http/rateLimitHooks.js";
 import { sharedSchemas } from "./http/schemas.js";
 import { registerSecurityHeaders } from "./http/securityHeaders.js";
 import { registerStrictJson } from "./http/strictJson.js";
@@ -27,6 +29,7 @@ import { MemoryRateLimiter } from "./rateLimit/memoryRateLimiter.js";
 import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { routes } from "./routes/index.js";
 import { AccountService } from "./services/accountService.js";
+import { DeniedUses } from "./services/deniedUses.js";
 import { KeyService } from "./services/keyService.js";
 import { LeakReports } from "./services/leakReports.js";
 import { LifecycleSweeper } from "./services/lifecycleSweeper.js";
@@ -109,6 +112,15 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     usage,
     limiter,
     authenticator,
+    credentials: new CredentialThrottle(limiter, authenticator, {
+      failedAuthLimit: config.failedAuthLimit,
+      throttledLookupLimit: config.throttledLookupLimit,
+    }),
+    logins: new LoginThrottle(limiter, {
+      perAddress: config.failedAuthLimit,
+      perAccount: config.loginFailureLimit,
+    }),
+    denied: new DeniedUses(store, limiter, config.deniedUseLimit),
     keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix),
     accounts: new AccountService(store, peppers, revocations, config.keyPrefix),
     now,
@@ -184,8 +196,7 @@ export async function buildApp(
       buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
     },
   });
-  // Order matters: refuse throttled addresses, then authenticate, then count per caller.
-  registerAuthFailureThrottle(app, ctx);
+  // Order matters: authenticate (throttling failed credentials per address), then count per caller.
   registerAuthHooks(app, ctx);
   registerRateLimits(app, ctx);
   app.addHook("onRoute", (route) => {

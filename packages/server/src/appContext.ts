@@ -1,11 +1,14 @@
 import type { PepperRing, RouteCatalogue, Store } from "@latchkey/core";
 import type { RevocationBus } from "@latchkey/store";
 import type { Authenticator } from "./auth/authenticator.js";
+import type { CredentialThrottle } from "./auth/credentialThrottle.js";
 import type { KeyCache } from "./auth/keyCache.js";
+import type { LoginThrottle } from "./auth/loginThrottle.js";
 import type { UsageRecorder } from "./auth/usageRecorder.js";
 import type { Config } from "./config.js";
 import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import type { AccountService } from "./services/accountService.js";
+import type { DeniedUses } from "./services/deniedUses.js";
 import type { KeyService } from "./services/keyService.js";
 import type { LeakReports } from "./services/leakReports.js";
 import type { LifecycleSweeper } from "./services/lifecycleSweeper.js";
@@ -25,6 +28,12 @@ export interface AppContext {
   /** Rate-limit counters: this node's memory, or Redis shared by all nodes. */
   limiter: RateLimiter;
   authenticator: Authenticator;
+  /** The authenticator behind the per-address failed-authentication throttle. */
+  credentials: CredentialThrottle;
+  /** Password attempts per address and per account. */
+  logins: LoginThrottle;
+  /** Refused uses of known keys: throttled per key, audited as counts. */
+  denied: DeniedUses;
   keys: KeyService;
   accounts: AccountService;
   now: () => Date;

@@ -43,8 +43,14 @@ export interface Config {
   rateLimit: number;
   /** Sign-ups, logins and key creations per minute per caller. */
   sensitiveRateLimit: number;
-  /** Failed authentications per minute per IP before the IP is refused. */
+  /** Failed authentications per minute per IP before the IP's unverified credentials get 429. */
   failedAuthLimit: number;
+  /** Look-ups a minute of not-yet-cached credentials still made for a throttled IP. */
+  throttledLookupLimit: number;
+  /** Failed logins per account per 15 minutes, from any address, before its logins get 429. */
+  loginFailureLimit: number;
+  /** Refused uses per minute per known key that are answered and audited; beyond, 429. */
+  deniedUseLimit: number;
   /** Fastify's trustProxy: which peers may set X-Forwarded-For. Off by default. */
   trustProxy: boolean | number | string[];
   /** Seconds between this node's webhook passes (fan-out and due deliveries); 0 = none here. */
@@ -359,8 +365,36 @@ export const settings = [
     key: "failedAuthLimit",
     env: "LATCHKEY_FAILED_AUTH_LIMIT",
     flag: "--failed-auth-limit",
-    description: "failed authentications per minute per IP before the IP gets 429 (0 = unlimited)",
+    description:
+      "failed authentications (keys, sessions) per minute per IP; beyond it, credentials from that IP that this node has not verified get 429 without a look-up, verified ones still work (0 = unlimited; also the failed logins per minute per IP)",
     default: 20,
+    parse: integer(0, 100_000_000),
+  }),
+  define({
+    key: "throttledLookupLimit",
+    env: "LATCHKEY_THROTTLED_LOOKUP_LIMIT",
+    flag: "--throttled-lookup-limit",
+    description:
+      "database look-ups a minute still made for a throttled IP's credentials that are not cached and not seen failing, so valid keys not yet cached get in; only failed look-ups use it up (0 = none)",
+    default: 20,
+    parse: integer(0, 100_000_000),
+  }),
+  define({
+    key: "loginFailureLimit",
+    env: "LATCHKEY_LOGIN_FAILURE_LIMIT",
+    flag: "--login-failure-limit",
+    description:
+      "failed logins per account per 15 minutes, from any address, before that account's logins get 429; its sessions and keys keep working (0 = unlimited)",
+    default: 10,
+    parse: integer(0, 100_000_000),
+  }),
+  define({
+    key: "deniedUseLimit",
+    env: "LATCHKEY_DENIED_USE_LIMIT",
+    flag: "--denied-use-limit",
+    description:
+      "refused uses per minute per known key (outside its allow-list, expired, lacking the permission; REST and verify API) that are answered and audited, as one counted row per key, route, reason and minute; beyond it they get 429 / RATE_LIMITED and no audit row, while the key's allowed uses still work (0 = unlimited)",
+    default: 60,
     parse: integer(0, 100_000_000),
   }),
   define({

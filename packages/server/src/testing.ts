@@ -24,6 +24,7 @@ const UNLIMITED = {
   LATCHKEY_RATE_LIMIT: "0",
   LATCHKEY_SENSITIVE_RATE_LIMIT: "0",
   LATCHKEY_FAILED_AUTH_LIMIT: "0",
+  LATCHKEY_LOGIN_FAILURE_LIMIT: "0",
 } as const;
 
 export function tempDir(label = "latchkey-test"): { path: string; remove(): void } {

@@ -327,6 +327,7 @@ describe.each(backends)("Store on %s", (backend) => {
         args: '{"n":6}',
         ipAddress: "198.51.100.7",
         createdAt: at(6),
+        count: 1,
       });
     });
 
@@ -347,6 +348,37 @@ describe.each(backends)("Store on %s", (backend) => {
         limit: 1,
       });
       expect(both.map((r) => JSON.parse(r.args).n)).toEqual([3]);
+    });
+    it("counts a repeated refusal in one row per minute, also when the repeats race", async () => {
+      const user = await newUser(store);
+      const other = await newUser(store);
+      const denied = (second: number, changes: Record<string, unknown> = {}) => ({
+        userId: user.id,
+        apiKeyId: 9,
+        action: "api_key.denied",
+        apiRoute: "GET /api/v0/users/current/",
+        args: JSON.stringify({ reason: "ip_not_allowed" }),
+        ipAddress: `192.0.2.${second}`,
+        createdAt: at(second),
+        ...changes,
+      });
+      // 3 s, 4 s, …: 25 concurrent repeats within the minute starting at 0 s.
+      await Promise.all(Array.from({ length: 25 }, (_, i) => store.countAudit(denied(3 + i))));
+      // Each of these differs in one respect, so each is a row of its own.
+      await store.countAudit(denied(60));
+      await store.countAudit(denied(5, { apiKeyId: 10 }));
+      await store.countAudit(denied(5, { apiRoute: "GET /api/v0/auth/apikeys/" }));
+      await store.countAudit(denied(5, { args: JSON.stringify({ reason: "expired" }) }));
+      await store.countAudit(denied(5, { userId: other.id }));
+      await store.insertAudit(denied(6));
+
+      const rows = await store.listAudit(user.id, { action: "api_key.denied", limit: 100 });
+      expect(rows.map((r) => r.count)).toEqual([1, 1, 1, 1, 1, 25]);
+      // The minute's row keeps its first occurrence's time and address.
+      const first = rows.at(-1);
+      expect(first?.createdAt).toBe(at(3));
+      expect(first?.ipAddress).toBe("192.0.2.3");
+      expect(await store.listAudit(other.id, { limit: 100 })).toHaveLength(1);
     });
   });
 

@@ -5,6 +5,7 @@ import type {
   CredentialKind,
   DeliveryFilter,
   KeyUse,
+  NewAudit,
   NewUser,
   Store,
   StoreTx,
@@ -130,6 +131,10 @@ export class KyselyStore extends KyselyTx implements Store {
 
   listAudit(userId: number, filter: AuditFilter) {
     return audit.listAudit(this.kysely, userId, filter);
+  }
+
+  countAudit(event: NewAudit) {
+    return audit.countAudit(this.kysely, event);
   }
 
   findWebhook(userId: number, id: number) {

@@ -98,5 +98,8 @@ export interface Database {
     args: string;
     ip_address: string | null;
     created_at: string;
+    /** Occurrences this row stands for: 1, or more for an aggregated refusal. */
+    count: Generated<number>;
+    aggregate_key: string | null;
   };
 }

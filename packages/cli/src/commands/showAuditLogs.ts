@@ -44,7 +44,8 @@ async function showAuditLogs(ctx: Context, options: AuditOptions): Promise<numbe
         logs.map((log) => [
           String(log.id),
           formatTime(log.created_at, now),
-          log.action,
+          // A counted refusal: one row for its repeats within the minute.
+          log.count > 1 ? `${log.action} ×${log.count}` : log.action,
           log.api_key_id === null ? "—" : String(log.api_key_id),
           log.api_route,
           log.ip_address ?? "—",

@@ -37,6 +37,11 @@ function actionLabel(action: string): string {
   return ACTIONS.find((a) => a.value === action)?.label ?? action;
 }
 
+/** A counted refusal's repeats: its row stands for every one of them within its minute. */
+function repeatText(count: number): string {
+  return `× ${count.toLocaleString("en")} in this minute`;
+}
+
 /** "id: 2 · name: dashboard": the top-level fields; a permission tree as its summary. */
 function argsText(args: unknown): string {
   if (args === null || args === undefined) return "";
@@ -129,8 +134,9 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
           <div>
             <h2 id={`${id}-heading`}>Events</h2>
             <p className="muted">
-              Every key created, reset, deleted or refused, and every sign-in, newest first. Secrets
-              are never recorded.
+              Every key created, reset, deleted or refused, and every sign-in, newest first. A
+              refusal repeated within a minute is one row with its count. Secrets are never
+              recorded.
             </p>
           </div>
         </div>
@@ -220,6 +226,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
                     >
                       {actionLabel(row.action)}
                     </span>
+                    {row.count > 1 && <span className="audit-count">{repeatText(row.count)}</span>}
                   </th>
                   <td data-label="Key ID">{row.api_key_id ?? "—"}</td>
                   <td data-label="Route">

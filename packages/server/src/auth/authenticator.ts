@@ -17,6 +17,12 @@ export type AuthOutcome =
   | { ok: true; key: CachedKey }
   | { ok: false; reason: AuthFailure; key?: CachedKey };
 
+/** A well-formed secret the cache does not hold: only the database can answer for it. */
+export interface NeedsLookup {
+  ok: "lookup";
+  digest: string;
+}
+
 const MALFORMED: AuthOutcome = Object.freeze({ ok: false, reason: "malformed" });
 const UNKNOWN: AuthOutcome = Object.freeze({ ok: false, reason: "unknown" });
 
@@ -61,10 +67,23 @@ export class Authenticator {
    * allocates no promise for it; a promise only when the database must be asked.
    */
   authenticate(secret: string, ip: string, now: Date): AuthOutcome | Promise<AuthOutcome> {
+    const first = this.fromCache(secret, ip, now);
+    return first.ok === "lookup" ? this.lookUp(secret, first.digest, ip, now) : first;
+  }
+
+  /**
+   * The answer the checksum and the cache alone give, synchronously; `lookup` (with the
+   * secret's digest) when only the database can tell. The throttle decides between the two.
+   */
+  fromCache(secret: string, ip: string, now: Date): AuthOutcome | NeedsLookup {
     if (!isWellFormedKey(secret)) return MALFORMED;
     const digest = cacheKeyOf(secret);
     const cached = this.cache.get(digest);
-    if (cached) return this.judge(cached, ip, now);
+    return cached ? this.judge(cached, ip, now) : { ok: "lookup", digest };
+  }
+
+  /** The database's answer for a secret `fromCache` could not answer. */
+  lookUp(secret: string, digest: string, ip: string, now: Date): Promise<AuthOutcome> {
     return this.lookup(secret, digest).then((key) =>
       key === undefined ? UNKNOWN : this.judge(key, ip, now),
     );

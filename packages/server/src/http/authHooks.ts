@@ -2,9 +2,15 @@ import { ApiError, evaluate, keyRanges } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppContext } from "../appContext.js";
 import type { AuthFailure } from "../auth/authenticator.js";
-import { audit } from "../services/keyService.js";
 import { originOf } from "./access.js";
 import { SESSION_COOKIE } from "./cookie.js";
+import { limited } from "./rateLimitHooks.js";
+
+const THROTTLED =
+  "Too many failed authentications from this address: for now only keys and sessions this server has already verified are accepted from it.";
+
+const KEY_THROTTLED =
+  "Too many refused uses of this key this minute: further refusals are answered 429 and not audited; its allowed uses still work.";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -90,16 +96,19 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       if (access.auth === "required") throw new ApiError("auth_required");
       return;
     }
-    const verdict = ctx.authenticator.authenticate(credential.secret, request.ip, ctx.now());
+    const verdict = ctx.credentials.authenticate(credential.secret, request.ip, ctx.now());
     // A cached key is answered synchronously: no extra turn of the event loop for it.
     const outcome = verdict instanceof Promise ? await verdict : verdict;
     if (!outcome.ok) {
-      if (outcome.key && outcome.reason !== "revoked") {
-        const { record, user } = outcome.key;
-        ctx.usage.count(record.id, "denied", ctx.now().getTime());
-        await audit(ctx.store, { user, key: record }, originOf(request, ctx), "api_key.denied", {
+      const known = outcome.key && outcome.reason !== "revoked" ? outcome.key : undefined;
+      if (known) ctx.usage.count(known.record.id, "denied", ctx.now().getTime());
+      if (outcome.reason === "throttled") throw limited(outcome.retryAfterMs, THROTTLED);
+      if (known) {
+        const caller = { user: known.user, key: known.record };
+        const wait = await ctx.denied.refuse(caller, originOf(request, ctx), {
           reason: outcome.reason,
         });
+        if (wait !== undefined) throw limited(wait, KEY_THROTTLED);
       }
       throw failure(outcome.reason, outcome.key?.record.kind);
     }
@@ -140,10 +149,11 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       ctx.now().getTime(),
     );
     if (decision.allowed) return;
-    await audit(ctx.store, principal, originOf(request, ctx), "api_key.denied", {
+    const wait = await ctx.denied.refuse(principal, originOf(request, ctx), {
       reason: decision.reason,
       required: decision.required,
     });
+    if (wait !== undefined) throw limited(wait, KEY_THROTTLED);
     throw new ApiError("permission_denied", `Permission denied: ${decision.reason}.`, {
       required: decision.required,
     });

@@ -6,30 +6,10 @@ const MINUTE = 60_000;
 /** Probes answer load balancers, which poll from one address; they are never limited. */
 const UNLIMITED = new Set(["healthz", "readyz"]);
 
-function limited(retryAfterMs: number, msg: string): ApiError {
+/** The catalogued 429, with the seconds to wait (Retry-After) in the body and header. */
+export function limited(retryAfterMs: number, msg: string): ApiError {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return new ApiError("rate_limited", `${msg} Retry after ${seconds} s.`, { retry_after: seconds });
-}
-
-/**
- * Failed authentication is throttled per IP before any credential is looked at, so that keys
- * and passwords cannot be guessed at speed. Registered before the authentication hook.
- */
-export function registerAuthFailureThrottle(app: FastifyInstance, ctx: AppContext): void {
-  const { failedAuthLimit } = ctx.config;
-  app.addHook("onRequest", async (request) => {
-    if (failedAuthLimit === 0) return;
-    const failures = await ctx.limiter.peek(`fail:${request.ip}`, MINUTE);
-    if (failures.count >= failedAuthLimit) {
-      throw limited(failures.resetMs, "Too many failed authentications from this address.");
-    }
-  });
-  // Every 401 (unknown key, bad password, expired session) counts against the address.
-  app.addHook("onResponse", async (request, reply) => {
-    if (failedAuthLimit > 0 && reply.statusCode === 401) {
-      await ctx.limiter.hit(`fail:${request.ip}`, failedAuthLimit, MINUTE);
-    }
-  });
 }
 
 function setHeaders(reply: FastifyReply, limit: number, remaining: number, resetMs: number): void {

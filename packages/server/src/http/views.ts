@@ -53,5 +53,6 @@ export function auditView(record: AuditRecord) {
     args: JSON.parse(record.args) as unknown,
     ip_address: record.ipAddress,
     created_at: record.createdAt,
+    count: record.count,
   };
 }

@@ -37,6 +37,11 @@ export class MemoryRateLimiter implements RateLimiter {
       : { count: 0, resetMs: 0 };
   }
 
+  async release(bucket: string, windowMs: number): Promise<void> {
+    const window = this.windows.get(`${windowMs}:${bucket}`);
+    if (window && window.endsAt > this.now() && window.count > 0) window.count--;
+  }
+
   private sweep(now: number): void {
     if (now < this.sweepAt) return;
     for (const [key, window] of this.windows) if (window.endsAt <= now) this.windows.delete(key);

@@ -16,6 +16,12 @@ export interface RateLimiter {
   hit(bucket: string, limit: number, windowMs: number): Promise<Hit>;
   /** Reads a bucket without counting (for "is this IP already throttled?"). */
   peek(bucket: string, windowMs: number): Promise<{ count: number; resetMs: number }>;
+  /**
+   * Takes one hit back from the bucket's current window (never below 0, never extending it):
+   * for a request counted before it ran that turned out not to count, e.g. a login attempt
+   * admitted first, so that concurrent attempts cannot all pass one check, and then correct.
+   */
+  release(bucket: string, windowMs: number): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -10,6 +10,13 @@ if ttl < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[1]); ttl = tonumber(ARGV[1])
 return {n, ttl}
 `;
 
+/** DECR a live counter above 0 (DECR keeps the expiry); an absent or expired one stays absent. */
+const RELEASE_SCRIPT = `
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+return n
+`;
+
 /**
  * Counters in Redis, shared by every node. When Redis cannot be reached the request is counted
  * by the node's own memory limiter instead: limits stay in force (per node) and the API stays up.
@@ -59,6 +66,15 @@ export class RedisRateLimiter implements RateLimiter {
     } catch (err) {
       this.onError(err);
       return this.fallback.peek(bucket, windowMs);
+    }
+  }
+
+  async release(bucket: string, windowMs: number): Promise<void> {
+    try {
+      await this.redis.eval(RELEASE_SCRIPT, 1, `${this.prefix}${windowMs}:${bucket}`);
+    } catch (err) {
+      this.onError(err);
+      await this.fallback.release(bucket, windowMs);
     }
   }
 

@@ -1,9 +1,16 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf } from "../http/access.js";
 import { SESSION_COOKIE, sessionCookieOptions } from "../http/cookie.js";
+import { limited } from "../http/rateLimitHooks.js";
 import { errorResponses } from "../http/schemas.js";
 import { unwrap } from "../services/result.js";
 import { type RouteModule, typed } from "./types.js";
+
+const LOCKED = {
+  address: "Too many failed logins from this address.",
+  account:
+    "Too many failed logins for this account; its sessions and keys keep working, logins resume after the wait.",
+} as const;
 
 export const authLogin: RouteModule = (app, ctx) => {
   typed(app).route({
@@ -11,7 +18,7 @@ export const authLogin: RouteModule = (app, ctx) => {
     schema: {
       summary: "Log in",
       description:
-        "Returns a session key valid 7 days. With `set_cookie: true` (the console) the key is set as an HttpOnly, SameSite=Strict cookie instead and left out of the body.",
+        "Returns a session key valid 7 days. With `set_cookie: true` (the console) the key is set as an HttpOnly, SameSite=Strict cookie instead and left out of the body. Failed logins are limited per address and per account (429 with `Retry-After`).",
       tags: ["account"],
       body: Type.Object(
         {
@@ -34,12 +41,13 @@ export const authLogin: RouteModule = (app, ctx) => {
     },
     handler: async (request, reply) => {
       const device = request.headers["user-agent"] ?? "unknown device";
-      const session = unwrap(
-        await ctx.accounts.logIn(
-          { email: request.body.email, password: request.body.password, device },
-          originOf(request, ctx),
-        ),
-      );
+      const { email, password } = request.body;
+      // Decided before the account is read or the password hashed.
+      const admission = await ctx.logins.admit(request.ip, email);
+      if (!admission.ok) throw limited(admission.retryAfterMs, LOCKED[admission.scope]);
+      const result = await ctx.accounts.logIn({ email, password, device }, originOf(request, ctx));
+      if (result.ok) await admission.succeeded();
+      const session = unwrap(result);
       const answer = {
         success: true as const,
         expires_at: session.record.expiresAt ?? "",

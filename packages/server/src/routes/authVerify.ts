@@ -1,9 +1,10 @@
 import { isIP } from "node:net";
 import { ApiError, type Category, categories, evaluate } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
+import type { FastifyReply } from "fastify";
+import type { CachedKey } from "../auth/keyCache.js";
 import { endpoint, originOf } from "../http/access.js";
 import { errorResponses } from "../http/schemas.js";
-import { audit } from "../services/keyService.js";
 import { type RouteModule, typed } from "./types.js";
 
 export const verdictCodes = [
@@ -99,6 +100,16 @@ const failureCodes = {
   ip_not_allowed: ["IP_NOT_ALLOWED", "the key may not be used from this IP address"],
 } as const satisfies Record<string, readonly [VerdictCode, string]>;
 
+const KEY_FLOOD =
+  "too many refused uses of this key this minute (further refusals are not audited; allowed uses still are VALID)";
+
+/** A RATE_LIMITED verdict, with the seconds to wait in `retry_after` and Retry-After. */
+function rateLimited(reply: FastifyReply, waitMs: number, reason: string): VerdictBody {
+  const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
+  reply.header("Retry-After", String(retryAfter));
+  return { ...refused("RATE_LIMITED", reason), retry_after: retryAfter };
+}
+
 /**
  * The verification API for other services (docs/api.md). It needs no credential: holding the
  * key is the proof. Every well-formed request gets 200 and a verdict; only a malformed request
@@ -112,7 +123,7 @@ export const authVerify: RouteModule = (app, ctx) => {
     schema: {
       summary: "Verify a key for another service",
       description:
-        "Answers whether `key` may call `category` and/or the catalogued `route` with `params`, from `ip`. Always 200 with a verdict (`code` VALID, NOT_FOUND, EXPIRED, REVOKED, FORBIDDEN, IP_NOT_ALLOWED or RATE_LIMITED) for a well-formed request; 400 when the category, route or ip is not valid. A key with an IP allow-list needs `ip`. Rate-limited per caller IP.",
+        "Answers whether `key` may call `category` and/or the catalogued `route` with `params`, from `ip`. Always 200 with a verdict (`code` VALID, NOT_FOUND, EXPIRED, REVOKED, FORBIDDEN, IP_NOT_ALLOWED or RATE_LIMITED) for a well-formed request; 400 when the category, route or ip is not valid. A key with an IP allow-list needs `ip`. Rate-limited per caller IP; a known key's refusals beyond `LATCHKEY_DENIED_USE_LIMIT` a minute answer RATE_LIMITED and are not audited (its VALID answers are unaffected).",
       tags: ["verification"],
       body: VerifyBody,
       response: { 200: { $ref: "Verdict#" }, ...errorResponses },
@@ -147,12 +158,7 @@ export const authVerify: RouteModule = (app, ctx) => {
       const slot =
         limit > 0 ? await ctx.limiter.hit(`verify:${request.ip}`, limit, 60_000) : undefined;
       if (slot && !slot.allowed) {
-        const retryAfter = Math.max(1, Math.ceil(slot.resetMs / 1000));
-        reply.header("Retry-After", String(retryAfter));
-        return {
-          ...refused("RATE_LIMITED", "too many verify calls from this address"),
-          retry_after: retryAfter,
-        };
+        return rateLimited(reply, slot.resetMs, "too many verify calls from this address");
       }
 
       const outcome = await ctx.authenticator.authenticate(key, ip ?? request.ip, now);
@@ -162,21 +168,21 @@ export const authVerify: RouteModule = (app, ctx) => {
       const scope = { category, route };
       const count = (keyId: number, outcome: "verified" | "denied") =>
         ctx.usage.count(keyId, outcome, now.getTime());
+      /** Counts and audits a known key's refusal; a RATE_LIMITED verdict once it floods. */
+      const refuse = async (key: CachedKey, args: Record<string, unknown>) => {
+        const wait = await ctx.denied.refuse({ user: key.user, key: key.record }, origin, args);
+        return wait === undefined ? undefined : rateLimited(reply, wait, KEY_FLOOD);
+      };
       if (!outcome.ok) {
         const [code, reason] = failureCodes[outcome.reason];
         if (outcome.key && outcome.reason !== "revoked") {
           count(outcome.key.record.id, "denied");
-          await audit(
-            ctx.store,
-            { user: outcome.key.user, key: outcome.key.record },
-            origin,
-            "api_key.denied",
-            {
-              reason: outcome.reason,
-              via: "verify",
-              ...scope,
-            },
-          );
+          const flood = await refuse(outcome.key, {
+            reason: outcome.reason,
+            via: "verify",
+            ...scope,
+          });
+          if (flood) return flood;
         }
         return refused(code, reason);
       }
@@ -201,17 +207,12 @@ export const authVerify: RouteModule = (app, ctx) => {
           : evaluate(permissions, { category, route, params });
       count(record.id, decision.allowed ? "verified" : "denied");
       if (decision.allowed) return { valid: true, code: "VALID", ...identity };
-      await audit(
-        ctx.store,
-        { user: outcome.key.user, key: outcome.key.record },
-        origin,
-        "api_key.denied",
-        {
-          reason: decision.reason,
-          required: decision.required,
-          via: "verify",
-        },
-      );
+      const flood = await refuse(outcome.key, {
+        reason: decision.reason,
+        required: decision.required,
+        via: "verify",
+      });
+      if (flood) return flood;
       return {
         valid: false,
         code: "FORBIDDEN",

@@ -5,6 +5,7 @@ import { nodes } from "./002_nodes.js";
 import { lifecycle } from "./003_lifecycle.js";
 import { webhooks } from "./004_webhooks.js";
 import { canonicalTimes } from "./005_canonical_times.js";
+import { auditCounts } from "./006_audit_counts.js";
 
 /** Migrations live in code, in order; a new one is a new file and a new line here. */
 export function migrations(caps: Capabilities): Record<string, Migration> {
@@ -14,6 +15,7 @@ export function migrations(caps: Capabilities): Record<string, Migration> {
     "003_lifecycle": lifecycle(caps),
     "004_webhooks": webhooks(caps),
     "005_canonical_times": canonicalTimes(),
+    "006_audit_counts": auditCounts(),
   };
 }
 

@@ -1,3 +1,4 @@
+import { hash } from "node:crypto";
 import type { AuditFilter, AuditRecord, NewAudit } from "@latchkey/core";
 import type { Kysely, Selectable } from "kysely";
 import type { Database } from "../schema.js";
@@ -13,7 +14,36 @@ export const toAudit = (r: Selectable<Database["audit_logs"]>): AuditRecord => (
   args: r.args,
   ipAddress: r.ip_address,
   createdAt: r.created_at,
+  count: Number(r.count),
 });
+
+/** The row an event is counted in: its minute, and everything that says what happened. */
+function aggregateKey(event: NewAudit): string {
+  const minute = Math.floor(Date.parse(event.createdAt) / 60_000);
+  const what = [event.userId, event.apiKeyId, event.action, event.apiRoute, event.args, minute];
+  return hash("sha256", JSON.stringify(what), "base64url");
+}
+
+export async function countAudit(db: Kysely<Database>, event: NewAudit): Promise<void> {
+  await db
+    .insertInto("audit_logs")
+    .values({
+      user_id: event.userId,
+      api_key_id: event.apiKeyId,
+      action: event.action,
+      api_route: event.apiRoute,
+      args: event.args,
+      ip_address: event.ipAddress,
+      created_at: event.createdAt,
+      count: 1,
+      aggregate_key: aggregateKey(event),
+    })
+    // One statement, so concurrent repeats (on any node) add up without losing one.
+    .onConflict((oc) =>
+      oc.column("aggregate_key").doUpdateSet((eb) => ({ count: eb("audit_logs.count", "+", 1) })),
+    )
+    .execute();
+}
 
 export async function insertAudit(db: Kysely<Database>, event: NewAudit): Promise<void> {
   await db
