@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+
 import { findPreset, formatInstant, MAX_INSTANT_MS, parseInstant, presets } from "@latchkey/core";
 import { Command } from "commander";
 import type { App } from "../app.js";
