@@ -1,4 +1,3 @@
-
 import { findPreset, formatInstant, MAX_INSTANT_MS, parseInstant, presets } from "@latchkey/core";
 import { Command } from "commander";
 import type { App } from "../app.js";
