@@ -24,20 +24,23 @@ function aggregateKey(event: NewAudit): string {
   return hash("sha256", JSON.stringify(what), "base64url");
 }
 
+/** The columns of one audit row. */
+function auditRow(event: NewAudit) {
+  return {
+    user_id: event.userId,
+    api_key_id: event.apiKeyId,
+    action: event.action,
+    api_route: event.apiRoute,
+    args: event.args,
+    ip_address: event.ipAddress,
+    created_at: event.createdAt,
+  };
+}
+
 export async function countAudit(db: Kysely<Database>, event: NewAudit): Promise<void> {
   await db
     .insertInto("audit_logs")
-    .values({
-      user_id: event.userId,
-      api_key_id: event.apiKeyId,
-      action: event.action,
-      api_route: event.apiRoute,
-      args: event.args,
-      ip_address: event.ipAddress,
-      created_at: event.createdAt,
-      count: 1,
-      aggregate_key: aggregateKey(event),
-    })
+    .values({ ...auditRow(event), count: 1, aggregate_key: aggregateKey(event) })
     // One statement, so concurrent repeats (on any node) add up without losing one.
     .onConflict((oc) =>
       oc.column("aggregate_key").doUpdateSet((eb) => ({ count: eb("audit_logs.count", "+", 1) })),
@@ -46,18 +49,7 @@ export async function countAudit(db: Kysely<Database>, event: NewAudit): Promise
 }
 
 export async function insertAudit(db: Kysely<Database>, event: NewAudit): Promise<void> {
-  await db
-    .insertInto("audit_logs")
-    .values({
-      user_id: event.userId,
-      api_key_id: event.apiKeyId,
-      action: event.action,
-      api_route: event.apiRoute,
-      args: event.args,
-      ip_address: event.ipAddress,
-      created_at: event.createdAt,
-    })
-    .execute();
+  await db.insertInto("audit_logs").values(auditRow(event)).execute();
 }
 
 export async function listAudit(db: Kysely<Database>, userId: number, filter: AuditFilter) {
