@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, createKey, signUpAndLogIn, startTestServer } from "../testing.js";
-import { startCluster } from "./testCluster.js";
+import { type NodeSet, startCluster, useNodes } from "./testCluster.js";
 
 /**
  * Many clients creating, resetting and deleting keys at once, spread over every node: nothing
@@ -8,12 +8,7 @@ import { startCluster } from "./testCluster.js";
  * on three PostgreSQL nodes.
  */
 
-interface Setup {
-  urls: string[];
-  stop(): Promise<void>;
-}
-
-const setups: Record<string, () => Promise<Setup>> = {
+const setups: Record<string, () => Promise<NodeSet>> = {
   "one SQLite node": async () => {
     const server = await startTestServer({ LATCHKEY_LOG_LEVEL: "warn" });
     return { urls: [server.url], stop: () => server.close() };
@@ -27,25 +22,16 @@ const setups: Record<string, () => Promise<Setup>> = {
 const me = (url: string, key: string) => call(url, "GET", "/api/v0/users/current/", { key });
 
 describe.each(Object.keys(setups))("concurrent key lifecycle on %s", (name) => {
-  let setup: Setup;
-  let urls: string[];
-  /** Node `i` of the setup, round robin. */
-  const node = (i: number) => urls[i % urls.length] ?? "";
-
-  beforeAll(async () => {
+  const { urls, node } = useNodes(() => {
     const start = setups[name];
     if (!start) throw new Error(name);
-    setup = await start();
-    urls = setup.urls;
-  });
-  afterAll(async () => {
-    await setup?.stop();
+    return start();
   });
 
   /** The statuses each node gives a secret, checked one after another. */
   async function everywhere(key: string): Promise<number[]> {
     const statuses = [];
-    for (const url of urls) statuses.push((await me(url, key)).status);
+    for (const url of urls()) statuses.push((await me(url, key)).status);
     return statuses;
   }
 
@@ -62,7 +48,7 @@ describe.each(Object.keys(setups))("concurrent key lifecycle on %s", (name) => {
     expect(created.map((c) => c.status)).toEqual(created.map(() => 200));
     const ids = created.map((c) => c.body.id).sort((a, b) => a - b);
     expect(new Set(ids).size).toBe(45);
-    for (const url of urls) {
+    for (const url of urls()) {
       const list = await call<{ apikeys: { id: number }[] }>(url, "GET", "/api/v0/auth/apikeys/", {
         key: session,
       });
@@ -75,13 +61,13 @@ describe.each(Object.keys(setups))("concurrent key lifecycle on %s", (name) => {
       { key: session },
     );
     expect(audit.body.audit_logs).toHaveLength(45);
-    for (const c of created) expect(await everywhere(c.body.key)).toEqual(urls.map(() => 200));
+    for (const c of created) expect(await everywhere(c.body.key)).toEqual(urls().map(() => 200));
   });
 
   it("concurrent resets of one key leave exactly one working secret, on every node", async () => {
     const { session } = await signUpAndLogIn(node(0));
     const original = await createKey(node(0), session);
-    expect(await everywhere(original.key)).toEqual(urls.map(() => 200));
+    expect(await everywhere(original.key)).toEqual(urls().map(() => 200));
 
     // Each reset's secret is used on every node the moment it arrives, so that caches hold
     // secrets that a later reset must take away again.
@@ -113,12 +99,12 @@ describe.each(Object.keys(setups))("concurrent key lifecycle on %s", (name) => {
 
     expect(resets).toEqual(resets.map(() => 200));
     expect(new Set(secrets).size).toBe(12);
-    expect(await everywhere(original.key)).toEqual(urls.map(() => 401));
+    expect(await everywhere(original.key)).toEqual(urls().map(() => 401));
     const working = [];
     for (const secret of secrets) {
       const statuses = await everywhere(secret);
       // A secret works on all nodes or on none.
-      expect([urls.map(() => 200), urls.map(() => 401)]).toContainEqual(statuses);
+      expect([urls().map(() => 200), urls().map(() => 401)]).toContainEqual(statuses);
       if (statuses[0] === 200) working.push(secret);
     }
     expect(working).toHaveLength(1);
@@ -135,7 +121,7 @@ describe.each(Object.keys(setups))("concurrent key lifecycle on %s", (name) => {
   it("deletes racing resets: each key is deleted once and no secret of it survives", async () => {
     const { session } = await signUpAndLogIn(node(0));
     const keys = await Promise.all(Array.from({ length: 8 }, () => createKey(node(0), session)));
-    for (const k of keys) expect(await everywhere(k.key)).toEqual(urls.map(() => 200));
+    for (const k of keys) expect(await everywhere(k.key)).toEqual(urls().map(() => 200));
 
     const outcomes = await Promise.all(
       keys.map(async (k, i) => {
@@ -160,8 +146,8 @@ describe.each(Object.keys(setups))("concurrent key lifecycle on %s", (name) => {
       const secrets = [key.key, resetA?.body.key, resetB?.body.key].filter(
         (s): s is string => typeof s === "string",
       );
-      for (const secret of secrets) expect(await everywhere(secret)).toEqual(urls.map(() => 401));
-      for (const url of urls) {
+      for (const secret of secrets) expect(await everywhere(secret)).toEqual(urls().map(() => 401));
+      for (const url of urls()) {
         const show = await call(url, "GET", `/api/v0/auth/apikeys/${key.id}/`, { key: session });
         expect(show.status).toBe(404);
       }
@@ -185,7 +171,7 @@ describe.each(Object.keys(setups))("concurrent key lifecycle on %s", (name) => {
       expect(answer.status).toBe(400);
       expect(String(answer.body.msg)).toContain("20 webhooks");
     }
-    for (const url of urls) {
+    for (const url of urls()) {
       const listed = await call<{ webhooks: unknown[] }>(url, "GET", "/api/v0/webhooks/", {
         key: session,
       });

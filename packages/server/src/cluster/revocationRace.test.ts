@@ -10,7 +10,7 @@ import {
   spawnServer,
   tempDir,
 } from "../testing.js";
-import { startCluster } from "./testCluster.js";
+import { type NodeSet, startCluster, useNodes } from "./testCluster.js";
 
 /**
  * Revocation under concurrent first use, through real server processes and real HTTP, on one
@@ -44,12 +44,7 @@ const WAIT_MS = 30_000;
 
 const ME = "/api/v0/users/current/";
 
-interface Setup {
-  urls: string[];
-  stop(): Promise<void>;
-}
-
-const setups: Record<string, () => Promise<Setup>> = {
+const setups: Record<string, () => Promise<NodeSet>> = {
   "one SQLite node": async () => {
     const dir = tempDir();
     const server = await spawnServer({ LATCHKEY_DATA_DIR: dir.path });
@@ -288,19 +283,10 @@ async function revokeEach<C>(
 }
 
 describe.each(Object.keys(setups))("revocation under concurrent first use on %s", (name) => {
-  let setup: Setup;
-  let urls: string[];
-  /** Node `i` of the setup, round robin. */
-  const node = (i: number) => urls[i % urls.length] ?? "";
-
-  beforeAll(async () => {
+  const { urls, node } = useNodes(() => {
     const start = setups[name];
     if (!start) throw new Error(name);
-    setup = await start();
-    urls = setup.urls;
-  });
-  afterAll(async () => {
-    await setup?.stop();
+    return start();
   });
 
   /**
@@ -313,7 +299,7 @@ describe.each(Object.keys(setups))("revocation under concurrent first use on %s"
     secrets: string[],
     revoke: (load: Load) => Promise<number[]>,
   ): Promise<void> {
-    const load = await Load.start(urls, secrets);
+    const load = await Load.start(urls(), secrets);
     let revokedAt: number[];
     try {
       for (const [i] of secrets.entries()) await load.answered(i, 0, BEFORE, true);
@@ -327,10 +313,10 @@ describe.each(Object.keys(setups))("revocation under concurrent first use on %s"
     const since = (i: number) => revokedAt[i] ?? Number.NEGATIVE_INFINITY;
 
     // Once the load has stopped: every node, asked again several times, about every secret.
-    const probes = secrets.map(() => urls.map((): number[] => []));
+    const probes = secrets.map(() => urls().map((): number[] => []));
     for (let round = 0; round < PROBE_ROUNDS; round++) {
       for (const [i, secret] of secrets.entries()) {
-        for (const [n, url] of urls.entries())
+        for (const [n, url] of urls().entries())
           probes[i]?.[n]?.push((await call(url, "GET", ME, { key: secret })).status);
       }
     }
@@ -339,7 +325,7 @@ describe.each(Object.keys(setups))("revocation under concurrent first use on %s"
     // accepted, while the load ran or once it had stopped.
     const countAccepted = (perNode: number[][]) =>
       perNode.map((statuses) => statuses.filter(accepted).length);
-    const none = secrets.map(() => urls.map(() => 0));
+    const none = secrets.map(() => urls().map(() => 0));
     expect(
       {
         acceptedDuringLoad: secrets.map((_, i) => countAccepted(load.answers(i, since(i)))),
@@ -361,13 +347,13 @@ describe.each(Object.keys(setups))("revocation under concurrent first use on %s"
       for (const inFlight of load.firstUsesRaced(i))
         expect(inFlight).toBeGreaterThanOrEqual(PIPELINED);
     }
-    expect(probes).toEqual(secrets.map(() => urls.map(() => Array(PROBE_ROUNDS).fill(401))));
+    expect(probes).toEqual(secrets.map(() => urls().map(() => Array(PROBE_ROUNDS).fill(401))));
   }
 
   /** Every node accepts a secret, several times. */
   async function acceptedEverywhere(secret: string): Promise<void> {
     for (let round = 0; round < 3; round++) {
-      for (const url of urls)
+      for (const url of urls())
         expect((await call(url, "GET", ME, { key: secret })).status).toBe(200);
     }
   }

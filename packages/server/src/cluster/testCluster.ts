@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { freshSchema } from "@latchkey/store/testing";
+import { afterAll, beforeAll } from "vitest";
 import type { ConfigSource } from "../config.js";
 import { type ServerProcess, spawnServer } from "../testing.js";
 
@@ -38,4 +39,32 @@ export async function startCluster(count: number, env: ConfigSource = {}): Promi
     throw failed.reason;
   }
   return { nodes, urls: nodes.map((n) => n.url), schema: fresh.schema, stop };
+}
+
+/** Some running nodes, however they were started: one SQLite server or a cluster. */
+export interface NodeSet {
+  urls: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Test support: starts the nodes before the suite's tests and stops them after. `urls()` is
+ * every node's address; `node(i)` picks one round robin, so traffic spreads over all of them.
+ */
+export function useNodes(start: () => Promise<NodeSet>): {
+  urls(): string[];
+  node(i: number): string;
+} {
+  let nodes: NodeSet | undefined;
+  beforeAll(async () => {
+    nodes = await start();
+  });
+  afterAll(async () => {
+    await nodes?.stop();
+  });
+  const urls = () => {
+    if (!nodes) throw new Error("the nodes are not started yet");
+    return nodes.urls;
+  };
+  return { urls, node: (i) => urls()[i % urls().length] ?? "" };
 }
