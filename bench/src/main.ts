@@ -37,12 +37,12 @@ async function main(argv: readonly string[]): Promise<number> {
   process.once("SIGTERM", interrupted);
   try {
     const log = (line: string) => process.stdout.write(`${line}\n`);
-    const results = await addRefusalFlood(
-      await runBench(options, cleanup, log),
-      options,
-      cleanup,
-      log,
-    );
+    const measured = await runBench(options, cleanup, log);
+    // --revocation-only is that scenario alone: no refusal floods either.
+    const results =
+      options.revocation === "only"
+        ? measured
+        : await addRefusalFlood(measured, options, cleanup, log);
     process.stdout.write(`\n${formatResults(results)}\n`);
     const dir = resolve(options.outDir);
     mkdirSync(dir, { recursive: true });

@@ -65,10 +65,7 @@ function fromServer(err: LatchkeyError, ctx: Context): Report {
     return {
       exitCode: ExitCode.auth,
       message: `${err.msg}${id}`,
-      hint:
-        err.code === "permission_escalation"
-          ? "a key can only be given rights its creator has; narrow --permissions or use a key with more rights"
-          : "use a key whose permissions cover this command ('latchkey show permissions' lists the categories)",
+      hint: FORBIDDEN_HINTS[err.code] ?? FORBIDDEN_HINTS.permission_denied,
     };
   }
   if (err.status === 404) {
@@ -119,6 +116,16 @@ function describe(err: unknown, ctx: Context): Report {
     message: `Unexpected error: ${err instanceof Error ? err.message : String(err)}`,
   };
 }
+
+/** What to do about a 403, by its error code. */
+const FORBIDDEN_HINTS: Record<string, string> = {
+  permission_denied:
+    "use a key whose permissions cover this command ('latchkey show permissions' lists the categories)",
+  permission_escalation:
+    "a key can only be given rights its creator has; narrow --permissions or use a key with more rights",
+  superseded_secret:
+    "this is the key's old secret from a reset with --grace; save the new one with 'latchkey set api-key <new key>' and run this again",
+};
 
 /** Writes the failure to stderr (message, then a hint of what to do) and returns the exit status. */
 export function reportFailure(err: unknown, ctx: Context): number {

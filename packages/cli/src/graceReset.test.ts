@@ -131,6 +131,17 @@ describe("reset api-key --grace and end grace-window", () => {
     const newKey = /\b(lk_[0-9A-Za-z]{46})\b/.exec(result.stdout)?.[1] ?? "";
     expect(await statusWith(newKey)).toBe(200);
 
+    // The old secret uses the key but manages no credential: it cannot reset the key again.
+    const refused = await runCli(["reset", "api-key", "--grace", "10m", "--save", "--raw"], {
+      env: fileEnv,
+    });
+    expect(refused.code).toBe(ExitCode.auth);
+    expect(refused.stderr).toContain("superseded secret");
+    expect(refused.stderr).toContain("latchkey set api-key <new key>");
+    expect(readFileSync(t.home.keyFile, "utf8")).toBe(inUse.key);
+
+    // With the new secret saved, the key in use rotates again.
+    expect((await runCli(["set", "api-key", newKey], { env: t.home.env })).code).toBe(0);
     const saved = await runCli(["reset", "api-key", "--grace", "10m", "--save", "--raw"], {
       env: fileEnv,
     });
@@ -141,7 +152,7 @@ describe("reset api-key --grace and end grace-window", () => {
     // The first reset's secret is now the old one, in the new window; both work.
     expect(await statusWith(newKey)).toBe(200);
     expect(await statusWith(rotated.key)).toBe(200);
-    // A key has one previous secret at most: the one the key file held before is gone.
+    // A key has one previous secret at most: the one the key file held first is gone.
     expect(await statusWith(inUse.key)).toBe(401);
   });
 
