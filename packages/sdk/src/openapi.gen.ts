@@ -1807,6 +1807,8 @@ export interface components {
         | "route_not_found"
         | "method_not_allowed"
         | "email_taken"
+        | "api_key_limit_reached"
+        | "session_limit_reached"
         | "payload_too_large"
         | "unsupported_media_type"
         | "rate_limited"

@@ -12,6 +12,7 @@ import {
 import type { RevocationBus } from "@latchkey/store";
 import { storedPermissions } from "../auth/authenticator.js";
 import { IpAllowList } from "../auth/ipAllowList.js";
+import type { AccountLimits } from "./accountLimits.js";
 import type { Origin, Principal } from "./context.js";
 import { issueSecret } from "./issuer.js";
 import { fail, ok, type Result } from "./result.js";
@@ -161,6 +162,7 @@ export class KeyService {
     private readonly catalogue: RouteCatalogue,
     private readonly revocations: Pick<RevocationBus, "revoked">,
     private readonly keyPrefix: string,
+    private readonly limits: AccountLimits,
   ) {}
 
   async create(
@@ -194,7 +196,7 @@ export class KeyService {
     if (!expiresAt.ok) return expiresAt;
 
     const issued = issueSecret(this.peppers, this.keyPrefix);
-    const record = await this.store.transaction(async (tx) => {
+    const record = await this.limits.create(caller.user.id, "api", origin.at, async (tx) => {
       const created = await tx.insertKey({
         userId: caller.user.id,
         kind: "api",
@@ -215,7 +217,8 @@ export class KeyService {
       await publish(tx, "key.created", created, origin.at);
       return created;
     });
-    return ok({ record, secret: issued.secret });
+    if (!record.ok) return record;
+    return ok({ record: record.value, secret: issued.secret });
   }
 
   async delete(caller: Principal, id: number, origin: Origin): Promise<Result<KeyRecord>> {
