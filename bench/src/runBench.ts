@@ -29,6 +29,8 @@ export const BENCH_LIMITS = {
   LATCHKEY_SENSITIVE_RATE_LIMIT: "0",
   LATCHKEY_FAILED_AUTH_LIMIT: "0",
   LATCHKEY_VERIFY_RATE_LIMIT: "0",
+  LATCHKEY_ACCOUNT_KEY_RATE_LIMIT: "0",
+  LATCHKEY_ACCOUNT_MAX_KEYS: "0",
 } as const;
 
 /** Multiples of the cache size: distinct keys presented after the cases, in steps. */

@@ -150,6 +150,28 @@ describe("the key lifecycle through the real CLI process", () => {
     expect(raw.apikeys.map((k) => k.id)).toContain(scoped.id);
   });
 
+  it("show api-keys --limit/--after pages the list, and the note names the next page", async () => {
+    const all = parseJson<{ apikeys: { id: number }[] }>(
+      await cli(["show", "api-keys", "--raw"]),
+    ).apikeys.map((k) => k.id);
+    expect(all.length).toBeGreaterThan(1);
+    const first = await cli(["show", "api-keys", "--limit", "1"]);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain(`latchkey show api-keys --limit 1 --after ${all[0]}`);
+    const raw = parseJson<{ apikeys: { id: number }[]; next_after: number | null }>(
+      await cli(["show", "api-keys", "--limit", "1", "--after", String(all[0]), "--raw"]),
+    );
+    expect(raw.apikeys.map((k) => k.id)).toEqual([all[1]]);
+    const last = parseJson<{ apikeys: { id: number }[]; next_after: number | null }>(
+      await cli(["show", "api-keys", "--after", String(all.at(-2)), "--raw"]),
+    );
+    expect(last).toMatchObject({ next_after: null });
+    expect(last.apikeys.map((k) => k.id)).toEqual([all.at(-1)]);
+    const bad = await cli(["show", "api-keys", "--limit", "0"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain("--limit");
+  });
+
   it("show api-key ID shows one key; a missing id exits 4", async () => {
     const one = await cli(["show", "api-key", String(scoped.id)]);
     expect(one.code).toBe(0);

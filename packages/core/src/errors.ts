@@ -48,6 +48,14 @@ export const errorCatalogue = {
   route_not_found: { status: 404, msg: "No such route; see /api/v0/openapi.json." },
   method_not_allowed: { status: 405, msg: "This route does not accept that method." },
   email_taken: { status: 409, msg: "An account with this email already exists; log in instead." },
+  api_key_limit_reached: {
+    status: 409,
+    msg: "This account has as many live API keys as it may have; delete one first.",
+  },
+  session_limit_reached: {
+    status: 409,
+    msg: "This account has as many live sessions as it may have; end one, or wait for one to expire.",
+  },
   payload_too_large: { status: 413, msg: "The request body is too large." },
   unsupported_media_type: {
     status: 415,

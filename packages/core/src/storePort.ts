@@ -221,6 +221,12 @@ export interface DeliveryFilter {
   limit: number;
 }
 
+/** A page of a key list: up to `limit` keys with an id above `after`. */
+export interface KeyPage {
+  after: number;
+  limit: number;
+}
+
 export interface KeyUse {
   id: number;
   at: string;
@@ -272,10 +278,13 @@ export interface StoreTx {
    */
   claimEvents(limit: number, at: string): Promise<KeyEventRecord[]>;
   /**
-   * Makes other transactions writing this account's capped resources (webhook endpoints) wait
-   * until this one ends, so that counting them and adding one cannot interleave.
+   * Makes other transactions writing this account's capped resources (webhook endpoints, API
+   * keys, sessions) wait until this one ends, so that counting them and adding one cannot
+   * interleave.
    */
   lockAccount(userId: number): Promise<void>;
+  /** The account's live credentials of `kind`: not deleted, and not expired at `now`. */
+  countLiveKeys(userId: number, kind: CredentialKind, now: string): Promise<number>;
   insertWebhook(webhook: NewWebhook): Promise<WebhookRecord>;
   /** The account's webhook endpoints, oldest first. */
   listWebhooks(userId: number): Promise<WebhookRecord[]>;
@@ -323,7 +332,8 @@ export interface Store extends StoreTx {
   /** Any key row whose current or previous hash matches, deleted or not. */
   findKeyByHash(keyHash: string): Promise<KeyRecord | undefined>;
   findKey(userId: number, id: number, kind: CredentialKind): Promise<KeyRecord | undefined>;
-  listKeys(userId: number, kind: CredentialKind): Promise<KeyRecord[]>;
+  /** Live keys of `kind`, by id; with `page`, only the first `limit` with an id above `after`. */
+  listKeys(userId: number, kind: CredentialKind, page?: KeyPage): Promise<KeyRecord[]>;
   /** Ends the user's live sessions other than `keepId`; returns the ids it ended. */
   deleteOtherSessions(userId: number, keepId: number, at: string): Promise<number[]>;
   /** Records last use in one batch (at most one row write per key). */

@@ -74,6 +74,28 @@ describe("accounts and sessions", () => {
 });
 
 describe("API keys", () => {
+  it("pages the key list: the pages together are the one-shot list", async () => {
+    const { session } = await signUpAndLogIn(server.url);
+    const owner = client(session);
+    for (let i = 0; i < 5; i++) await owner.createApiKey({ name: `paged ${i}` });
+    const all = await owner.listApiKeys();
+    const first = await owner.listApiKeysPage({ limit: 2 });
+    expect(first.apikeys).toEqual(all.slice(0, 2));
+    expect(first.next_after).toBe(all[1]?.id);
+    const paged = [];
+    for (let after: number | null = 0; after !== null; ) {
+      const page = await owner.listApiKeysPage({ limit: 2, after });
+      paged.push(...page.apikeys);
+      after = page.next_after;
+    }
+    expect(paged).toEqual(all);
+    // No options: one page of the default size, starting at the first key.
+    expect(await owner.listApiKeysPage()).toEqual({ apikeys: all, next_after: null });
+    const bad = await caught(owner.listApiKeysPage({ limit: 0 }));
+    expect(bad).toMatchObject({ status: 400, code: "invalid_request" });
+    expect(bad.message).toContain("limit");
+  });
+
   it("creates, lists, shows, resets (both forms) and deletes keys", async () => {
     const { session } = await signUpAndLogIn(server.url);
     const owner = client(session);

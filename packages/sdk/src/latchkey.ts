@@ -6,6 +6,8 @@ import type {
   AccountPolicy,
   AccountPolicyInput,
   ApiKey,
+  ApiKeyPage,
+  ApiKeyPageQuery,
   ApiKeyWithSecret,
   AuditLog,
   AuditLogFilter,
@@ -266,6 +268,33 @@ export class Latchkey {
       o,
     );
     return answer.apikeys;
+  }
+
+  /**
+   * One page of the account's API keys, in id order: up to `limit` (default 100, at most 1000)
+   * with an id above `after` (default 0). Pass `next_after` as the next call's `after`; it is
+   * null on the last page. Keys created or deleted between pages never make a page skip or
+   * repeat another key.
+   *
+   * @example
+   * for (let after: number | null = 0; after !== null; ) {
+   *   const page = await client.listApiKeysPage({ limit: 100, after });
+   *   for (const k of page.apikeys) console.log(k.id, k.name);
+   *   after = page.next_after;
+   * }
+   */
+  async listApiKeysPage(page: ApiKeyPageQuery = {}, o?: CallOptions): Promise<ApiKeyPage> {
+    // `after` is always sent: without `limit` and `after` the server answers every key at once.
+    const answer = await this.#call<{ apikeys: ApiKey[]; next_after?: number | null }>(
+      {
+        method: "GET",
+        path: "/api/v0/auth/apikeys/",
+        query: { after: 0, ...page },
+        auth: true,
+      },
+      o,
+    );
+    return { apikeys: answer.apikeys, next_after: answer.next_after ?? null };
   }
 
   /**

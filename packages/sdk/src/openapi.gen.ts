@@ -568,10 +568,18 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** List the account's API keys */
+    /**
+     * List the account's API keys
+     * @description Without `limit` and `after`, every key, as Vast answers. With either, one page in id order: up to `limit` keys (default 100) with an id above `after` (default 0), and `next_after`, the `after` of the next page (null on the last). Keys created or deleted between pages never make a page skip or repeat another key.
+     */
     get: {
       parameters: {
-        query?: never;
+        query?: {
+          /** @description Keys per page (1 to 1000); asks for a page. */
+          limit?: number;
+          /** @description Only keys with a larger id: the `next_after` of the previous page. */
+          after?: number;
+        };
         header?: never;
         path?: never;
         cookie?: never;
@@ -586,6 +594,8 @@ export interface paths {
           content: {
             "application/json": {
               apikeys: components["schemas"]["ApiKey"][];
+              /** @description Paged answers only: `after` for the next page; null on the last. */
+              next_after?: number | null;
             };
           };
         };
@@ -1808,6 +1818,8 @@ export interface components {
         | "route_not_found"
         | "method_not_allowed"
         | "email_taken"
+        | "api_key_limit_reached"
+        | "session_limit_reached"
         | "payload_too_large"
         | "unsupported_media_type"
         | "rate_limited"

@@ -81,6 +81,15 @@ export type KeyUsageQuery = NonNullable<
 export type AccountPolicy = ResponseOf<"/api/v0/users/current/policy/", "get">;
 /** What `updateAccountPolicy` takes: fields left out keep their value. */
 export type AccountPolicyInput = RequestOf<"/api/v0/users/current/policy/", "put">;
+/** What `listApiKeysPage` takes: up to `limit` keys (1 to 1000, default 100) with an id above `after`. */
+export type ApiKeyPageQuery = NonNullable<
+  paths["/api/v0/auth/apikeys/"]["get"]["parameters"]["query"]
+>;
+/** One page of the account's API keys; `next_after` is the next page's `after`, null on the last. */
+export interface ApiKeyPage {
+  apikeys: ApiKey[];
+  next_after: number | null;
+}
 export type AuditLogFilter = NonNullable<
   paths["/api/v0/audit_logs/"]["get"]["parameters"]["query"]
 >;

@@ -28,6 +28,7 @@ import { loadOperatorRoutes } from "./operatorCatalogue.js";
 import { MemoryRateLimiter } from "./rateLimit/memoryRateLimiter.js";
 import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { routes } from "./routes/index.js";
+import { AccountLimits, accountLimitSettings } from "./services/accountLimits.js";
 import { AccountService } from "./services/accountService.js";
 import { DeniedUses } from "./services/deniedUses.js";
 import { KeyService } from "./services/keyService.js";
@@ -88,6 +89,7 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     config.redisUrl === undefined
       ? memoryLimiter
       : new RedisRateLimiter(config.redisUrl, memoryLimiter, onError, `${config.redisPrefix}rl:`);
+  const accountLimits = new AccountLimits(store, limiter, accountLimitSettings(config));
   const authenticator = new Authenticator(store, peppers, cache, usage);
   const secrets = new WebhookSecretBox(peppers);
   const webhookDispatcher = new WebhookDispatcher(
@@ -121,8 +123,8 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
       perAccount: config.loginFailureLimit,
     }),
     denied: new DeniedUses(store, limiter, config.deniedUseLimit),
-    keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix),
-    accounts: new AccountService(store, peppers, revocations, config.keyPrefix),
+    keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix, accountLimits),
+    accounts: new AccountService(store, peppers, revocations, config.keyPrefix, accountLimits),
     now,
     lifecycle: new LifecycleSweeper(store, revocations, usage, now, onError),
     webhooks: new WebhookService(store, secrets, webhookDispatcher, config.webhookAllowPrivate),

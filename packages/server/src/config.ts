@@ -63,6 +63,12 @@ export interface Config {
   webhookAllowPrivate: boolean;
   /** Days delivered and failed deliveries stay in the log; 0 = forever. */
   webhookRetentionDays: number;
+  /** API keys and sessions created per minute per account, whoever creates them; 0 = unlimited. */
+  accountKeyRateLimit: number;
+  /** Live API keys an account may have; 0 = no cap. */
+  accountMaxKeys: number;
+  /** Live sessions an account may have; 0 = no cap. */
+  accountMaxSessions: number;
 }
 
 /** One configuration setting: its environment name, flag, default and parser. */
@@ -449,6 +455,33 @@ export const settings = [
       "days delivered and failed webhook deliveries stay in the delivery log (0 = forever)",
     default: 30,
     parse: integer(0, 3650),
+  }),
+  define({
+    key: "accountKeyRateLimit",
+    env: "LATCHKEY_ACCOUNT_KEY_RATE_LIMIT",
+    flag: "--account-key-rate-limit",
+    description:
+      "API keys and sessions (logins) created per minute per account, by all its keys and logins together (0 = unlimited)",
+    default: 20,
+    parse: integer(0, 100_000_000),
+  }),
+  define({
+    key: "accountMaxKeys",
+    env: "LATCHKEY_ACCOUNT_MAX_KEYS",
+    flag: "--account-max-keys",
+    description:
+      "live (not deleted, not expired) API keys an account may have; creating one more answers 409 api_key_limit_reached (0 = no cap)",
+    default: 1000,
+    parse: integer(0, 100_000_000),
+  }),
+  define({
+    key: "accountMaxSessions",
+    env: "LATCHKEY_ACCOUNT_MAX_SESSIONS",
+    flag: "--account-max-sessions",
+    description:
+      "live sessions an account may have; a login beyond it answers 409 session_limit_reached (0 = no cap)",
+    default: 100,
+    parse: integer(0, 100_000_000),
   }),
 ] as const;
 

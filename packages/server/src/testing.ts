@@ -17,14 +17,18 @@ import { loadPepper } from "./pepper.js";
  */
 
 /**
- * Test servers start with rate limits off: a suite logs in and fails authentication far more
- * often than a person would. Tests of the limits themselves set them (rateLimit.test.ts).
+ * Test servers start with rate limits and per-account caps off: a suite logs in, creates keys
+ * and fails authentication far more often than a person would. Tests of the limits themselves
+ * set them (rateLimit.test.ts, accountLimits.test.ts, cluster/accountCaps.test.ts).
  */
 const UNLIMITED = {
   LATCHKEY_RATE_LIMIT: "0",
   LATCHKEY_SENSITIVE_RATE_LIMIT: "0",
   LATCHKEY_FAILED_AUTH_LIMIT: "0",
   LATCHKEY_LOGIN_FAILURE_LIMIT: "0",
+  LATCHKEY_ACCOUNT_KEY_RATE_LIMIT: "0",
+  LATCHKEY_ACCOUNT_MAX_KEYS: "0",
+  LATCHKEY_ACCOUNT_MAX_SESSIONS: "0",
 } as const;
 
 export function tempDir(label = "latchkey-test"): { path: string; remove(): void } {

@@ -170,6 +170,36 @@ describe.each(backends)("Store on %s", (backend) => {
       ]);
     });
 
+    it("pages a key list by id: up to `limit` keys after `after`", async () => {
+      const user = await newUser(store);
+      const ids = [];
+      for (let i = 0; i < 5; i++) ids.push((await store.insertKey(newKey(user))).id);
+      await store.insertKey(newKey(user, { kind: "session" }));
+      await store.deleteKey(user.id, ids[2] ?? 0, "api", at(9));
+      const page = (after: number, limit: number) =>
+        store.listKeys(user.id, "api", { after, limit }).then((keys) => keys.map((k) => k.id));
+      expect(await page(0, 2)).toEqual([ids[0], ids[1]]);
+      expect(await page(ids[1] ?? 0, 2)).toEqual([ids[3], ids[4]]);
+      expect(await page(ids[4] ?? 0, 2)).toEqual([]);
+    });
+
+    it("counts the live keys of an account and kind: not deleted, not expired", async () => {
+      const user = await newUser(store);
+      const other = await newUser(store);
+      await store.insertKey(newKey(user));
+      await store.insertKey(newKey(user, { expiresAt: at(30) }));
+      await store.insertKey(newKey(user, { expiresAt: at(10) }));
+      const deleted = await store.insertKey(newKey(user));
+      await store.deleteKey(user.id, deleted.id, "api", at(5));
+      await store.insertKey(newKey(user, { kind: "session", expiresAt: at(30) }));
+      await store.insertKey(newKey(other));
+      expect(await store.countLiveKeys(user.id, "api", at(20))).toBe(2);
+      expect(await store.countLiveKeys(user.id, "api", at(5))).toBe(3);
+      expect(await store.countLiveKeys(user.id, "session", at(20))).toBe(1);
+      expect(await store.countLiveKeys(user.id, "session", at(30))).toBe(0);
+      expect(await store.countLiveKeys(other.id, "api", at(20))).toBe(1);
+    });
+
     it("refuses a second key with the same hash", async () => {
       const user = await newUser(store);
       const input = newKey(user);

@@ -4,6 +4,7 @@ import type {
   AuditFilter,
   CredentialKind,
   DeliveryFilter,
+  KeyPage,
   KeyUse,
   NewAudit,
   NewUser,
@@ -117,8 +118,8 @@ export class KyselyStore extends KyselyTx implements Store {
     return keys.findKey(this.kysely, userId, id, kind);
   }
 
-  listKeys(userId: number, kind: CredentialKind) {
-    return keys.listKeys(this.kysely, userId, kind);
+  listKeys(userId: number, kind: CredentialKind, page?: KeyPage) {
+    return keys.listKeys(this.kysely, userId, kind, page);
   }
 
   deleteOtherSessions(userId: number, keepId: number, at: string) {

@@ -63,6 +63,10 @@ export class KyselyTx implements StoreTx {
     return this.caps.lockAccount(this.db, userId);
   }
 
+  countLiveKeys(userId: number, kind: CredentialKind, now: string): Promise<number> {
+    return keys.countLiveKeys(this.db, userId, kind, now);
+  }
+
   insertWebhook(webhook: NewWebhook): Promise<WebhookRecord> {
     return webhooks.insertWebhook(this.db, webhook);
   }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { call, createKey, signUpAndLogIn, startTestServer } from "../testing.js";
 import { type NodeSet, startCluster, useNodes } from "./testCluster.js";
 

@@ -9,6 +9,7 @@ import {
   verifyPassword,
 } from "@latchkey/core";
 import type { RevocationBus } from "@latchkey/store";
+import type { AccountLimits } from "./accountLimits.js";
 import type { Origin, Principal } from "./context.js";
 import { issueSecret } from "./issuer.js";
 import { audit } from "./keyService.js";
@@ -47,6 +48,7 @@ export class AccountService {
     private readonly peppers: PepperRing,
     private readonly revocations: Pick<RevocationBus, "revoked">,
     private readonly keyPrefix: string,
+    private readonly limits: AccountLimits,
   ) {}
 
   /**
@@ -88,7 +90,7 @@ export class AccountService {
     if (!user || !matches) return fail("invalid_login");
     const issued = issueSecret(this.peppers, sessionPrefixOf(this.keyPrefix));
     const expires = new Date(origin.at.getTime() + SESSION_DAYS * 86_400_000);
-    const record = await this.store.transaction(async (tx) => {
+    const record = await this.limits.create(user.id, "session", origin.at, async (tx) => {
       const session = await tx.insertKey({
         userId: user.id,
         kind: "session",
@@ -102,7 +104,8 @@ export class AccountService {
       await audit(tx, { user, key: session }, origin, "session.login", { id: session.id });
       return session;
     });
-    return ok({ record, secret: issued.secret });
+    if (!record.ok) return record;
+    return ok({ record: record.value, secret: issued.secret });
   }
 
   async endSession(caller: Principal, id: number, origin: Origin): Promise<Result<KeyRecord>> {

@@ -17,6 +17,7 @@ import {
 import type { RevocationBus } from "@latchkey/store";
 import { storedPermissions } from "../auth/authenticator.js";
 import { IpAllowList } from "../auth/ipAllowList.js";
+import type { AccountLimits } from "./accountLimits.js";
 import type { Origin, Principal } from "./context.js";
 import { limitByCreator, resettableBy } from "./creatorLimits.js";
 import { issueSecret } from "./issuer.js";
@@ -168,6 +169,7 @@ export class KeyService {
     private readonly catalogue: RouteCatalogue,
     private readonly revocations: Pick<RevocationBus, "revoked">,
     private readonly keyPrefix: string,
+    private readonly limits: AccountLimits,
   ) {}
 
   async create(
@@ -209,7 +211,7 @@ export class KeyService {
     const { keyParams, expiresAt: expiry } = limits.value;
 
     const issued = issueSecret(this.peppers, this.keyPrefix);
-    const record = await this.store.transaction(async (tx) => {
+    const record = await this.limits.create(caller.user.id, "api", origin.at, async (tx) => {
       const created = await tx.insertKey({
         userId: caller.user.id,
         kind: "api",
@@ -230,7 +232,8 @@ export class KeyService {
       await publish(tx, "key.created", created, origin.at);
       return created;
     });
-    return ok({ record, secret: issued.secret });
+    if (!record.ok) return record;
+    return ok({ record: record.value, secret: issued.secret });
   }
 
   async delete(caller: Principal, id: number, origin: Origin): Promise<Result<KeyRecord>> {

@@ -1,4 +1,11 @@
-import type { CredentialKind, KeyRecord, KeyUse, NewKey, SecretChange } from "@latchkey/core";
+import type {
+  CredentialKind,
+  KeyPage,
+  KeyRecord,
+  KeyUse,
+  NewKey,
+  SecretChange,
+} from "@latchkey/core";
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { Database } from "../schema.js";
 import { batches } from "./batches.js";
@@ -169,16 +176,44 @@ export async function findKey(
   return row && toKey(row);
 }
 
-export async function listKeys(db: Kysely<Database>, userId: number, kind: CredentialKind) {
-  const rows = await db
+export async function listKeys(
+  db: Kysely<Database>,
+  userId: number,
+  kind: CredentialKind,
+  page?: KeyPage,
+) {
+  let query = db
     .selectFrom("api_keys")
     .selectAll()
     .where("user_id", "=", userId)
     .where("kind", "=", kind)
-    .where("deleted_at", "is", null)
-    .orderBy("id")
-    .execute();
+    .where("deleted_at", "is", null);
+  // Keyset paging on the id: a page starts after the last id seen, so keys created or
+  // deleted between pages never shift the ones not yet seen.
+  if (page) query = query.where("id", ">", page.after).limit(page.limit);
+  const rows = await query.orderBy("id").execute();
   return rows.map(toKey);
+}
+
+/**
+ * Live (not deleted, not expired) credentials of one kind in the account. Times are stored as
+ * `toISOString()` text (fixed width, UTC), so the comparison is one of instants.
+ */
+export async function countLiveKeys(
+  db: Kysely<Database>,
+  userId: number,
+  kind: CredentialKind,
+  now: string,
+): Promise<number> {
+  const row = await db
+    .selectFrom("api_keys")
+    .select((eb) => eb.fn.countAll().as("n"))
+    .where("user_id", "=", userId)
+    .where("kind", "=", kind)
+    .where("deleted_at", "is", null)
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]))
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
 }
 
 export async function deleteOtherSessions(
