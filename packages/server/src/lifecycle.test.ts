@@ -3,7 +3,7 @@ import { call, createKey, signUpAndLogIn, startTestServer, type TestServer } fro
 
 /**
  * The seed's story over plain HTTP: sign up, log in, create a scoped key, use it, reset it,
- * delete it — each step as vast-api-keys.md describes, against a real server on SQLite.
+ * delete it — each step as Vast's "Manage API keys" page describes, against a real server on SQLite.
  */
 describe("key lifecycle", () => {
   let server: TestServer;

@@ -7,11 +7,11 @@ import { call, createKey, signUpAndLogIn, startTestServer, type TestServer } fro
 
 /**
  * Every served route is in the route catalogue under the category Vast uses
- * (vast-route-scopes.md), and every route is tried with a key that has its category and with
+ * (Vast's published route scopes), and every route is tried with a key that has its category and with
  * one that lacks it.
  */
 
-/** Vast's category for each of our paths, from vast-route-scopes.md. */
+/** Vast's category for each of our paths, from Vast's published route scopes. */
 const vastCategories: Record<string, Category> = {
   "POST /api/v0/users/": "user_write",
   "GET /api/v0/auth/sessions/": "user_read",

@@ -8,7 +8,7 @@ export interface Preset {
   permissions: PermissionTree | null;
 }
 
-/** The seed's common scoping patterns (vast-api-keys.md, "Scope"). */
+/** The common scoping patterns of Vast's key documentation ("Scope"). */
 export const presets: readonly Preset[] = [
   {
     name: "full",
