@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call, createKey, signUpAndLogIn, startTestServer, type TestServer } from "./testing.js";
 
 /**
- * The seed's story over plain HTTP: sign up, log in, create a scoped key, use it, reset it,
- * delete it — each step as Vast's "Manage API keys" page describes, against a real server on SQLite.
+ * The story over plain HTTP: sign up, log in, create a scoped key, use it, reset it, delete
+ * it — each step as Vast's "Manage API keys" page describes, against a real server on SQLite.
  */
 describe("key lifecycle", () => {
   let server: TestServer;

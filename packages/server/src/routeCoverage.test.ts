@@ -6,9 +6,9 @@ import { toFastifyPath } from "./http/access.js";
 import { call, createKey, signUpAndLogIn, startTestServer, type TestServer } from "./testing.js";
 
 /**
- * Every served route is in the route catalogue under the category Vast uses
- * (Vast's published route scopes), and every route is tried with a key that has its category and with
- * one that lacks it.
+ * Every served route is in the route catalogue under the category Vast uses (Vast's published
+ * route scopes), and every route is tried with a key that has its category and with one that
+ * lacks it.
  */
 
 /** Vast's category for each of our paths, from Vast's published route scopes. */

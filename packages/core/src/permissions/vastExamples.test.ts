@@ -5,8 +5,8 @@ import { parsePermissions } from "./parse.js";
 import { presets } from "./presets.js";
 
 /**
- * Every documented example of Vast's "Manage API keys" page ("Permissions"), as a table: the tree as Vast
- * documents it, then requests it must allow and requests it must refuse.
+ * Every documented example of Vast's "Manage API keys" page ("Permissions"), as a table: the
+ * tree as Vast documents it, then requests it must allow and requests it must refuse.
  */
 interface Example {
   name: string;
