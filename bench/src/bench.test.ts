@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { KEY_PATTERN, parseKey } from "@latchkey/core";
-import { TEST_DATABASE_URL } from "@latchkey/store/testing";
+import { TEST_DATABASE_URL } from "@latchkey/testkit";
 import { afterAll, describe, expect, test } from "vitest";
 import type { RefusalFloodResult } from "./refusalFlood.js";
 import type { BenchResults } from "./runBench.js";

@@ -3,7 +3,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { Latchkey } from "@latchkey/sdk";
-import { signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/server/testing";
+import { signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createInstancesApp } from "./app.js";
 

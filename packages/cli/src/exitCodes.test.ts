@@ -1,5 +1,5 @@
 import { generateKey } from "@latchkey/core";
-import { createKey } from "@latchkey/server/testing";
+import { createKey } from "@latchkey/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "./exitCodes.js";
 import { runCli } from "./testing/cliProcess.js";

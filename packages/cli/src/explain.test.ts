@@ -1,4 +1,4 @@
-import { createKey } from "@latchkey/server/testing";
+import { createKey } from "@latchkey/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseJson, runCli } from "./testing/cliProcess.js";
 import { cliTestServer } from "./testing/cliTestServer.js";

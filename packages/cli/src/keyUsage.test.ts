@@ -1,4 +1,4 @@
-import { call, createKey } from "@latchkey/server/testing";
+import { call, createKey } from "@latchkey/testkit";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ExitCode } from "./exitCodes.js";
 import { parseJson } from "./testing/cliProcess.js";

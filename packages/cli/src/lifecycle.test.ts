@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseKey } from "@latchkey/core";
-import { call, tempDir } from "@latchkey/server/testing";
+import { call, tempDir } from "@latchkey/testkit";
 import { describe, expect, it } from "vitest";
 import { parseJson, runCli } from "./testing/cliProcess.js";
 import { cliTestServer } from "./testing/cliTestServer.js";

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { parseKey } from "@latchkey/core";
-import { call, createKey } from "@latchkey/server/testing";
+import { call, createKey } from "@latchkey/testkit";
 import { describe, expect, it } from "vitest";
 import { runCli } from "./testing/cliProcess.js";
 import { cliTestServer } from "./testing/cliTestServer.js";

@@ -1,5 +1,5 @@
 import { verifyWebhookSignature } from "@latchkey/sdk";
-import { createKey, startReceiver, type TestReceiver } from "@latchkey/server/testing";
+import { createKey, startReceiver, type TestReceiver } from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseJson, runCli } from "./testing/cliProcess.js";
 import { cliTestServer } from "./testing/cliTestServer.js";

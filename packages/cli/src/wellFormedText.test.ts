@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { call, createKey, tempDir } from "@latchkey/server/testing";
+import { call, createKey, tempDir } from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliResult, runCliWithByteArgs } from "./testing/cliProcess.js";
 import { cliTestServer } from "./testing/cliTestServer.js";

@@ -1,4 +1,4 @@
-import { call, signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/server/testing";
+import { call, signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RequestInfo } from "./latchkey.js";
 import { Latchkey } from "./latchkey.js";

@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "@latchkey/server/testing";
+import { tempDir } from "@latchkey/testkit";
 import { afterEach, describe, expect, it } from "vitest";
 import { Latchkey } from "./latchkey.js";
 import { DEFAULT_URL, keyFilePath, resolveCredentials } from "./resolveCredentials.js";

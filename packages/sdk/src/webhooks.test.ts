@@ -7,7 +7,7 @@ import {
   startTestServer,
   type TestReceiver,
   type TestServer,
-} from "@latchkey/server/testing";
+} from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Latchkey } from "./latchkey.js";
 import { LatchkeyError } from "./latchkeyError.js";

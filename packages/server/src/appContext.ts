@@ -1,17 +1,17 @@
 import type { PepperRing, RouteCatalogue, Store } from "@latchkey/core";
 import type { RevocationBus } from "@latchkey/store";
+import type { AccountService } from "./accounts/accountService.js";
+import type { LifecycleSweeper } from "./accounts/lifecycleSweeper.js";
 import type { Authenticator } from "./auth/authenticator.js";
 import type { CredentialThrottle } from "./auth/credentialThrottle.js";
 import type { KeyCache } from "./auth/keyCache.js";
 import type { LoginThrottle } from "./auth/loginThrottle.js";
 import type { UsageRecorder } from "./auth/usageRecorder.js";
 import type { Config } from "./config.js";
+import type { KeyService } from "./keys/keyService.js";
+import type { LeakReports } from "./keys/leakReports.js";
 import type { RateLimiter } from "./rateLimit/rateLimiter.js";
-import type { AccountService } from "./services/accountService.js";
-import type { DeniedUses } from "./services/deniedUses.js";
-import type { KeyService } from "./services/keyService.js";
-import type { LeakReports } from "./services/leakReports.js";
-import type { LifecycleSweeper } from "./services/lifecycleSweeper.js";
+import type { DeniedUses } from "./verify/deniedUses.js";
 import type { WebhookDispatcher } from "./webhooks/webhookDispatcher.js";
 import type { WebhookService } from "./webhooks/webhookService.js";
 

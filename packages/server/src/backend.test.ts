@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
-import { freshSchema } from "@latchkey/store/testing";
+import { freshSchema, tempDir } from "@latchkey/testkit";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { openBackend } from "./backend.js";
 import { ConfigError, parseConfig } from "./config.js";
-import { tempDir } from "./testing.js";
 
 const silent = pino({ level: "silent" });
 const pepper = () => `v1:${randomBytes(32).toString("hex")}`;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { call, signUpAndLogIn, spawnServer, startTestServer, tempDir } from "@latchkey/testkit";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseConfig, settings } from "./config.js";
-import { call, signUpAndLogIn, spawnServer, startTestServer, tempDir } from "./testing.js";
 
 /** The ConfigError parseConfig throws for `env`, or a failure when it accepts it. */
 function refusal(env: Record<string, string>): ConfigError {

@@ -7,7 +7,7 @@ import {
   sessionPrefixOf,
 } from "@latchkey/core";
 import { isValidSchemaName } from "@latchkey/store";
-import { loadOperatorRoutes } from "./operatorCatalogue.js";
+import { loadOperatorRoutes } from "./catalogue/operatorCatalogue.js";
 
 /** Server configuration, parsed once at start and frozen. */
 export interface Config {

@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
+import { call, createKey, signUpAndLogIn, startTestServer, tempDir } from "@latchkey/testkit";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { call, createKey, signUpAndLogIn, startTestServer, tempDir } from "./testing.js";
 
 const pepper = (version: number) => `v${version}:${randomBytes(32).toString("hex")}`;
 

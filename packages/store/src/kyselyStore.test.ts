@@ -1,9 +1,9 @@
 import { randomBytes } from "node:crypto";
 import type { NewDelivery, NewKey, NewWebhook, UserRecord, WebhookRecord } from "@latchkey/core";
+import { openTestStore, type TestBackend, type TestStore } from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { KyselyStore } from "./kyselyStore.js";
 import { BATCH_ROWS } from "./queries/batches.js";
-import { openTestStore, type TestBackend, type TestStore } from "./testing.js";
 
 /**
  * The storage port's one shared suite: every test runs against SQLite (temp dir) and

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freshSchema } from "@latchkey/testkit";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { postgresCapabilities } from "./dialect.js";
 import { migrations } from "./migrations/index.js";
 import { openStore } from "./open.js";
-import { freshSchema } from "./testing.js";
 
 async function migrationRows(url: string, schema: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });

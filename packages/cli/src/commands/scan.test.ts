@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "nod
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { generateKey } from "@latchkey/core";
-import { tempDir } from "@latchkey/server/testing";
+import { tempDir } from "@latchkey/testkit";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { parseJson, runCli } from "../testing/cliProcess.js";
 

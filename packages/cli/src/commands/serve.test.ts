@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { tempDir } from "@latchkey/server/testing";
+import { tempDir } from "@latchkey/testkit";
 import { describe, expect, it } from "vitest";
 import { BIN, runCli } from "../testing/cliProcess.js";
 

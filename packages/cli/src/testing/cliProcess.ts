@@ -2,7 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { tempDir } from "@latchkey/server/testing";
+import { tempDir } from "@latchkey/testkit";
 
 /** The built CLI, as `npx latchkey` runs it; the tests' globalSetup builds it first. */
 export const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "bin.js");

@@ -1,4 +1,4 @@
-import { signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/server/testing";
+import { signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/testkit";
 import { afterAll, beforeAll } from "vitest";
 import { type CliEnv, type CliHome, type CliResult, cliHome, runCli } from "./cliProcess.js";
 

@@ -1,4 +1,4 @@
-import { startTestServer } from "@latchkey/server/testing";
+import { startTestServer } from "@latchkey/testkit";
 import type { Locator, Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { consoleHarness, PASSWORD } from "./harness.js";

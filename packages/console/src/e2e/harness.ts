@@ -1,4 +1,4 @@
-import { startTestServer, type TestServer } from "@latchkey/server/testing";
+import { startTestServer, type TestServer } from "@latchkey/testkit";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
 import { ensureConsoleBuilt, launchChromium } from "./support.js";

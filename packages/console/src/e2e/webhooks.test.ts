@@ -1,5 +1,5 @@
 import { verifyWebhookSignature } from "@latchkey/sdk";
-import { type ReceivedRequest, startReceiver, type TestReceiver } from "@latchkey/server/testing";
+import { type ReceivedRequest, startReceiver, type TestReceiver } from "@latchkey/testkit";
 import type { BrowserContext, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { consoleHarness, type OpenOptions } from "./harness.js";

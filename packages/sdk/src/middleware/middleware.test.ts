@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
 import { errorCatalogue } from "@latchkey/core";
-import { signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/server/testing";
+import { signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/testkit";
 import express from "express";
 import Fastify from "fastify";
 import { Hono } from "hono";

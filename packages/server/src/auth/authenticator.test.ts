@@ -1,6 +1,12 @@
 import { generateKey } from "@latchkey/core";
+import {
+  call,
+  createKey,
+  signUpAndLogIn,
+  startTestServer,
+  type TestServer,
+} from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { call, createKey, signUpAndLogIn, startTestServer, type TestServer } from "../testing.js";
 import type { AuthOutcome } from "./authenticator.js";
 
 /**

@@ -1,4 +1,4 @@
-import { openTestStore, type TestStore } from "@latchkey/store/testing";
+import { openTestStore, type TestStore } from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UsageRecorder } from "./usageRecorder.js";
 

@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
+import {
+  type ApiAnswer,
+  call,
+  createKey,
+  signUpAndLogIn,
+  startCluster,
+  startTestServer,
+} from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ApiAnswer, call, createKey, signUpAndLogIn, startTestServer } from "../testing.js";
-import { startCluster } from "./testCluster.js";
 
 /**
  * The per-account caps under concurrent creates from many keys at once: never more live keys

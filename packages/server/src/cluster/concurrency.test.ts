@@ -1,6 +1,13 @@
+import {
+  call,
+  createKey,
+  type NodeSet,
+  signUpAndLogIn,
+  startCluster,
+  startTestServer,
+  useNodes,
+} from "@latchkey/testkit";
 import { describe, expect, it } from "vitest";
-import { call, createKey, signUpAndLogIn, startTestServer } from "../testing.js";
-import { type NodeSet, startCluster, useNodes } from "./testCluster.js";
 
 /**
  * Many clients creating, resetting and deleting keys at once, spread over every node: nothing

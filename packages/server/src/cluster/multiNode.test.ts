@@ -1,8 +1,7 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import { call, createKey, signUpAndLogIn, startCluster, type TestCluster } from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { call, createKey, signUpAndLogIn } from "../testing.js";
-import { startCluster, type TestCluster } from "./testCluster.js";
 
 /**
  * The proof of revocation across nodes (docs/revocation.md) and of scale-out on PostgreSQL:

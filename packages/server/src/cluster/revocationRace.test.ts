@@ -1,16 +1,18 @@
 import { connect, type Socket } from "node:net";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import { describe, expect, it } from "vitest";
 import {
   type ApiAnswer,
   call,
   createKey,
+  type NodeSet,
   signUpAndLogIn,
   spawnServer,
+  startCluster,
   tempDir,
-} from "../testing.js";
-import { type NodeSet, startCluster, useNodes } from "./testCluster.js";
+  useNodes,
+} from "@latchkey/testkit";
+import { describe, expect, it } from "vitest";
 
 /**
  * Revocation under concurrent first use, through real server processes and real HTTP, on one

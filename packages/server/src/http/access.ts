@@ -1,6 +1,6 @@
 import { type Category, type Params, type RouteEntry, serverRoutes } from "@latchkey/core";
 import type { FastifyRequest } from "fastify";
-import type { Origin, Principal } from "../services/context.js";
+import type { Origin, Principal } from "../auth/principal.js";
 
 /** How a route is protected: taken from its catalogue entry, plus how to read its parameters. */
 export interface RouteAccess {

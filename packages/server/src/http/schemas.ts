@@ -1,6 +1,6 @@
 import { type AccountPolicy, categories, errorCodes } from "@latchkey/core";
 import { type Static, Type } from "@sinclair/typebox";
-import { webhookSchemas } from "./webhookSchemas.js";
+import { webhookSchemas } from "../webhooks/webhookSchemas.js";
 
 /**
  * The wire schemas. Fastify validates requests and serialises answers with them, and the

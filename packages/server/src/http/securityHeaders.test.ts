@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { call, startTestServer, type TestServer, tempDir } from "@latchkey/testkit";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
-import { call, startTestServer, type TestServer, tempDir } from "../testing.js";
 
 describe("security headers", () => {
   let server: TestServer;

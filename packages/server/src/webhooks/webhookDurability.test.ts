@@ -1,14 +1,14 @@
-import { describe, expect, it } from "vitest";
-import { startCluster } from "../cluster/testCluster.js";
 import {
   call,
   createKey,
   type ServerProcess,
   signUpAndLogIn,
   spawnServer,
+  startCluster,
   startReceiver,
   tempDir,
-} from "../testing.js";
+} from "@latchkey/testkit";
+import { describe, expect, it } from "vitest";
 
 /**
  * The queue is durable and shared: real server processes with their real timers, a real

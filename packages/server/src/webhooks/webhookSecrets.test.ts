@@ -1,8 +1,7 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { PepperRing } from "@latchkey/core";
-import { openTestStore } from "@latchkey/store/testing";
+import { openTestStore, startReceiver } from "@latchkey/testkit";
 import { describe, expect, it } from "vitest";
-import { startReceiver } from "./testReceiver.js";
 import { WebhookDispatcher } from "./webhookDispatcher.js";
 import { generateWebhookSecret, WebhookSecretBox } from "./webhookSecrets.js";
 

@@ -1,7 +1,7 @@
 import { createServer } from "node:http";
+import { startReceiver } from "@latchkey/testkit";
 import { describe, expect, it } from "vitest";
 import { sendWebhook } from "./sendWebhook.js";
-import { startReceiver } from "./testReceiver.js";
 import {
   guardedLookup,
   isPrivateAddress,

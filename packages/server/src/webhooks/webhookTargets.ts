@@ -1,7 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP } from "node:net";
 import ipaddr from "ipaddr.js";
-import { fail, ok, type Result } from "../services/result.js";
+import { fail, ok, type Result } from "../http/result.js";
 
 export const MAX_URL_LENGTH = 2048;
 

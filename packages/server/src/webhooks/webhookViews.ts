@@ -1,5 +1,5 @@
 import type { DeliveryRecord, WebhookRecord } from "@latchkey/core";
-import type { WebhookDeliveryView, WebhookView } from "../http/webhookSchemas.js";
+import type { WebhookDeliveryView, WebhookView } from "./webhookSchemas.js";
 
 export function webhookView(record: WebhookRecord): WebhookView {
   return {

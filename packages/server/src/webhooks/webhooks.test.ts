@@ -1,7 +1,6 @@
 import { createHmac } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   call,
   createKey,
@@ -11,7 +10,8 @@ import {
   startTestServer,
   type TestReceiver,
   type TestServer,
-} from "../testing.js";
+} from "@latchkey/testkit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 /**
  * Webhooks against the real server and a real receiver on 127.0.0.1. The server's clock is

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { freshSchema } from "@latchkey/testkit";
 import SqliteDatabase from "better-sqlite3";
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
 import pg from "pg";
@@ -9,7 +10,6 @@ import { type Capabilities, postgresCapabilities, sqliteCapabilities } from "../
 import { KyselyStore } from "../kyselyStore.js";
 import { postgresClientConfig, resolveSchema } from "../postgresConnection.js";
 import type { Database } from "../schema.js";
-import { freshSchema } from "../testing.js";
 import { migrationProvider } from "./index.js";
 
 const DAY = 86_400_000;

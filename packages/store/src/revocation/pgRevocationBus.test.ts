@@ -1,11 +1,11 @@
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { UserRecord } from "@latchkey/core";
+import { type FreshSchema, freshSchema } from "@latchkey/testkit";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KyselyStore } from "../kyselyStore.js";
 import { openStore } from "../open.js";
-import { type FreshSchema, freshSchema } from "../testing.js";
 import { PgRevocationBus } from "./pgRevocationBus.js";
 
 const LEASE_MS = 600;

@@ -1,0 +1,30 @@
+import { Type } from "@sinclair/typebox";
+import { endpoint } from "../../http/access.js";
+import { unwrap } from "../../http/result.js";
+import { type RouteModule, typed } from "../../http/route.js";
+import { Credentials, errorResponses } from "../../http/schemas.js";
+
+export const usersCreate: RouteModule = (app, ctx) => {
+  typed(app).route({
+    // The credential is optional: sign-up is public while open, and needs an admin when closed.
+    ...endpoint("POST", "/api/v0/users/", { auth: "optional", limit: "sensitive" }),
+    schema: {
+      summary: "Sign up",
+      description:
+        "Open sign-up creates an account. With LATCHKEY_SIGNUP=closed only an administrator's credential may, except for the first account of a deployment, which becomes its administrator.",
+      tags: ["account"],
+      body: Credentials,
+      response: {
+        200: Type.Object({ success: Type.Literal(true), id: Type.Integer(), email: Type.String() }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => {
+      // Closed sign-up still admits the very first account, which becomes the administrator:
+      // a fresh deployment needs one, and there is nobody yet to let it in.
+      const closed = ctx.config.signup === "closed" && !request.principal?.user.isAdmin;
+      const user = unwrap(await ctx.accounts.signUp(request.body, ctx.now(), closed));
+      return { success: true as const, id: user.id, email: user.email };
+    },
+  });
+};

@@ -1,0 +1,43 @@
+import { Type } from "@sinclair/typebox";
+import { endpoint, principalOf } from "../../http/access.js";
+import { type RouteModule, typed } from "../../http/route.js";
+import { errorResponses } from "../../http/schemas.js";
+import { auditView } from "../../http/views.js";
+
+export const auditLogsList: RouteModule = (app, ctx) => {
+  typed(app).route({
+    ...endpoint("GET", "/api/v0/audit_logs/"),
+    schema: {
+      summary: "The account's audit log, newest first",
+      tags: ["account"],
+      security: [{ bearer: [] }],
+      querystring: Type.Object(
+        {
+          action: Type.Optional(
+            Type.String({ maxLength: 64, description: "e.g. api_key.create, api_key.denied" }),
+          ),
+          api_key_id: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
+          before: Type.Optional(
+            Type.Integer({ minimum: 1, description: "Only rows with a smaller id (paging)." }),
+          ),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })),
+        },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({ audit_logs: Type.Array(Type.Ref("AuditLog")) }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => {
+      const q = request.query;
+      const rows = await ctx.store.listAudit(principalOf(request).user.id, {
+        action: q.action,
+        apiKeyId: q.api_key_id,
+        before: q.before,
+        limit: q.limit ?? 100,
+      });
+      return { audit_logs: rows.map(auditView) };
+    },
+  });
+};

@@ -1,0 +1,338 @@
+import { type Category, categories, serverRoutes } from "@latchkey/core";
+import {
+  call,
+  createKey,
+  signUpAndLogIn,
+  startTestServer,
+  type TestServer,
+} from "@latchkey/testkit";
+import { pino } from "pino";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../app.js";
+import { toFastifyPath } from "../http/access.js";
+
+/**
+ * Every served route is in the route catalogue under the category Vast uses (Vast's published
+ * route scopes), and every route is tried with a key that has its category and with one that
+ * lacks it.
+ */
+
+/** Vast's category for each of our paths, from Vast's published route scopes. */
+const vastCategories: Record<string, Category> = {
+  "POST /api/v0/users/": "user_write",
+  "GET /api/v0/auth/sessions/": "user_read",
+  "DELETE /api/v0/auth/sessions/": "user_write",
+  "GET /api/v0/users/current/": "user_read",
+  "POST /api/v0/auth/apikeys/": "user_write",
+  "GET /api/v0/auth/apikeys/": "user_read",
+  "GET /api/v0/auth/apikeys/{id}/": "user_read",
+  "DELETE /api/v0/auth/apikeys/{id}/": "user_write",
+  "PUT /api/v0/commands/reset_apikey/": "user_write",
+  "GET /api/v0/audit_logs/": "misc",
+  "GET /api/v0/webhooks/": "user_read",
+  "POST /api/v0/webhooks/": "user_write",
+  "PUT /api/v0/webhooks/{id}/": "user_write",
+  "DELETE /api/v0/webhooks/{id}/": "user_write",
+};
+
+interface Sample {
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+/** A request that succeeds for a key holding the category; `prepare` makes what it needs. */
+type SampleFor = (ctx: { url: string; session: string; category: Category }) => Promise<Sample>;
+
+const scopedTree = (category: Category) => ({ api: { [category]: {} } });
+
+/** A webhook endpoint of the session's account (never reached: its host does not resolve). */
+async function createWebhook(url: string, session: string): Promise<number> {
+  // The tests share one account, which may hold only so many endpoints.
+  const existing = await call<{ webhooks: { id: number }[] }>(url, "GET", "/api/v0/webhooks/", {
+    key: session,
+  });
+  if (existing.body.webhooks.length >= 10) {
+    for (const { id } of existing.body.webhooks) {
+      await call(url, "DELETE", `/api/v0/webhooks/${id}/`, { key: session });
+    }
+  }
+  const created = await call<{ id: number }>(url, "POST", "/api/v0/webhooks/", {
+    key: session,
+    body: { url: "https://hooks.example.com/latchkey" },
+  });
+  if (created.status !== 200) throw new Error(`webhook: ${JSON.stringify(created.body)}`);
+  return created.body.id;
+}
+
+const samples: Record<string, SampleFor> = {
+  "POST /api/v0/users/": async () => ({
+    method: "POST",
+    path: "/api/v0/users/",
+    body: { email: `u${Math.random()}@example.com`, password: "long enough password" },
+  }),
+  "GET /api/v0/auth/sessions/": async () => ({ method: "GET", path: "/api/v0/auth/sessions/" }),
+  "DELETE /api/v0/auth/sessions/": async () => ({
+    method: "DELETE",
+    path: "/api/v0/auth/sessions/",
+  }),
+  "DELETE /api/v0/auth/sessions/{id}/": async ({ url, session }) => {
+    const user = await call<{ email: string }>(url, "GET", "/api/v0/users/current/", {
+      key: session,
+    });
+    const login = await call(url, "POST", "/api/v0/auth/login/", {
+      body: { email: user.body.email, password: "correct horse battery staple" },
+    });
+    return { method: "DELETE", path: `/api/v0/auth/sessions/${login.body.session_id}/` };
+  },
+  "GET /api/v0/users/current/": async () => ({ method: "GET", path: "/api/v0/users/current/" }),
+  "POST /api/v0/auth/apikeys/": async ({ category }) => ({
+    method: "POST",
+    path: "/api/v0/auth/apikeys/",
+    body: { name: "made by a scoped key", permissions: scopedTree(category) },
+  }),
+  "GET /api/v0/auth/apikeys/": async () => ({ method: "GET", path: "/api/v0/auth/apikeys/" }),
+  "GET /api/v0/auth/apikeys/{id}/": async ({ url, session }) => {
+    const { id } = await createKey(url, session);
+    return { method: "GET", path: `/api/v0/auth/apikeys/${id}/` };
+  },
+  "DELETE /api/v0/auth/apikeys/{id}/": async ({ url, session }) => {
+    const { id } = await createKey(url, session);
+    return { method: "DELETE", path: `/api/v0/auth/apikeys/${id}/` };
+  },
+  "POST /api/v0/auth/apikeys/{id}/reset/": async ({ url, session, category }) => {
+    const { id } = await createKey(url, session, { permissions: scopedTree(category) });
+    return { method: "POST", path: `/api/v0/auth/apikeys/${id}/reset/` };
+  },
+  "PUT /api/v0/commands/reset_apikey/": async ({ url, session, category }) => {
+    const { id } = await createKey(url, session, { permissions: scopedTree(category) });
+    return { method: "PUT", path: "/api/v0/commands/reset_apikey/", body: { id } };
+  },
+  "POST /api/v0/auth/logout/": async () => ({ method: "POST", path: "/api/v0/auth/logout/" }),
+  "DELETE /api/v0/auth/apikeys/{id}/previous/": async ({ url, session }) => {
+    const { id } = await createKey(url, session);
+    await call(url, "POST", `/api/v0/auth/apikeys/${id}/reset/`, {
+      key: session,
+      body: { grace_seconds: 60 },
+    });
+    return { method: "DELETE", path: `/api/v0/auth/apikeys/${id}/previous/` };
+  },
+  "GET /api/v0/auth/apikeys/{id}/usage/": async ({ url, session }) => {
+    const { id } = await createKey(url, session);
+    return { method: "GET", path: `/api/v0/auth/apikeys/${id}/usage/` };
+  },
+  "GET /api/v0/users/current/policy/": async () => ({
+    method: "GET",
+    path: "/api/v0/users/current/policy/",
+  }),
+  "PUT /api/v0/users/current/policy/": async () => ({
+    method: "PUT",
+    path: "/api/v0/users/current/policy/",
+    body: { expiry_reminder_days: 7 },
+  }),
+  "GET /api/v0/audit_logs/": async () => ({ method: "GET", path: "/api/v0/audit_logs/" }),
+  "POST /api/v0/webhooks/": async () => ({
+    method: "POST",
+    path: "/api/v0/webhooks/",
+    body: { url: "https://hooks.example.com/latchkey", events: ["key.leaked"] },
+  }),
+  "GET /api/v0/webhooks/": async () => ({ method: "GET", path: "/api/v0/webhooks/" }),
+  "GET /api/v0/webhooks/{id}/": async ({ url, session }) => ({
+    method: "GET",
+    path: `/api/v0/webhooks/${await createWebhook(url, session)}/`,
+  }),
+  "PUT /api/v0/webhooks/{id}/": async ({ url, session }) => ({
+    method: "PUT",
+    path: `/api/v0/webhooks/${await createWebhook(url, session)}/`,
+    body: { description: "changed" },
+  }),
+  "DELETE /api/v0/webhooks/{id}/": async ({ url, session }) => ({
+    method: "DELETE",
+    path: `/api/v0/webhooks/${await createWebhook(url, session)}/`,
+  }),
+  "GET /api/v0/webhooks/{id}/deliveries/": async ({ url, session }) => ({
+    method: "GET",
+    path: `/api/v0/webhooks/${await createWebhook(url, session)}/deliveries/`,
+  }),
+  "POST /api/v0/webhooks/{id}/test/": async ({ url, session }) => ({
+    method: "POST",
+    path: `/api/v0/webhooks/${await createWebhook(url, session)}/test/`,
+  }),
+  "POST /api/v0/webhooks/{id}/deliveries/{delivery_id}/redeliver/": async ({ url, session }) => {
+    const id = await createWebhook(url, session);
+    const ping = await call<{ id: number }>(url, "POST", `/api/v0/webhooks/${id}/test/`, {
+      key: session,
+    });
+    return {
+      method: "POST",
+      path: `/api/v0/webhooks/${id}/deliveries/${ping.body.id}/redeliver/`,
+    };
+  },
+};
+
+describe("route catalogue", () => {
+  let server: TestServer;
+  let user: Awaited<ReturnType<typeof signUpAndLogIn>>;
+  /** A full-access key of another account. */
+  let strangerKey: string;
+  beforeAll(async () => {
+    server = await startTestServer();
+    user = await signUpAndLogIn(server.url);
+    const stranger = await signUpAndLogIn(server.url);
+    strangerKey = (await createKey(server.url, stranger.session)).key;
+  });
+  afterAll(() => server.close());
+
+  /** A new session per test: some routes under test end every session of the account. */
+  async function freshSession(): Promise<string> {
+    const login = await call(server.url, "POST", "/api/v0/auth/login/", {
+      body: { email: user.email, password: user.password },
+    });
+    return String(login.body.session_key);
+  }
+
+  it("every catalogued server route is served and has a sample request below", () => {
+    for (const entry of serverRoutes) {
+      const label = `${entry.method} ${entry.path}`;
+      expect(
+        server.app.hasRoute({ method: entry.method, url: toFastifyPath(entry.path) }),
+        label,
+      ).toBe(true);
+      if (entry.category !== null) expect(samples[label], label).toBeDefined();
+    }
+  });
+
+  it("refuses to serve an API route that is not in the catalogue", async () => {
+    const { config, store, peppers } = server.ctx;
+    const { app } = await buildApp({
+      config,
+      store,
+      peppers,
+      consoleDir: null,
+      logger: pino({ level: "silent" }),
+    });
+    try {
+      expect(() => app.get("/api/v0/uncatalogued/", async () => ({}))).toThrow(
+        /not in the route catalogue/,
+      );
+      // The same path outside /api is not an API route and may be served (the console's files).
+      expect(() => app.get("/uncatalogued/", async () => ({}))).not.toThrow();
+    } finally {
+      await app.close();
+    }
+  });
+
+  it("puts our routes in the categories Vast uses", () => {
+    for (const [route, category] of Object.entries(vastCategories)) {
+      const [method, path] = route.split(" ");
+      const entry = serverRoutes.find((e) => e.method === method && e.path === path);
+      expect(entry?.category, route).toBe(category);
+    }
+  });
+
+  const guarded = serverRoutes.filter((e) => e.category !== null);
+
+  for (const entry of guarded) {
+    const category = entry.category as Category;
+    const label = `${entry.method} ${entry.path} (${category})`;
+
+    it(`${label}: a key without ${category} gets 403 naming it`, async () => {
+      const session = await freshSession();
+      const others = categories.filter((c) => c !== category);
+      const lacking = await createKey(server.url, session, {
+        permissions: { api: Object.fromEntries(others.map((c) => [c, {}])) },
+      });
+      const sample = await sampleFor(entry)({ url: server.url, session, category });
+      const answer = await call(server.url, sample.method, sample.path, {
+        key: lacking.key,
+        body: sample.body,
+      });
+      expect(answer.status).toBe(403);
+      if (entry.name === "api.auth.logout") {
+        expect(answer.body.error).toBe("session_required");
+      } else {
+        expect(answer.body).toMatchObject({ error: "permission_denied", required: { category } });
+      }
+    });
+
+    // The shared security battery (issue 7): the same five attacks on every authenticated route.
+    if (entry.path !== "/api/v0/users/") {
+      it(`${label}: no credential → 401`, async () => {
+        const session = await freshSession();
+        const sample = await sampleFor(entry)({ url: server.url, session, category });
+        const answer = await call(server.url, sample.method, sample.path, { body: sample.body });
+        expect(answer.status).toBe(401);
+        expect(answer.body.error).toBe("auth_required");
+      });
+    }
+
+    it(`${label}: a malformed credential → 401`, async () => {
+      const session = await freshSession();
+      const sample = await sampleFor(entry)({ url: server.url, session, category });
+      const broken = session.slice(0, -1) + (session.endsWith("A") ? "B" : "A");
+      const answer = await call(server.url, sample.method, sample.path, {
+        key: broken,
+        body: sample.body,
+      });
+      expect(answer.status).toBe(401);
+      expect(answer.body.error).toBe("malformed_api_key");
+    });
+
+    it(`${label}: a deleted key → 401`, async () => {
+      const session = await freshSession();
+      const dead = await createKey(server.url, session);
+      await call(server.url, "DELETE", `/api/v0/auth/apikeys/${dead.id}/`, { key: session });
+      const sample = await sampleFor(entry)({ url: server.url, session, category });
+      const answer = await call(server.url, sample.method, sample.path, {
+        key: dead.key,
+        body: sample.body,
+      });
+      expect(answer.status).toBe(401);
+      expect(answer.body.error).toBe("invalid_api_key");
+    });
+
+    if (entry.name !== "api.auth.logout") {
+      it(`${label}: another account's key finds nothing of this account`, async () => {
+        const session = await freshSession();
+        const sample = await sampleFor(entry)({ url: server.url, session, category });
+        const answer = await call(server.url, sample.method, sample.path, {
+          key: strangerKey,
+          body: sample.body,
+        });
+        const namesAnObject = /\/\d+\//.test(sample.path) || entry.name === "api.apikeys.reset";
+        if (namesAnObject) {
+          expect(answer.status).toBe(404);
+          expect(answer.body.error).toBe("not_found");
+        } else {
+          expect(answer.status).toBe(200);
+        }
+        expect(JSON.stringify(answer.body)).not.toContain(user.email);
+        expect(
+          (await call(server.url, "GET", "/api/v0/users/current/", { key: session })).status,
+        ).toBe(200);
+      });
+    }
+
+    if (entry.name === "api.auth.logout") continue; // only a session may log out; tested in accounts
+
+    it(`${label}: a key with only ${category} is let through`, async () => {
+      const session = await freshSession();
+      const holding = await createKey(server.url, session, { permissions: scopedTree(category) });
+      const sample = await sampleFor(entry)({ url: server.url, session, category });
+      const answer = await call(server.url, sample.method, sample.path, {
+        key: holding.key,
+        body: sample.body,
+      });
+      expect(answer.status, JSON.stringify(answer.body)).toBe(200);
+    });
+  }
+
+  function sampleFor(entry: { method: string; path: string }): SampleFor {
+    const sample = samples[`${entry.method} ${entry.path}`];
+    if (!sample)
+      throw new Error(
+        `no sample request for ${entry.method} ${entry.path}: add one so the route is covered`,
+      );
+    return sample;
+  }
+});

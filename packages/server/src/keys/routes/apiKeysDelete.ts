@@ -1,0 +1,28 @@
+import { Type } from "@sinclair/typebox";
+import { endpoint, originOf, principalOf } from "../../http/access.js";
+import { unwrap } from "../../http/result.js";
+import { type RouteModule, typed } from "../../http/route.js";
+import { errorResponses, IdParams } from "../../http/schemas.js";
+
+export const apiKeysDelete: RouteModule = (app, ctx) => {
+  typed(app).route({
+    ...endpoint("DELETE", "/api/v0/auth/apikeys/{id}/"),
+    schema: {
+      summary: "Delete an API key",
+      description: "Takes effect before the answer: from then on the key gets 401.",
+      tags: ["api keys"],
+      security: [{ bearer: [] }],
+      params: IdParams,
+      response: {
+        200: Type.Object({ success: Type.Literal(true), msg: Type.String() }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => {
+      unwrap(
+        await ctx.keys.delete(principalOf(request), request.params.id, originOf(request, ctx)),
+      );
+      return { success: true as const, msg: "Successfully Deleted API Key" };
+    },
+  });
+};

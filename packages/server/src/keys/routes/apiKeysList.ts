@@ -1,0 +1,67 @@
+import { Type } from "@sinclair/typebox";
+import { endpoint, principalOf } from "../../http/access.js";
+import { type RouteModule, typed } from "../../http/route.js";
+import { errorResponses } from "../../http/schemas.js";
+import { keyView } from "../../http/views.js";
+
+export const DEFAULT_PAGE = 100;
+export const MAX_PAGE = 1000;
+
+export const apiKeysList: RouteModule = (app, ctx) => {
+  typed(app).route({
+    ...endpoint("GET", "/api/v0/auth/apikeys/"),
+    schema: {
+      summary: "List the account's API keys",
+      description: `Without \`limit\` and \`after\`, every key, as Vast answers. With either, one page in id order: up to \`limit\` keys (default ${DEFAULT_PAGE}) with an id above \`after\` (default 0), and \`next_after\`, the \`after\` of the next page (null on the last). Keys created or deleted between pages never make a page skip or repeat another key.`,
+      tags: ["api keys"],
+      security: [{ bearer: [] }],
+      // Unknown query parameters stay allowed, as they were before paging: Vast's clients
+      // must get the same answer as ever.
+      querystring: Type.Object({
+        limit: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: MAX_PAGE,
+            description: `Keys per page (1 to ${MAX_PAGE}); asks for a page.`,
+          }),
+        ),
+        after: Type.Optional(
+          Type.Integer({
+            minimum: 0,
+            maximum: 2_147_483_647,
+            description: "Only keys with a larger id: the `next_after` of the previous page.",
+          }),
+        ),
+      }),
+      response: {
+        200: Type.Object({
+          apikeys: Type.Array(Type.Ref("ApiKey")),
+          next_after: Type.Optional(
+            Type.Union([Type.Integer(), Type.Null()], {
+              description: "Paged answers only: `after` for the next page; null on the last.",
+            }),
+          ),
+        }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => {
+      const userId = principalOf(request).user.id;
+      const now = ctx.now();
+      const { limit, after } = request.query;
+      if (limit === undefined && after === undefined) {
+        const keys = await ctx.store.listKeys(userId, "api");
+        return { apikeys: keys.map((k) => keyView(k, ctx.usage, now)) };
+      }
+      const size = limit ?? DEFAULT_PAGE;
+      // One more than the page, to tell whether another page follows.
+      const keys = await ctx.store.listKeys(userId, "api", { after: after ?? 0, limit: size + 1 });
+      const page = keys.slice(0, size);
+      const last = page.at(-1);
+      return {
+        apikeys: page.map((k) => keyView(k, ctx.usage, now)),
+        next_after: keys.length > size && last ? last.id : null,
+      };
+    },
+  });
+};

@@ -1,0 +1,25 @@
+import { ApiError } from "@latchkey/core";
+import { endpoint, principalOf } from "../../http/access.js";
+import { type RouteModule, typed } from "../../http/route.js";
+import { errorResponses, IdParams } from "../../http/schemas.js";
+import { keyView } from "../../http/views.js";
+
+export const apiKeysShow: RouteModule = (app, ctx) => {
+  typed(app).route({
+    ...endpoint("GET", "/api/v0/auth/apikeys/{id}/"),
+    schema: {
+      summary: "Show one API key",
+      tags: ["api keys"],
+      security: [{ bearer: [] }],
+      params: IdParams,
+      response: { 200: { $ref: "ApiKey#" }, ...errorResponses },
+    },
+    handler: async (request) => {
+      const key = await ctx.store.findKey(principalOf(request).user.id, request.params.id, "api");
+      // Another account's key answers exactly like a missing one.
+      if (!key)
+        throw new ApiError("not_found", `API key ${request.params.id} not found in this account.`);
+      return keyView(key, ctx.usage, ctx.now());
+    },
+  });
+};

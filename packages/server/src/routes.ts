@@ -1,0 +1,68 @@
+import { usersCreate } from "./accounts/routes/usersCreate.js";
+import { usersCurrent } from "./accounts/routes/usersCurrent.js";
+import { usersPolicy } from "./accounts/routes/usersPolicy.js";
+import { usersUpdatePolicy } from "./accounts/routes/usersUpdatePolicy.js";
+import { auditLogsList } from "./audit/routes/auditLogsList.js";
+import { openapi } from "./catalogue/routes/openapi.js";
+import { permissionsCatalogue } from "./catalogue/routes/permissionsCatalogue.js";
+import { healthz } from "./health/routes/healthz.js";
+import { readyz } from "./health/routes/readyz.js";
+import type { RouteModule } from "./http/route.js";
+import { apiKeysCreate } from "./keys/routes/apiKeysCreate.js";
+import { apiKeysDelete } from "./keys/routes/apiKeysDelete.js";
+import { apiKeysEndGrace } from "./keys/routes/apiKeysEndGrace.js";
+import { apiKeysList } from "./keys/routes/apiKeysList.js";
+import { apiKeysReportLeak } from "./keys/routes/apiKeysReportLeak.js";
+import { apiKeysReset } from "./keys/routes/apiKeysReset.js";
+import { apiKeysShow } from "./keys/routes/apiKeysShow.js";
+import { apiKeysUsage } from "./keys/routes/apiKeysUsage.js";
+import { resetApiKeyCommand } from "./keys/routes/resetApiKeyCommand.js";
+import { authLogin } from "./sessions/routes/authLogin.js";
+import { authLogout } from "./sessions/routes/authLogout.js";
+import { sessionsDelete } from "./sessions/routes/sessionsDelete.js";
+import { sessionsDeleteOthers } from "./sessions/routes/sessionsDeleteOthers.js";
+import { sessionsList } from "./sessions/routes/sessionsList.js";
+import { authVerify } from "./verify/routes/authVerify.js";
+import { webhookDeliveriesList } from "./webhooks/routes/webhookDeliveriesList.js";
+import { webhookDeliveriesRedeliver } from "./webhooks/routes/webhookDeliveriesRedeliver.js";
+import { webhooksCreate } from "./webhooks/routes/webhooksCreate.js";
+import { webhooksDelete } from "./webhooks/routes/webhooksDelete.js";
+import { webhooksList } from "./webhooks/routes/webhooksList.js";
+import { webhooksTest } from "./webhooks/routes/webhooksPing.js";
+import { webhooksShow } from "./webhooks/routes/webhooksShow.js";
+import { webhooksUpdate } from "./webhooks/routes/webhooksUpdate.js";
+
+export const routes: readonly RouteModule[] = [
+  healthz,
+  readyz,
+  openapi,
+  permissionsCatalogue,
+  usersCreate,
+  authLogin,
+  authLogout,
+  authVerify,
+  sessionsList,
+  sessionsDeleteOthers,
+  sessionsDelete,
+  usersCurrent,
+  apiKeysCreate,
+  apiKeysList,
+  apiKeysShow,
+  apiKeysDelete,
+  apiKeysReset,
+  apiKeysEndGrace,
+  apiKeysUsage,
+  usersPolicy,
+  usersUpdatePolicy,
+  resetApiKeyCommand,
+  auditLogsList,
+  apiKeysReportLeak,
+  webhooksCreate,
+  webhooksList,
+  webhooksShow,
+  webhooksUpdate,
+  webhooksDelete,
+  webhookDeliveriesList,
+  webhookDeliveriesRedeliver,
+  webhooksTest,
+];

@@ -1,0 +1,31 @@
+import { instantMs } from "@latchkey/core";
+import { Type } from "@sinclair/typebox";
+import { endpoint, principalOf } from "../../http/access.js";
+import { type RouteModule, typed } from "../../http/route.js";
+import { errorResponses } from "../../http/schemas.js";
+import { sessionView } from "../../http/views.js";
+
+export const sessionsList: RouteModule = (app, ctx) => {
+  typed(app).route({
+    ...endpoint("GET", "/api/v0/auth/sessions/"),
+    schema: {
+      summary: "List the account's sessions",
+      tags: ["account"],
+      security: [{ bearer: [] }],
+      response: {
+        200: Type.Object({ sessions: Type.Array(Type.Ref("Session")) }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => {
+      const caller = principalOf(request);
+      const now = ctx.now().getTime();
+      const sessions = await ctx.store.listKeys(caller.user.id, "session");
+      return {
+        sessions: sessions
+          .filter((s) => s.expiresAt === null || instantMs(s.expiresAt) > now)
+          .map((s) => sessionView(s, ctx.usage, caller.key.id)),
+      };
+    },
+  });
+};

@@ -1,0 +1,53 @@
+import { ApiError } from "@latchkey/core";
+import { Type } from "@sinclair/typebox";
+import { endpoint, principalOf } from "../../http/access.js";
+import { type RouteModule, typed } from "../../http/route.js";
+import { errorResponses, IdParams } from "../../http/schemas.js";
+import { DeliveryStatusSchema } from "../webhookSchemas.js";
+import { deliveryView } from "../webhookViews.js";
+
+export const webhookDeliveriesList: RouteModule = (app, ctx) => {
+  typed(app).route({
+    ...endpoint("GET", "/api/v0/webhooks/{id}/deliveries/"),
+    schema: {
+      summary: "A webhook endpoint's delivery log, newest first",
+      description:
+        "Every event queued for the endpoint, with its status, attempts, the last answer or error and the next attempt. Delivered and failed entries are kept LATCHKEY_WEBHOOK_RETENTION_DAYS (30 by default).",
+      tags: ["webhooks"],
+      security: [{ bearer: [] }],
+      params: IdParams,
+      querystring: Type.Object(
+        {
+          status: Type.Optional(DeliveryStatusSchema),
+          before: Type.Optional(
+            Type.Integer({
+              minimum: 1,
+              description: "Only deliveries with a smaller id (paging).",
+            }),
+          ),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+        },
+        { additionalProperties: false },
+      ),
+      response: {
+        200: Type.Object({ deliveries: Type.Array(Type.Ref("WebhookDelivery")) }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => {
+      const { id } = request.params;
+      const userId = principalOf(request).user.id;
+      if (!(await ctx.store.findWebhook(userId, id))) {
+        throw new ApiError("not_found", `Webhook ${id} not found in this account.`);
+      }
+      const q = request.query;
+      const rows = await ctx.store.listDeliveries(userId, id, {
+        status: q.status,
+        before: q.before,
+        limit: q.limit ?? 50,
+      });
+      const max = ctx.webhookDispatcher.maxAttempts;
+      return { deliveries: rows.map((row) => deliveryView(row, max)) };
+    },
+  });
+};

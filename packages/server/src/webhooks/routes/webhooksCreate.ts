@@ -1,0 +1,42 @@
+import { Type } from "@sinclair/typebox";
+import { endpoint, originOf, principalOf } from "../../http/access.js";
+import { unwrap } from "../../http/result.js";
+import { type RouteModule, typed } from "../../http/route.js";
+import { errorResponses } from "../../http/schemas.js";
+import { EventList } from "../webhookSchemas.js";
+import { webhookView } from "../webhookViews.js";
+
+export const webhooksCreate: RouteModule = (app, ctx) => {
+  typed(app).route({
+    ...endpoint("POST", "/api/v0/webhooks/"),
+    schema: {
+      summary: "Register a webhook endpoint",
+      description:
+        "Key events of this account are POSTed to `url`, signed with the endpoint's secret (`Latchkey-Signature`). The secret is in `secret`, in this answer only: store it now. An account has at most 20 endpoints. Unless the server allows it (LATCHKEY_WEBHOOK_ALLOW_PRIVATE), loopback, private and link-local addresses are refused.",
+      tags: ["webhooks"],
+      security: [{ bearer: [] }],
+      body: Type.Object(
+        {
+          url: Type.String({
+            maxLength: 4096,
+            description:
+              "http or https, without credentials or #fragment; at most 2048 characters.",
+          }),
+          events: Type.Optional(EventList),
+          description: Type.Optional(
+            Type.String({ maxLength: 1024, description: "For your eyes; at most 255 characters." }),
+          ),
+          active: Type.Optional(Type.Boolean({ default: true })),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: { $ref: "WebhookWithSecret#" }, ...errorResponses },
+    },
+    handler: async (request) => {
+      const { record, secret } = unwrap(
+        await ctx.webhooks.create(principalOf(request), request.body, originOf(request, ctx)),
+      );
+      return { success: true as const, ...webhookView(record), secret };
+    },
+  });
+};

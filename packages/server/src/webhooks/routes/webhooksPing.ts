@@ -1,0 +1,26 @@
+import { endpoint, originOf, principalOf } from "../../http/access.js";
+import { unwrap } from "../../http/result.js";
+import { type RouteModule, typed } from "../../http/route.js";
+import { errorResponses, IdParams } from "../../http/schemas.js";
+import { deliveryView } from "../webhookViews.js";
+
+export const webhooksTest: RouteModule = (app, ctx) => {
+  typed(app).route({
+    ...endpoint("POST", "/api/v0/webhooks/{id}/test/"),
+    schema: {
+      summary: "Send a ping event to a webhook endpoint",
+      description:
+        "Queues a `ping` event (signed like any other) whatever events the endpoint subscribes to, and sends it at once. Answers with the delivery; follow it in the delivery log. The endpoint must be active.",
+      tags: ["webhooks"],
+      security: [{ bearer: [] }],
+      params: IdParams,
+      response: { 200: { $ref: "WebhookDelivery#" }, ...errorResponses },
+    },
+    handler: async (request) => {
+      const delivery = unwrap(
+        await ctx.webhooks.test(principalOf(request), request.params.id, originOf(request, ctx)),
+      );
+      return deliveryView(delivery, ctx.webhookDispatcher.maxAttempts);
+    },
+  });
+};

@@ -1,0 +1,42 @@
+import { Type } from "@sinclair/typebox";
+import { endpoint, originOf, principalOf } from "../../http/access.js";
+import { unwrap } from "../../http/result.js";
+import { type RouteModule, typed } from "../../http/route.js";
+import { errorResponses, IdParams } from "../../http/schemas.js";
+import { EventList } from "../webhookSchemas.js";
+import { webhookView } from "../webhookViews.js";
+
+export const webhooksUpdate: RouteModule = (app, ctx) => {
+  typed(app).route({
+    ...endpoint("PUT", "/api/v0/webhooks/{id}/"),
+    schema: {
+      summary: "Change a webhook endpoint",
+      description:
+        "Fields left out keep their value; `events: null` subscribes to every key event. Setting `active: false` stops new events and holds pending deliveries until it is set back to true. The signing secret does not change.",
+      tags: ["webhooks"],
+      security: [{ bearer: [] }],
+      params: IdParams,
+      body: Type.Object(
+        {
+          url: Type.Optional(Type.String({ maxLength: 4096 })),
+          events: Type.Optional(EventList),
+          description: Type.Optional(Type.String({ maxLength: 1024 })),
+          active: Type.Optional(Type.Boolean()),
+        },
+        { additionalProperties: false },
+      ),
+      response: { 200: { $ref: "Webhook#" }, ...errorResponses },
+    },
+    handler: async (request) => {
+      const record = unwrap(
+        await ctx.webhooks.update(
+          principalOf(request),
+          request.params.id,
+          request.body,
+          originOf(request, ctx),
+        ),
+      );
+      return webhookView(record);
+    },
+  });
+};

@@ -1,0 +1,9 @@
+/**
+ * Harnesses for the tests of every package: real databases, real servers (in-process or as the
+ * built process), webhook receivers and multi-node clusters. Private: no product package
+ * depends on it.
+ */
+export * from "./cluster.js";
+export * from "./database.js";
+export * from "./receiver.js";
+export * from "./server.js";
