@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildApp, loadPepper, parseConfig } from "@latchkey/server";
+import { buildApp, createDeps, loadPepper, parseConfig } from "@latchkey/server";
 import { openStore } from "@latchkey/store";
 import openapiTS, { astToString } from "openapi-typescript";
 
@@ -25,15 +25,12 @@ export async function openapiDocument() {
   const config = parseConfig({ LATCHKEY_DATA_DIR: dir, LATCHKEY_LOG_LEVEL: "silent" });
   const store = await openStore({ kind: "sqlite", dataDir: dir });
   try {
-    const { app } = await buildApp({
-      config,
-      store,
-      peppers: loadPepper(config),
-      consoleDir: null,
-    });
+    const deps = createDeps({ config, store, peppers: loadPepper(config), logger: console });
+    const app = await buildApp(deps, { consoleDir: null });
     await app.ready();
     const document = app.swagger();
     await app.close();
+    await deps.close();
     return document;
   } finally {
     await store.close();

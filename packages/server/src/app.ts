@@ -5,54 +5,24 @@ import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
-import { defaultCatalogue, type PepperRing, type RouteCatalogue, type Store } from "@latchkey/core";
-import { LocalRevocationBus, type RevocationBus } from "@latchkey/store";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
-import { AccountLimits, accountLimitSettings } from "./accounts/accountLimits.js";
-import { AccountService } from "./accounts/accountService.js";
-import { LifecycleSweeper } from "./accounts/lifecycleSweeper.js";
-import type { AppContext } from "./appContext.js";
-import { Authenticator } from "./auth/authenticator.js";
-import { CredentialThrottle } from "./auth/credentialThrottle.js";
-import { KeyCache } from "./auth/keyCache.js";
-import { LoginThrottle } from "./auth/loginThrottle.js";
-import { UsageRecorder } from "./auth/usageRecorder.js";
-import { loadOperatorRoutes } from "./catalogue/operatorCatalogue.js";
 import type { Config } from "./config.js";
+import type { AppContext } from "./deps.js";
 import { registerAuthHooks } from "./http/authHooks.js";
 import { registerErrorHandling, toApiError } from "./http/errorHandler.js";
 import { createLogger, errorSerializer, requestSerializer, UrlRedactor } from "./http/logging.js";
 import { registerRateLimits } from "./http/rateLimitHooks.js";
-import { sharedSchemas } from "./http/schemas.js";
 import { registerSecurityHeaders } from "./http/securityHeaders.js";
 import { registerStrictJson } from "./http/strictJson.js";
 import { validatorCompiler } from "./http/validation.js";
-import { KeyService } from "./keys/keyService.js";
-import { LeakReports } from "./keys/leakReports.js";
-import { MemoryRateLimiter } from "./rateLimit/memoryRateLimiter.js";
-import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
-import { routes } from "./routes.js";
-import { DeniedUses } from "./verify/deniedUses.js";
-import { WebhookDispatcher } from "./webhooks/webhookDispatcher.js";
-import { WebhookSecretBox } from "./webhooks/webhookSecrets.js";
-import { WebhookService } from "./webhooks/webhookService.js";
+import { routes, schemas } from "./routes.js";
 
 export interface AppOptions {
-  config: Readonly<Config>;
-  store: Store;
-  peppers: PepperRing;
   /** A pino logger; by default createLogger's at the configured level on stdout. */
   logger?: Logger;
-  catalogue?: RouteCatalogue;
   /** The console's built files; by default the @latchkey/console package's dist, when built. */
   consoleDir?: string | null;
-  /**
-   * How revocations reach every node's key cache; by default this process only (SQLite mode).
-   * Like the store, it belongs to the caller.
-   */
-  revocations?: RevocationBus;
-  now?: () => Date;
 }
 
 export function defaultConsoleDir(): string | null {
@@ -66,85 +36,19 @@ function trustProxyOption(setting: Config["trustProxy"]) {
   return typeof setting === "number" ? (_address: string, hop: number) => hop < setting : setting;
 }
 
-export function createContext(options: AppOptions, onError: (err: unknown) => void): AppContext {
-  const { config, store, peppers } = options;
-  // The operator's own routes (LATCHKEY_CATALOGUE_FILE, checked when the config was parsed).
-  const catalogue =
-    options.catalogue ??
-    defaultCatalogue(
-      config.catalogueFile === undefined ? [] : loadOperatorRoutes(config.catalogueFile),
-    );
-  const now = options.now ?? (() => new Date());
-  const revocations = options.revocations ?? new LocalRevocationBus();
-  const cache = new KeyCache(config.keyCacheSize, () => revocations.cacheTrusted());
-  revocations.attach({
-    invalidate: (ids) => {
-      for (const id of ids) cache.invalidate(id);
-    },
-    clear: () => cache.clear(),
-  });
-  const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError);
-  const memoryLimiter = new MemoryRateLimiter(() => now().getTime());
-  const limiter =
-    config.redisUrl === undefined
-      ? memoryLimiter
-      : new RedisRateLimiter(config.redisUrl, memoryLimiter, onError, `${config.redisPrefix}rl:`);
-  const accountLimits = new AccountLimits(store, limiter, accountLimitSettings(config));
-  const authenticator = new Authenticator(store, peppers, cache, usage);
-  const secrets = new WebhookSecretBox(peppers);
-  const webhookDispatcher = new WebhookDispatcher(
-    store,
-    secrets,
-    {
-      retrySeconds: config.webhookRetrySeconds,
-      timeoutMs: config.webhookTimeoutSeconds * 1000,
-      allowPrivate: config.webhookAllowPrivate,
-      retentionDays: config.webhookRetentionDays,
-    },
-    now,
-    onError,
-  );
-  return {
-    config,
-    store,
-    peppers,
-    catalogue,
-    cache,
-    revocations,
-    usage,
-    limiter,
-    authenticator,
-    credentials: new CredentialThrottle(limiter, authenticator, {
-      failedAuthLimit: config.failedAuthLimit,
-      throttledLookupLimit: config.throttledLookupLimit,
-    }),
-    logins: new LoginThrottle(limiter, {
-      perAddress: config.failedAuthLimit,
-      perAccount: config.loginFailureLimit,
-    }),
-    denied: new DeniedUses(store, limiter, config.deniedUseLimit),
-    keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix, accountLimits),
-    accounts: new AccountService(store, peppers, revocations, config.keyPrefix, accountLimits),
-    now,
-    lifecycle: new LifecycleSweeper(store, revocations, usage, now, onError),
-    webhooks: new WebhookService(store, secrets, webhookDispatcher, config.webhookAllowPrivate),
-    webhookDispatcher,
-    leaks: new LeakReports(store, authenticator, revocations),
-  };
-}
-
 /**
- * Builds the server (without listening): API, OpenAPI document and console. Closing the app
- * flushes batched usage; the store belongs to the caller.
+ * Builds the HTTP server over `ctx` (without listening): API, OpenAPI document and console.
+ * The services belong to the caller (deps.ts builds them, main.ts starts and stops them).
  */
 export async function buildApp(
-  options: AppOptions,
-): Promise<{ app: FastifyInstance; ctx: AppContext }> {
+  ctx: AppContext,
+  options: AppOptions = {},
+): Promise<FastifyInstance> {
   // Whatever logger is given, requests are logged through our serializer, which drops headers
   // and bodies and shows of a URL only what the routes define (docs/security.md#logs).
   const urls = new UrlRedactor();
   const app = Fastify({
-    loggerInstance: (options.logger ?? createLogger(options.config.logLevel)).child(
+    loggerInstance: (options.logger ?? createLogger(ctx.config.logLevel)).child(
       {},
       {
         serializers: {
@@ -154,11 +58,11 @@ export async function buildApp(
       },
     ) as FastifyBaseLogger,
     routerOptions: { ignoreTrailingSlash: true },
-    bodyLimit: options.config.bodyLimit,
+    bodyLimit: ctx.config.bodyLimit,
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     // X-Forwarded-For is believed only from configured proxies (LATCHKEY_TRUST_PROXY).
-    trustProxy: trustProxyOption(options.config.trustProxy),
+    trustProxy: trustProxyOption(ctx.config.trustProxy),
     // Request ids are ours, never taken from the client, and returned as X-Request-Id so a
     // client's error report can be matched with the server's log line.
     requestIdHeader: false,
@@ -173,12 +77,11 @@ export async function buildApp(
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
-  const ctx = createContext(options, (err) => app.log.error({ err }, "a background task failed"));
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text body would otherwise reach validation as a string and get a confusing 400.
   app.removeContentTypeParser("text/plain");
   registerStrictJson(app);
-  for (const schema of sharedSchemas) app.addSchema(schema);
+  for (const schema of schemas) app.addSchema(schema);
 
   registerErrorHandling(app);
   registerSecurityHeaders(app);
@@ -222,16 +125,5 @@ export async function buildApp(
     });
   }
 
-  ctx.usage.start();
-  ctx.lifecycle.start(options.config.lifecycleSweepSeconds * 1000);
-  ctx.webhookDispatcher.start(options.config.webhookPollSeconds * 1000);
-  app.addHook("onClose", async () => {
-    // Attempts in flight are abandoned and due again at once, for this node after a restart
-    // or for another node.
-    await ctx.webhookDispatcher.stop();
-    await ctx.lifecycle.stop();
-    await ctx.usage.stop();
-    await ctx.limiter.close();
-  });
-  return { app, ctx };
+  return app;
 }

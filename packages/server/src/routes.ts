@@ -2,12 +2,15 @@ import { usersCreate } from "./accounts/routes/usersCreate.js";
 import { usersCurrent } from "./accounts/routes/usersCurrent.js";
 import { usersPolicy } from "./accounts/routes/usersPolicy.js";
 import { usersUpdatePolicy } from "./accounts/routes/usersUpdatePolicy.js";
+import { AuditLog } from "./audit/auditSchemas.js";
 import { auditLogsList } from "./audit/routes/auditLogsList.js";
 import { openapi } from "./catalogue/routes/openapi.js";
 import { permissionsCatalogue } from "./catalogue/routes/permissionsCatalogue.js";
 import { healthz } from "./health/routes/healthz.js";
 import { readyz } from "./health/routes/readyz.js";
 import type { RouteModule } from "./http/route.js";
+import { sharedSchemas } from "./http/schemas.js";
+import { keySchemas } from "./keys/keySchemas.js";
 import { apiKeysCreate } from "./keys/routes/apiKeysCreate.js";
 import { apiKeysDelete } from "./keys/routes/apiKeysDelete.js";
 import { apiKeysEndGrace } from "./keys/routes/apiKeysEndGrace.js";
@@ -22,6 +25,7 @@ import { authLogout } from "./sessions/routes/authLogout.js";
 import { sessionsDelete } from "./sessions/routes/sessionsDelete.js";
 import { sessionsDeleteOthers } from "./sessions/routes/sessionsDeleteOthers.js";
 import { sessionsList } from "./sessions/routes/sessionsList.js";
+import { Session } from "./sessions/sessionSchemas.js";
 import { authVerify } from "./verify/routes/authVerify.js";
 import { webhookDeliveriesList } from "./webhooks/routes/webhookDeliveriesList.js";
 import { webhookDeliveriesRedeliver } from "./webhooks/routes/webhookDeliveriesRedeliver.js";
@@ -31,6 +35,7 @@ import { webhooksList } from "./webhooks/routes/webhooksList.js";
 import { webhooksTest } from "./webhooks/routes/webhooksPing.js";
 import { webhooksShow } from "./webhooks/routes/webhooksShow.js";
 import { webhooksUpdate } from "./webhooks/routes/webhooksUpdate.js";
+import { webhookSchemas } from "./webhooks/webhookSchemas.js";
 
 export const routes: readonly RouteModule[] = [
   healthz,
@@ -66,3 +71,6 @@ export const routes: readonly RouteModule[] = [
   webhookDeliveriesRedeliver,
   webhooksTest,
 ];
+
+/** The schemas routes refer to by $id, registered before any route. */
+export const schemas = [...sharedSchemas, ...keySchemas, Session, AuditLog, ...webhookSchemas];

@@ -5,12 +5,10 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   type AppContext,
-  buildApp,
   type ConfigSource,
   createLogger,
-  loadPepper,
-  openBackend,
   parseConfig,
+  runServer,
 } from "@latchkey/server";
 import type { FastifyInstance } from "fastify";
 
@@ -56,27 +54,26 @@ export async function startTestServer(
 ): Promise<TestServer> {
   const dir = env.LATCHKEY_DATA_DIR === undefined ? tempDir() : undefined;
   const config = parseConfig(
-    { LATCHKEY_PORT: "0", LATCHKEY_LOG_LEVEL: "info", ...UNLIMITED, ...env },
+    {
+      LATCHKEY_PORT: "0",
+      LATCHKEY_HOST: "127.0.0.1",
+      LATCHKEY_LOG_LEVEL: "info",
+      ...UNLIMITED,
+      ...env,
+    },
     dir ? { LATCHKEY_DATA_DIR: dir.path } : {},
   );
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
-  const peppers = loadPepper(config);
-  const backend = await openBackend(config, logger);
-  const { store, revocations } = backend;
-  const { app, ctx } = await buildApp({ config, store, peppers, logger, revocations, ...options });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const server = await runServer(config, logger, options);
   return {
-    url: `http://127.0.0.1:${port}`,
-    app,
-    ctx,
+    url: `http://127.0.0.1:${server.port}`,
+    app: server.app,
+    ctx: server.deps,
     dataDir: config.dataDir,
     logs,
     async close() {
-      await app.close();
-      await backend.close();
+      await server.stop();
       dir?.remove();
     },
   };

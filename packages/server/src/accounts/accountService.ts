@@ -1,21 +1,15 @@
-import {
-  dummyPasswordHash,
-  hashPassword,
-  type KeyRecord,
-  type PepperRing,
-  type Store,
-  sessionPrefixOf,
-  type UserRecord,
-  verifyPassword,
-} from "@latchkey/core";
-import type { RevocationBus } from "@latchkey/store";
+import { type AccountPolicy, hashPassword, type Store, type UserRecord } from "@latchkey/core";
+import { audit } from "../audit/audit.js";
 import type { Origin, Principal } from "../auth/principal.js";
 import { fail, ok, type Result } from "../http/result.js";
-import { issueSecret } from "../keys/issuer.js";
-import { audit } from "../keys/keyService.js";
-import type { AccountLimits } from "./accountLimits.js";
+import { policyView } from "./accountViews.js";
 
-export const SESSION_DAYS = 7;
+const policyFields = [
+  "maxKeyLifetimeDays",
+  "expiryReminderDays",
+  "revokeUnusedAfterDays",
+] as const satisfies readonly (keyof AccountPolicy)[];
+
 export const MIN_PASSWORD_LENGTH = 8;
 const MAX_EMAIL_LENGTH = 254;
 
@@ -36,20 +30,9 @@ function checkPassword(password: string): Result<string> {
   return ok(password);
 }
 
-export interface Session {
-  record: KeyRecord;
-  secret: string;
-}
-
-/** Accounts and console sessions. */
+/** Accounts: sign-up and the account's lifecycle policy. */
 export class AccountService {
-  constructor(
-    private readonly store: Store,
-    private readonly peppers: PepperRing,
-    private readonly revocations: Pick<RevocationBus, "revoked">,
-    private readonly keyPrefix: string,
-    private readonly limits: AccountLimits,
-  ) {}
+  constructor(private readonly store: Store) {}
 
   /**
    * Creates an account. `closed`: sign-up is closed and no administrator is asking, so only
@@ -76,57 +59,21 @@ export class AccountService {
     return ok(user);
   }
 
-  /** The same answer, after the same work, whether the email is unknown or the password wrong. */
-  async logIn(
-    input: { email: string; password: string; device: string },
+  /** Changes the fields given of the account's lifecycle policy; the others stay. */
+  async updatePolicy(
+    caller: Principal,
+    changes: Partial<AccountPolicy>,
     origin: Origin,
-  ): Promise<Result<Session>> {
-    const email = normaliseEmail(input.email);
-    const user = email.ok ? await this.store.findUserByEmail(email.value) : undefined;
-    const matches = await verifyPassword(
-      input.password,
-      user?.passwordHash ?? (await dummyPasswordHash()),
-    );
-    if (!user || !matches) return fail("invalid_login");
-    const issued = issueSecret(this.peppers, sessionPrefixOf(this.keyPrefix));
-    const expires = new Date(origin.at.getTime() + SESSION_DAYS * 86_400_000);
-    const record = await this.limits.create(user.id, "session", origin.at, async (tx) => {
-      const session = await tx.insertKey({
-        userId: user.id,
-        kind: "session",
-        name: input.device.slice(0, 255) || "unknown device",
-        ...issued.stored,
-        permissions: null,
-        keyParams: null,
-        createdAt: origin.at.toISOString(),
-        expiresAt: expires.toISOString(),
-      });
-      await audit(tx, { user, key: session }, origin, "session.login", { id: session.id });
-      return session;
-    });
-    if (!record.ok) return record;
-    return ok({ record: record.value, secret: issued.secret });
-  }
-
-  async endSession(caller: Principal, id: number, origin: Origin): Promise<Result<KeyRecord>> {
-    const ended = await this.store.transaction(async (tx) => {
-      const row = await tx.deleteKey(caller.user.id, id, "session", origin.at.toISOString());
-      if (row) await audit(tx, caller, origin, "session.end", { id });
-      return row;
-    });
-    if (!ended) return fail("not_found", `Session ${id} not found in this account.`);
-    await this.revocations.revoked([id]);
-    return ok(ended);
-  }
-
-  async endOtherSessions(caller: Principal, origin: Origin): Promise<number> {
-    const ended = await this.store.deleteOtherSessions(
-      caller.user.id,
-      caller.key.id,
-      origin.at.toISOString(),
-    );
-    if (ended.length > 0) await this.revocations.revoked(ended);
-    await audit(this.store, caller, origin, "session.end_others", { ids: ended });
-    return ended.length;
+  ): Promise<Result<AccountPolicy>> {
+    const current = (await this.store.findUserById(caller.user.id)) ?? caller.user;
+    const policy: AccountPolicy = { ...current.policy };
+    for (const field of policyFields) {
+      const value = changes[field];
+      if (value !== undefined) policy[field] = value;
+    }
+    const user = await this.store.setPolicy(caller.user.id, policy);
+    if (!user) return fail("not_found", "The account no longer exists.");
+    await audit(this.store, caller, origin, "account.policy", policyView(policy));
+    return ok(user.policy);
   }
 }

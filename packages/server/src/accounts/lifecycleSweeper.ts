@@ -1,7 +1,7 @@
 import type { KeyRecord, Store, StoreTx } from "@latchkey/core";
 import type { RevocationBus } from "@latchkey/store";
+import { publish, systemAudit } from "../audit/audit.js";
 import type { UsageRecorder } from "../auth/usageRecorder.js";
-import { publish } from "../keys/keyService.js";
 
 const DAY = 86_400_000;
 const BATCH = 500;
@@ -12,24 +12,6 @@ export interface SweepResult {
   reminded: number;
   expired: number;
   revokedUnused: number;
-}
-
-function systemAudit(
-  tx: StoreTx,
-  key: KeyRecord,
-  action: string,
-  at: Date,
-  args: Record<string, unknown>,
-) {
-  return tx.insertAudit({
-    userId: key.userId,
-    apiKeyId: key.id,
-    action,
-    apiRoute: "lifecycle policy",
-    args: JSON.stringify({ id: key.id, name: key.name, ...args }),
-    ipAddress: null,
-    createdAt: at.toISOString(),
-  });
 }
 
 /**

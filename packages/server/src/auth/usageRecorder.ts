@@ -1,4 +1,4 @@
-import type { KeyUse, Store, UsageCount } from "@latchkey/core";
+import type { KeyRecord, KeyUse, Store, UsageCount } from "@latchkey/core";
 
 /** `2026-11-26T05:00:00.000Z` for any time in that hour. */
 export function hourOf(at: string): string {
@@ -86,6 +86,13 @@ export class UsageRecorder {
   pending(id: number): KeyUse | undefined {
     const use = this.pendingUses.get(id);
     return use && toKeyUse(id, use);
+  }
+  /** A key's last use, including one not yet flushed to the database. */
+  lastUse(record: KeyRecord): { at: string | null; ip: string | null } {
+    const pending = this.pending(record.id);
+    return pending
+      ? { at: pending.at, ip: pending.ip }
+      : { at: record.lastUsedAt, ip: record.lastUsedIp };
   }
 
   /** The not-yet-written counts of a key, to add to what the database holds. */

@@ -203,11 +203,7 @@ describe("route catalogue", () => {
   });
 
   it("refuses to serve an API route that is not in the catalogue", async () => {
-    const { config, store, peppers } = server.ctx;
-    const { app } = await buildApp({
-      config,
-      store,
-      peppers,
+    const app = await buildApp(server.ctx, {
       consoleDir: null,
       logger: pino({ level: "silent" }),
     });

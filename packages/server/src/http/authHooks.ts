@@ -1,7 +1,7 @@
 import { ApiError, evaluate, keyRanges } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { AppContext } from "../appContext.js";
 import type { AuthFailure } from "../auth/authenticator.js";
+import type { AppContext } from "../deps.js";
 import { originOf } from "./access.js";
 import { SESSION_COOKIE } from "./cookie.js";
 import { limited } from "./rateLimitHooks.js";

@@ -1,6 +1,6 @@
 import type { CookieSerializeOptions } from "@fastify/cookie";
 import type { FastifyRequest } from "fastify";
-import { SESSION_DAYS } from "../accounts/accountService.js";
+import { SESSION_DAYS } from "../sessions/sessionService.js";
 
 /** The console's session cookie: HttpOnly (no script reads it), SameSite=Strict. */
 export const SESSION_COOKIE = "latchkey_session";

@@ -1,6 +1,6 @@
 import { ApiError } from "@latchkey/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { AppContext } from "../appContext.js";
+import type { AppContext } from "../deps.js";
 
 const MINUTE = 60_000;
 /** Probes answer load balancers, which poll from one address; they are never limited. */

@@ -35,11 +35,7 @@ describe("security headers", () => {
   it("sends the CSP with the console's page", async () => {
     const dir = tempDir("console");
     writeFileSync(join(dir.path, "index.html"), "<!doctype html><title>console</title>");
-    const { config, store, peppers } = server.ctx;
-    const { app } = await buildApp({
-      config,
-      store,
-      peppers,
+    const app = await buildApp(server.ctx, {
       consoleDir: dir.path,
       logger: pino({ level: "silent" }),
     });

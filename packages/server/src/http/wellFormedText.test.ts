@@ -397,11 +397,7 @@ describe("strings that are not text", () => {
 
     // The query parser keeps an undecodable escape as the text it is; no surrogate reaches a
     // handler. Checked on the app as built, with a route outside /api that echoes the query.
-    const { config, store, peppers } = server.ctx;
-    const { app } = await buildApp({
-      config,
-      store,
-      peppers,
+    const app = await buildApp(server.ctx, {
       consoleDir: null,
       logger: pino({ level: "silent" }),
     });

@@ -16,6 +16,7 @@ import {
 } from "@latchkey/core";
 import type { RevocationBus } from "@latchkey/store";
 import type { AccountLimits } from "../accounts/accountLimits.js";
+import { audit, publish } from "../audit/audit.js";
 import { storedPermissions } from "../auth/authenticator.js";
 import { IpAllowList } from "../auth/ipAllowList.js";
 import type { Origin, Principal } from "../auth/principal.js";
@@ -132,33 +133,6 @@ function applyMaxLifetime(
     );
   }
   return ok(requested);
-}
-
-/** Writes a key event to the outbox, in the transaction of the change it reports. */
-export function publish(
-  tx: StoreTx,
-  type: KeyEventType,
-  key: KeyRecord,
-  at: Date,
-  extra: Record<string, unknown> = {},
-): Promise<void> {
-  return tx.insertEvent({
-    userId: key.userId,
-    apiKeyId: key.id,
-    type,
-    payload: JSON.stringify({
-      key: {
-        id: key.id,
-        name: key.name,
-        prefix: key.prefix,
-        last4: key.last4,
-        expires_at: key.expiresAt,
-        last_used_at: key.lastUsedAt,
-      },
-      ...extra,
-    }),
-    createdAt: at.toISOString(),
-  });
 }
 
 /** The key lifecycle: create, delete and reset, each committed with its audit row and event. */
@@ -321,23 +295,4 @@ export class KeyService {
     await this.revocations.revoked([id]);
     return ok(record);
   }
-}
-
-/** Audit args never hold a secret: only ids, names and the shapes of what was asked. */
-export function audit(
-  tx: StoreTx,
-  caller: Pick<Principal, "user" | "key">,
-  origin: Origin,
-  action: string,
-  args: Record<string, unknown>,
-): Promise<void> {
-  return tx.insertAudit({
-    userId: caller.user.id,
-    apiKeyId: caller.key.id,
-    action,
-    apiRoute: origin.route,
-    args: JSON.stringify(args),
-    ipAddress: origin.ip,
-    createdAt: origin.at.toISOString(),
-  });
 }

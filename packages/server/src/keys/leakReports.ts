@@ -1,9 +1,9 @@
 import type { Store } from "@latchkey/core";
 import type { RevocationBus } from "@latchkey/store";
+import { audit, publish } from "../audit/audit.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { CachedKey } from "../auth/keyCache.js";
 import type { Origin } from "../auth/principal.js";
-import { audit, publish } from "./keyService.js";
 
 /** What the reporter is told, whatever was found: it never says whether a secret was valid. */
 export const LEAK_REPORT_ANSWER =

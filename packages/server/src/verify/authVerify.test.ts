@@ -3,9 +3,11 @@ import { join } from "node:path";
 import { generateKey } from "@latchkey/core";
 import { openStore } from "@latchkey/store";
 import { tempDir } from "@latchkey/testkit";
+import pino from "pino";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
 import { type ConfigSource, parseConfig } from "../config.js";
+import { createDeps } from "../deps.js";
 import { loadPepper } from "../pepper.js";
 
 /** An in-process app with a clock the test moves; requests go through `app.inject`. */
@@ -14,13 +16,14 @@ async function harness(env: ConfigSource = {}) {
   const config = parseConfig({ LATCHKEY_DATA_DIR: dir.path, LATCHKEY_LOG_LEVEL: "silent", ...env });
   const store = await openStore({ kind: "sqlite", dataDir: dir.path });
   let clock = new Date("2030-01-01T00:00:00Z").getTime();
-  const { app } = await buildApp({
+  const deps = createDeps({
     config,
     store,
     peppers: loadPepper(config),
-    consoleDir: null,
+    logger: pino({ level: "silent" }),
     now: () => new Date(clock),
   });
+  const app = await buildApp(deps, { consoleDir: null });
   const h = {
     app,
     dir: dir.path,
@@ -60,6 +63,7 @@ async function harness(env: ConfigSource = {}) {
     },
     async close() {
       await app.close();
+      await deps.close();
       await store.close();
       dir.remove();
     },

@@ -6,9 +6,9 @@ import {
   type Store,
   type WebhookRecord,
 } from "@latchkey/core";
+import { audit } from "../audit/audit.js";
 import type { Origin, Principal } from "../auth/principal.js";
 import { fail, ok, type Result } from "../http/result.js";
-import { audit } from "../keys/keyService.js";
 import type { WebhookDispatcher } from "./webhookDispatcher.js";
 import { generateWebhookSecret, type WebhookSecretBox } from "./webhookSecrets.js";
 import { parseWebhookUrl } from "./webhookTargets.js";

@@ -2,7 +2,8 @@ import { Type } from "@sinclair/typebox";
 import { endpoint } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
 import { type RouteModule, typed } from "../../http/route.js";
-import { Credentials, errorResponses } from "../../http/schemas.js";
+import { errorResponses } from "../../http/schemas.js";
+import { Credentials } from "../accountSchemas.js";
 
 export const usersCreate: RouteModule = (app, ctx) => {
   typed(app).route({

@@ -1,6 +1,8 @@
 import { endpoint, principalOf } from "../../http/access.js";
 import { type RouteModule, typed } from "../../http/route.js";
-import { AccountPolicySchema, errorResponses, policyView } from "../../http/schemas.js";
+import { errorResponses } from "../../http/schemas.js";
+import { AccountPolicySchema } from "../accountSchemas.js";
+import { policyView } from "../accountViews.js";
 
 export const usersPolicy: RouteModule = (app, ctx) => {
   typed(app).route({

@@ -1,9 +1,10 @@
-import { ApiError } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
+import { unwrap } from "../../http/result.js";
 import { type RouteModule, typed } from "../../http/route.js";
-import { AccountPolicySchema, errorResponses, policyView } from "../../http/schemas.js";
-import { audit } from "../../keys/keyService.js";
+import { errorResponses } from "../../http/schemas.js";
+import { AccountPolicySchema } from "../accountSchemas.js";
+import { policyView } from "../accountViews.js";
 
 const days = (max: number, description: string) =>
   Type.Optional(
@@ -36,27 +37,16 @@ export const usersUpdatePolicy: RouteModule = (app, ctx) => {
       response: { 200: AccountPolicySchema, ...errorResponses },
     },
     handler: async (request) => {
-      const caller = principalOf(request);
-      const current = (await ctx.store.findUserById(caller.user.id)) ?? caller.user;
-      const body = request.body;
-      const policy = {
-        maxKeyLifetimeDays:
-          body.max_key_lifetime_days === undefined
-            ? current.policy.maxKeyLifetimeDays
-            : body.max_key_lifetime_days,
-        expiryReminderDays:
-          body.expiry_reminder_days === undefined
-            ? current.policy.expiryReminderDays
-            : body.expiry_reminder_days,
-        revokeUnusedAfterDays:
-          body.revoke_unused_after_days === undefined
-            ? current.policy.revokeUnusedAfterDays
-            : body.revoke_unused_after_days,
+      const { body } = request;
+      const changes = {
+        maxKeyLifetimeDays: body.max_key_lifetime_days,
+        expiryReminderDays: body.expiry_reminder_days,
+        revokeUnusedAfterDays: body.revoke_unused_after_days,
       };
-      const user = await ctx.store.setPolicy(caller.user.id, policy);
-      if (!user) throw new ApiError("not_found", "The account no longer exists.");
-      await audit(ctx.store, caller, originOf(request, ctx), "account.policy", policyView(policy));
-      return policyView(user.policy);
+      const caller = principalOf(request);
+      return policyView(
+        unwrap(await ctx.accounts.updatePolicy(caller, changes, originOf(request, ctx))),
+      );
     },
   });
 };

@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
 import { type RouteModule, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
-import { auditView } from "../../http/views.js";
+import { auditView } from "../auditViews.js";
 
 export const auditLogsList: RouteModule = (app, ctx) => {
   typed(app).route({

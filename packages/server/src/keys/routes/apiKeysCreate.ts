@@ -1,8 +1,9 @@
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
 import { type RouteModule, typed } from "../../http/route.js";
-import { CreateKeyBody, errorResponses } from "../../http/schemas.js";
-import { keyView } from "../../http/views.js";
+import { errorResponses } from "../../http/schemas.js";
+import { CreateKeyBody } from "../keySchemas.js";
+import { keyView } from "../keyViews.js";
 
 export const apiKeysCreate: RouteModule = (app, ctx) => {
   typed(app).route({

@@ -2,7 +2,7 @@ import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
 import { type RouteModule, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
-import { keyView } from "../../http/views.js";
+import { keyView } from "../keyViews.js";
 
 export const apiKeysEndGrace: RouteModule = (app, ctx) => {
   typed(app).route({

@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
 import { type RouteModule, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
-import { keyView } from "../../http/views.js";
+import { keyView } from "../keyViews.js";
 
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;

@@ -4,8 +4,8 @@ import { sendSerialized, serializeNow } from "../../http/answerNow.js";
 import { unwrap } from "../../http/result.js";
 import { type RouteModule, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
-import { keyView } from "../../http/views.js";
 import { MAX_GRACE_SECONDS } from "../keyService.js";
+import { keyView } from "../keyViews.js";
 
 const Body = Type.Union([
   Type.Object(

@@ -2,7 +2,7 @@ import { ApiError } from "@latchkey/core";
 import { endpoint, principalOf } from "../../http/access.js";
 import { type RouteModule, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
-import { keyView } from "../../http/views.js";
+import { keyView } from "../keyViews.js";
 
 export const apiKeysShow: RouteModule = (app, ctx) => {
   typed(app).route({

@@ -19,7 +19,7 @@ export const authLogout: RouteModule = (app, ctx) => {
     },
     handler: async (request, reply) => {
       const caller = principalOf(request);
-      unwrap(await ctx.accounts.endSession(caller, caller.key.id, originOf(request, ctx)));
+      unwrap(await ctx.sessions.endSession(caller, caller.key.id, originOf(request, ctx)));
       reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
       return { success: true as const, msg: "Logged out." };
     },

@@ -19,7 +19,7 @@ export const sessionsDelete: RouteModule = (app, ctx) => {
     },
     handler: async (request) => {
       unwrap(
-        await ctx.accounts.endSession(
+        await ctx.sessions.endSession(
           principalOf(request),
           request.params.id,
           originOf(request, ctx),

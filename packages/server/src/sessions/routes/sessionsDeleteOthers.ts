@@ -20,7 +20,7 @@ export const sessionsDeleteOthers: RouteModule = (app, ctx) => {
       },
     },
     handler: async (request) => {
-      const ended = await ctx.accounts.endOtherSessions(
+      const ended = await ctx.sessions.endOtherSessions(
         principalOf(request),
         originOf(request, ctx),
       );

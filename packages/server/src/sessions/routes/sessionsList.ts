@@ -3,7 +3,7 @@ import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
 import { type RouteModule, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
-import { sessionView } from "../../http/views.js";
+import { sessionView } from "../sessionViews.js";
 
 export const sessionsList: RouteModule = (app, ctx) => {
   typed(app).route({
