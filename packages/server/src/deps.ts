@@ -18,6 +18,7 @@ import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { SessionService } from "./sessions/sessionService.js";
 import { DeniedUses } from "./verify/deniedUses.js";
+import { Verification } from "./verify/verification.js";
 import { WebhookDispatcher } from "./webhooks/webhookDispatcher.js";
 import { WebhookSecretBox } from "./webhooks/webhookSecrets.js";
 import { WebhookService } from "./webhooks/webhookService.js";
@@ -40,12 +41,10 @@ export interface AppContext {
   /** Rate-limit counters: this node's memory, or Redis shared by all nodes. */
   limiter: RateLimiter;
   authenticator: Authenticator;
-  /** The authenticator behind the per-address failed-authentication throttle. */
-  credentials: CredentialThrottle;
   /** Password attempts per address and per account. */
   logins: LoginThrottle;
-  /** Refused uses of known keys: throttled per key, audited as counts. */
-  denied: DeniedUses;
+  /** Who holds a secret and what they may do, for the REST routes and the verify API. */
+  verification: Verification;
   keys: KeyService;
   accounts: AccountService;
   sessions: SessionService;
@@ -103,6 +102,11 @@ export function createDeps(options: DepsOptions): AppContext {
       : new RedisRateLimiter(config.redisUrl, memoryLimiter, onError, `${config.redisPrefix}rl:`);
   const accountLimits = new AccountLimits(store, limiter, accountLimitSettings(config));
   const authenticator = new Authenticator(store, peppers, cache, usage);
+  const credentials = new CredentialThrottle(limiter, authenticator, {
+    failedAuthLimit: config.failedAuthLimit,
+    throttledLookupLimit: config.throttledLookupLimit,
+  });
+  const denied = new DeniedUses(store, limiter, config.deniedUseLimit);
   const secrets = new WebhookSecretBox(peppers);
   const webhookDispatcher = new WebhookDispatcher(
     store,
@@ -126,15 +130,12 @@ export function createDeps(options: DepsOptions): AppContext {
     usage,
     limiter,
     authenticator,
-    credentials: new CredentialThrottle(limiter, authenticator, {
-      failedAuthLimit: config.failedAuthLimit,
-      throttledLookupLimit: config.throttledLookupLimit,
-    }),
+
     logins: new LoginThrottle(limiter, {
       perAddress: config.failedAuthLimit,
       perAccount: config.loginFailureLimit,
     }),
-    denied: new DeniedUses(store, limiter, config.deniedUseLimit),
+    verification: new Verification(authenticator, credentials, usage, denied),
     keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix, accountLimits),
     accounts: new AccountService(store),
     sessions: new SessionService(store, peppers, revocations, config.keyPrefix, accountLimits),

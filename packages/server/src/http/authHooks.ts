@@ -1,4 +1,4 @@
-import { ApiError, evaluate, keyRanges } from "@latchkey/core";
+import { ApiError, keyRanges } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AuthFailure } from "../auth/authenticator.js";
 import type { AppContext } from "../deps.js";
@@ -96,16 +96,18 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       if (access.auth === "required") throw new ApiError("auth_required");
       return;
     }
-    const verdict = ctx.credentials.authenticate(credential.secret, request.ip, ctx.now());
+    const verdict = ctx.verification.authenticate(credential.secret, request.ip, ctx.now());
     // A cached key is answered synchronously: no extra turn of the event loop for it.
     const outcome = verdict instanceof Promise ? await verdict : verdict;
     if (!outcome.ok) {
       const known = outcome.key && outcome.reason !== "revoked" ? outcome.key : undefined;
-      if (known) ctx.usage.count(known.record.id, "denied", ctx.now().getTime());
-      if (outcome.reason === "throttled") throw limited(outcome.retryAfterMs, THROTTLED);
+      if (outcome.reason === "throttled") {
+        if (known) ctx.usage.count(known.record.id, "denied", ctx.now().getTime());
+        throw limited(outcome.retryAfterMs, THROTTLED);
+      }
       if (known) {
         const caller = { user: known.user, key: known.record };
-        const wait = await ctx.denied.refuse(caller, originOf(request, ctx), {
+        const wait = await ctx.verification.recordDenial(caller, originOf(request, ctx), {
           reason: outcome.reason,
         });
         if (wait !== undefined) throw limited(wait, KEY_THROTTLED);
@@ -138,22 +140,14 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
     const params = access.params
       ? access.params(request)
       : ((request.params ?? {}) as Record<string, unknown>);
-    const decision = evaluate(principal.permissions, {
-      category,
-      route: access.entry.name,
-      params,
-    });
-    ctx.usage.count(
-      principal.key.id,
-      decision.allowed ? "verified" : "denied",
-      ctx.now().getTime(),
+    const scope = { category, route: access.entry.name, params };
+    const { decision, retryAfterMs } = await ctx.verification.authorize(
+      principal,
+      scope,
+      originOf(request, ctx),
     );
     if (decision.allowed) return;
-    const wait = await ctx.denied.refuse(principal, originOf(request, ctx), {
-      reason: decision.reason,
-      required: decision.required,
-    });
-    if (wait !== undefined) throw limited(wait, KEY_THROTTLED);
+    if (retryAfterMs !== undefined) throw limited(retryAfterMs, KEY_THROTTLED);
     throw new ApiError("permission_denied", `Permission denied: ${decision.reason}.`, {
       required: decision.required,
     });

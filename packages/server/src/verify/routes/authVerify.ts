@@ -1,22 +1,10 @@
 import { isIP } from "node:net";
-import { ApiError, type Category, categories, evaluate } from "@latchkey/core";
-import { Type } from "@sinclair/typebox";
-import type { FastifyReply } from "fastify";
-import type { CachedKey } from "../../auth/keyCache.js";
+import { ApiError, type Category, categories, type RouteCatalogue } from "@latchkey/core";
+import { type Static, Type } from "@sinclair/typebox";
 import { endpoint, originOf } from "../../http/access.js";
 import { type RouteModule, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
-
-export const verdictCodes = [
-  "VALID",
-  "NOT_FOUND",
-  "EXPIRED",
-  "REVOKED",
-  "FORBIDDEN",
-  "IP_NOT_ALLOWED",
-  "RATE_LIMITED",
-] as const;
-type VerdictCode = (typeof verdictCodes)[number];
+import { type Verdict, Verification, verdictCodes } from "../verification.js";
 
 const CategorySchema = Type.Union(categories.map((c) => Type.Literal(c)));
 
@@ -46,7 +34,7 @@ const VerifyBody = Type.Object(
   { additionalProperties: false },
 );
 
-const Verdict = Type.Object(
+const VerdictSchema = Type.Object(
   {
     valid: Type.Boolean(),
     code: Type.Union(verdictCodes.map((c) => Type.Literal(c))),
@@ -69,46 +57,28 @@ const Verdict = Type.Object(
   { $id: "Verdict" },
 );
 
-interface VerdictBody {
-  valid: boolean;
-  code: VerdictCode;
-  key_id: number | null;
-  user_id: number | null;
-  permissions: unknown;
-  expires_at: string | null;
-  reason?: string;
-  required?: { category: Category; route?: string; param?: string };
-  retry_after?: number;
+type VerdictBody = Static<typeof VerdictSchema>;
+
+/** The verdict as the wire has it: a live key's identity on VALID and FORBIDDEN only. */
+function verdictBody(verdict: Verdict): VerdictBody {
+  const identity = verdict.valid || verdict.code === "FORBIDDEN" ? verdict.key : undefined;
+  const body: VerdictBody = {
+    valid: verdict.valid,
+    code: verdict.code,
+    key_id: identity?.record.id ?? null,
+    user_id: identity?.user.id ?? null,
+    permissions: identity?.permissions ?? null,
+    expires_at: identity?.record.expiresAt ?? null,
+  };
+  if (verdict.valid) return body;
+  body.reason = verdict.reason;
+  if (verdict.required) body.required = verdict.required;
+  if (verdict.retryAfterMs !== undefined)
+    body.retry_after = retryAfterSeconds(verdict.retryAfterMs);
+  return body;
 }
 
-/** A refusal that identifies nobody: a dead key, or a live one used from outside its allow-list. */
-const refused = (code: VerdictCode, reason: string): VerdictBody => ({
-  valid: false,
-  code,
-  key_id: null,
-  user_id: null,
-  permissions: null,
-  expires_at: null,
-  reason,
-});
-
-const failureCodes = {
-  malformed: ["NOT_FOUND", "the key's format or checksum is wrong"],
-  unknown: ["NOT_FOUND", "no such key"],
-  revoked: ["REVOKED", "the key was deleted or reset"],
-  expired: ["EXPIRED", "the key has expired"],
-  ip_not_allowed: ["IP_NOT_ALLOWED", "the key may not be used from this IP address"],
-} as const satisfies Record<string, readonly [VerdictCode, string]>;
-
-const KEY_FLOOD =
-  "too many refused uses of this key this minute (further refusals are not audited; allowed uses still are VALID)";
-
-/** A RATE_LIMITED verdict, with the seconds to wait in `retry_after` and Retry-After. */
-function rateLimited(reply: FastifyReply, waitMs: number, reason: string): VerdictBody {
-  const retryAfter = Math.max(1, Math.ceil(waitMs / 1000));
-  reply.header("Retry-After", String(retryAfter));
-  return { ...refused("RATE_LIMITED", reason), retry_after: retryAfter };
-}
+const retryAfterSeconds = (waitMs: number) => Math.max(1, Math.ceil(waitMs / 1000));
 
 /**
  * The verification API for other services (docs/api.md). It needs no credential: holding the
@@ -117,7 +87,7 @@ function rateLimited(reply: FastifyReply, waitMs: number, reason: string): Verdi
  * caller's bad key.
  */
 export const authVerify: RouteModule = (app, ctx) => {
-  app.addSchema(Verdict);
+  app.addSchema(VerdictSchema);
   typed(app).route({
     ...endpoint("POST", "/api/v0/auth/verify/"),
     schema: {
@@ -130,96 +100,48 @@ export const authVerify: RouteModule = (app, ctx) => {
     },
     handler: async (request, reply): Promise<VerdictBody> => {
       const { key, route, params, ip } = request.body;
-      let category = request.body.category;
-      if (route !== undefined) {
-        const routeCategory = ctx.catalogue.categoryOf(route);
-        if (routeCategory === undefined) {
-          throw new ApiError(
-            "invalid_request",
-            `route: '${route}' is not in the route catalogue (see GET /api/v0/permissions/).`,
-          );
-        }
-        if (category !== undefined && category !== routeCategory) {
-          throw new ApiError(
-            "invalid_request",
-            `route: '${route}' is in the '${routeCategory}' category, not '${category}'.`,
-          );
-        }
-        category = routeCategory;
-      }
+      const category = checkedCategory(ctx.catalogue, request.body.category, route);
       if (ip !== undefined && isIP(ip) === 0) {
         throw new ApiError("invalid_request", "ip: not an IPv4 or IPv6 address.");
       }
-
       // Counted before any lookup, so the limit also bounds database work for unknown keys.
-      const now = ctx.now();
       // The same counters as every other limit: shared by all nodes when Redis is configured.
       const limit = ctx.config.verifyRateLimit;
       const slot =
         limit > 0 ? await ctx.limiter.hit(`verify:${request.ip}`, limit, 60_000) : undefined;
-      if (slot && !slot.allowed) {
-        return rateLimited(reply, slot.resetMs, "too many verify calls from this address");
-      }
-
-      const outcome = await ctx.authenticator.authenticate(key, ip ?? request.ip, now);
-      // Session keys belong to the console; other services accept API keys only.
-      if (outcome.key?.record.kind === "session") return refused("NOT_FOUND", "no such key");
-      const origin = originOf(request, ctx);
-      const scope = { category, route };
-      const count = (keyId: number, outcome: "verified" | "denied") =>
-        ctx.usage.count(keyId, outcome, now.getTime());
-      /** Counts and audits a known key's refusal; a RATE_LIMITED verdict once it floods. */
-      const refuse = async (key: CachedKey, args: Record<string, unknown>) => {
-        const wait = await ctx.denied.refuse({ user: key.user, key: key.record }, origin, args);
-        return wait === undefined ? undefined : rateLimited(reply, wait, KEY_FLOOD);
-      };
-      if (!outcome.ok) {
-        const [code, reason] = failureCodes[outcome.reason];
-        if (outcome.key && outcome.reason !== "revoked") {
-          count(outcome.key.record.id, "denied");
-          const flood = await refuse(outcome.key, {
-            reason: outcome.reason,
-            via: "verify",
-            ...scope,
-          });
-          if (flood) return flood;
-        }
-        return refused(code, reason);
-      }
-      const { record, user, permissions, ipAllowList } = outcome.key;
-      if (ip === undefined && ipAllowList !== null) {
-        count(record.id, "denied");
-        // Checking the calling service's own address would let it stand in for its clients.
-        return refused(
-          "IP_NOT_ALLOWED",
-          "the key has an IP allow-list: send the client's address in 'ip'",
-        );
-      }
-      const identity = {
-        key_id: record.id,
-        user_id: user.id,
-        permissions,
-        expires_at: record.expiresAt,
-      };
-      const decision =
-        category === undefined
-          ? { allowed: true as const }
-          : evaluate(permissions, { category, route, params });
-      count(record.id, decision.allowed ? "verified" : "denied");
-      if (decision.allowed) return { valid: true, code: "VALID", ...identity };
-      const flood = await refuse(outcome.key, {
-        reason: decision.reason,
-        required: decision.required,
-        via: "verify",
-      });
-      if (flood) return flood;
-      return {
-        valid: false,
-        code: "FORBIDDEN",
-        ...identity,
-        reason: decision.reason,
-        required: decision.required,
-      };
+      const verdict =
+        slot && !slot.allowed
+          ? Verification.callerLimited(slot.resetMs)
+          : await ctx.verification.verifyKey(
+              { secret: key, ip, callerIp: request.ip, category, route, params },
+              originOf(request, ctx),
+            );
+      const body = verdictBody(verdict);
+      if (body.retry_after !== undefined) reply.header("Retry-After", String(body.retry_after));
+      return body;
     },
   });
 };
+
+/** The category asked, checked against the route's when both are given. */
+function checkedCategory(
+  catalogue: RouteCatalogue,
+  category: Category | undefined,
+  route: string | undefined,
+): Category | undefined {
+  if (route === undefined) return category;
+  const routeCategory = catalogue.categoryOf(route);
+  if (routeCategory === undefined) {
+    throw new ApiError(
+      "invalid_request",
+      `route: '${route}' is not in the route catalogue (see GET /api/v0/permissions/).`,
+    );
+  }
+  if (category !== undefined && category !== routeCategory) {
+    throw new ApiError(
+      "invalid_request",
+      `route: '${route}' is in the '${routeCategory}' category, not '${category}'.`,
+    );
+  }
+  return routeCategory;
+}
