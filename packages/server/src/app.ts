@@ -113,7 +113,7 @@ export async function buildApp(
       throw new Error(`${String(route.method)} ${route.url} is not in the route catalogue`);
     }
   });
-  for (const route of routes) route(app, ctx);
+  for (const route of routes) route.register(app, ctx);
 
   const consoleDir = options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir;
   if (consoleDir) {

@@ -1,9 +1,11 @@
 import { isIP } from "node:net";
 import {
   DEFAULT_KEY_PREFIX,
-  defaultCatalogue,
   isValidPrefix,
   parsePeppers,
+  platformRoutes,
+  RouteCatalogue,
+  type RouteEntry,
   sessionPrefixOf,
 } from "@latchkey/core";
 import { isValidSchemaName } from "@latchkey/store";
@@ -35,6 +37,8 @@ export interface Config {
   bodyLimit: number;
   /** A JSON file of the operator's own routes, added to the catalogue (source "operator"). */
   catalogueFile: string | undefined;
+  /** The routes of catalogueFile, read and checked once, when the configuration is parsed. */
+  operatorRoutes: readonly RouteEntry[];
   /** Verify API calls per minute per caller IP; 0 = unlimited. */
   verifyRateLimit: number;
   /** Prefix of Latchkey's Redis keys. */
@@ -329,11 +333,8 @@ export const settings = [
     description:
       "JSON file of your own services' routes [{method, path, category, name, summary}] for permission trees and the verify API",
     default: undefined,
-    // Read and checked here, so a bad file stops start-up with this variable's name.
-    parse: (raw) => {
-      defaultCatalogue(loadOperatorRoutes(raw));
-      return raw;
-    },
+    // Read and checked by parseConfig, so a bad file stops start-up with this variable's name.
+    parse: (raw) => raw,
   }),
   define({
     key: "verifyRateLimit",
@@ -528,6 +529,19 @@ export const combinationRules: readonly CombinationRule[] = [
   onlyWith("LATCHKEY_REDIS_PREFIX", "LATCHKEY_REDIS_URL", "shared rate limits", "redisUrl"),
 ];
 
+function operatorRoutesOf(file: string | undefined): readonly RouteEntry[] {
+  if (file === undefined) return [];
+  try {
+    const routes = loadOperatorRoutes(file);
+    // Names the Vast preset already gives another category are refused here; the server's
+    // own names when the catalogue is assembled (catalogue/serverCatalogue.ts).
+    new RouteCatalogue([...platformRoutes, ...routes]);
+    return routes;
+  } catch (err) {
+    throw new ConfigError("LATCHKEY_CATALOGUE_FILE", (err as Error).message);
+  }
+}
+
 /**
  * Reads every setting from `env` (and `overrides`, keyed by environment name, which win).
  * Throws a ConfigError naming the variable on the first bad value or combination.
@@ -548,6 +562,7 @@ export function parseConfig(env: ConfigSource, overrides: ConfigSource = {}): Re
       throw new ConfigError(setting.env, (err as Error).message);
     }
   }
+  config.operatorRoutes = operatorRoutesOf(config.catalogueFile as string | undefined);
   const parsed = config as unknown as Config;
   for (const rule of combinationRules) {
     const problem = rule.check(parsed, given);

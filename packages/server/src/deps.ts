@@ -1,4 +1,4 @@
-import { defaultCatalogue, type PepperRing, type RouteCatalogue, type Store } from "@latchkey/core";
+import type { PepperRing, RouteCatalogue, Store } from "@latchkey/core";
 import { LocalRevocationBus, type RevocationBus } from "@latchkey/store";
 import type { Logger } from "pino";
 import { AccountLimits, accountLimitSettings } from "./accounts/accountLimits.js";
@@ -9,7 +9,7 @@ import { CredentialThrottle } from "./auth/credentialThrottle.js";
 import { KeyCache } from "./auth/keyCache.js";
 import { LoginThrottle } from "./auth/loginThrottle.js";
 import { UsageRecorder } from "./auth/usageRecorder.js";
-import { loadOperatorRoutes } from "./catalogue/operatorCatalogue.js";
+import { serverCatalogue } from "./catalogue/serverCatalogue.js";
 import type { Config } from "./config.js";
 import { KeyService } from "./keys/keyService.js";
 import { LeakReports } from "./keys/leakReports.js";
@@ -79,12 +79,7 @@ export interface DepsOptions {
 export function createDeps(options: DepsOptions): AppContext {
   const { config, store, peppers } = options;
   const onError = (err: unknown) => options.logger.error({ err }, "a background task failed");
-  // The operator's own routes (LATCHKEY_CATALOGUE_FILE, checked when the config was parsed).
-  const catalogue =
-    options.catalogue ??
-    defaultCatalogue(
-      config.catalogueFile === undefined ? [] : loadOperatorRoutes(config.catalogueFile),
-    );
+  const catalogue = options.catalogue ?? serverCatalogue(config.operatorRoutes);
   const now = options.now ?? (() => new Date());
   const revocations = options.revocations ?? new LocalRevocationBus();
   const cache = new KeyCache(config.keyCacheSize, () => revocations.cacheTrusted());

@@ -2,6 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import { buildApp } from "./app.js";
 import { openBackend } from "./backend.js";
+import { serverCatalogue } from "./catalogue/serverCatalogue.js";
 import { type Config, ConfigError, type ConfigSource, parseConfig } from "./config.js";
 import { type AppContext, createDeps, startBackgroundWork } from "./deps.js";
 import { createLogger } from "./http/logging.js";
@@ -23,9 +24,11 @@ export async function runServer(
   options: { now?: () => Date } = {},
 ): Promise<RunningServer> {
   const peppers = loadPepper(config);
+  // Assembled before the storage opens: an operator route that collides stops start-up here.
+  const catalogue = serverCatalogue(config.operatorRoutes);
   const backend = await openBackend(config, logger);
   const { store, revocations } = backend;
-  const deps = createDeps({ config, store, peppers, logger, revocations, ...options });
+  const deps = createDeps({ config, store, peppers, logger, revocations, catalogue, ...options });
   const app = await buildApp(deps, { logger });
   const stopBackgroundWork = startBackgroundWork(deps);
   try {

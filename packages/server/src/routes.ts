@@ -1,3 +1,4 @@
+import type { RouteEntry } from "@latchkey/core";
 import { usersCreate } from "./accounts/routes/usersCreate.js";
 import { usersCurrent } from "./accounts/routes/usersCurrent.js";
 import { usersPolicy } from "./accounts/routes/usersPolicy.js";
@@ -37,6 +38,7 @@ import { webhooksShow } from "./webhooks/routes/webhooksShow.js";
 import { webhooksUpdate } from "./webhooks/routes/webhooksUpdate.js";
 import { webhookSchemas } from "./webhooks/webhookSchemas.js";
 
+/** Every operation this server serves, in registration order. */
 export const routes: readonly RouteModule[] = [
   healthz,
   readyz,
@@ -71,6 +73,9 @@ export const routes: readonly RouteModule[] = [
   webhookDeliveriesRedeliver,
   webhooksTest,
 ];
+
+/** This server's part of the route catalogue, from the routes themselves. */
+export const serverRoutes: readonly RouteEntry[] = routes.map((route) => route.entry);
 
 /** The schemas routes refer to by $id, registered before any route. */
 export const schemas = [...sharedSchemas, ...keySchemas, Session, AuditLog, ...webhookSchemas];

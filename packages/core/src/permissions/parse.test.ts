@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { defaultCatalogue } from "../catalogue.js";
+import { platformRoutes, RouteCatalogue } from "../catalogue.js";
 import { evaluate } from "./evaluate.js";
 import { parsePermissions } from "./parse.js";
 
-const catalogue = defaultCatalogue();
+const catalogue = new RouteCatalogue(platformRoutes);
 
 function errorOf(tree: unknown) {
   const result = parsePermissions(tree, catalogue);

@@ -1,7 +1,7 @@
 import SwaggerParser from "@apidevtools/swagger-parser";
-import { serverRoutes } from "@latchkey/core";
 import { call, startTestServer, type TestServer } from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serverRoutes } from "../routes.js";
 
 describe("OpenAPI document", () => {
   let server: TestServer;

@@ -1,4 +1,4 @@
-import { type Category, categories, serverRoutes } from "@latchkey/core";
+import { type Category, categories } from "@latchkey/core";
 import {
   call,
   createKey,
@@ -10,6 +10,7 @@ import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
 import { toFastifyPath } from "../http/access.js";
+import { serverRoutes } from "../routes.js";
 
 /**
  * Every served route is in the route catalogue under the category Vast uses (Vast's published

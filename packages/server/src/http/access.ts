@@ -1,4 +1,4 @@
-import { type Category, type Params, type RouteEntry, serverRoutes } from "@latchkey/core";
+import type { Category, Params, RouteEntry } from "@latchkey/core";
 import type { FastifyRequest } from "fastify";
 import type { Origin, Principal } from "../auth/principal.js";
 
@@ -31,20 +31,14 @@ export function toFastifyPath(pattern: string): string {
   return pattern.replace(/\{(\w+)\}/g, ":$1");
 }
 
-/**
- * The method, URL and access rule of a served route, from its catalogue entry, so that a route
- * cannot be served without being in the catalogue under a category.
- */
+/** The method, URL and access rule of a route, from its catalogue entry. */
 export function endpoint(
-  method: RouteEntry["method"],
-  path: string,
+  entry: RouteEntry,
   options: Omit<RouteAccess, "entry" | "auth"> & { auth?: RouteAccess["auth"] } = {},
 ) {
-  const entry = serverRoutes.find((e) => e.method === method && e.path === path);
-  if (!entry) throw new Error(`${method} ${path} is served but missing from the route catalogue`);
   const auth = options.auth ?? (entry.category === null ? "none" : "required");
   const access: RouteAccess = { ...options, entry, auth };
-  return { method, url: toFastifyPath(path), config: { access } };
+  return { method: entry.method, url: toFastifyPath(entry.path), config: { access } };
 }
 
 export function categoryOf(access: RouteAccess): Category | null {

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { createConnection } from "node:net";
-import { serverRoutes } from "@latchkey/core";
 import {
   type ApiAnswer,
   call,
@@ -14,6 +13,7 @@ import {
   tempDir,
 } from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { serverRoutes } from "../routes.js";
 import { UrlRedactor } from "./logging.js";
 
 /**

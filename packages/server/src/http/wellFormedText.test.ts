@@ -1,5 +1,4 @@
 import { join } from "node:path";
-import { serverRoutes } from "@latchkey/core";
 import {
   call,
   createKey,
@@ -11,6 +10,7 @@ import Database from "better-sqlite3";
 import { pino } from "pino";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../app.js";
+import { serverRoutes } from "../routes.js";
 
 /**
  * Strings that are not text: a JSON string may hold an unpaired UTF-16 surrogate ("\ud800",

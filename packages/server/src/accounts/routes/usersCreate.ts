@@ -1,16 +1,24 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { Credentials } from "../accountSchemas.js";
 
-export const usersCreate: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "POST",
+  path: "/api/v0/users/",
+  category: "user_write",
+  name: "api.users.create",
+  summary: "Sign up",
+});
+
+export const usersCreate = defineRoute(entry, (app, ctx) => {
   typed(app).route({
     // The credential is optional: sign-up is public while open, and needs an admin when closed.
-    ...endpoint("POST", "/api/v0/users/", { auth: "optional", limit: "sensitive" }),
+    ...endpoint(entry, { auth: "optional", limit: "sensitive" }),
     schema: {
-      summary: "Sign up",
+      summary: entry.summary,
       description:
         "Open sign-up creates an account. With LATCHKEY_SIGNUP=closed only an administrator's credential may, except for the first account of a deployment, which becomes its administrator.",
       tags: ["account"],
@@ -28,4 +36,4 @@ export const usersCreate: RouteModule = (app, ctx) => {
       return { success: true as const, id: user.id, email: user.email };
     },
   });
-};
+});

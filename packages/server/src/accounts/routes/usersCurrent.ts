@@ -1,13 +1,21 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 
-export const usersCurrent: RouteModule = (app) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/users/current/",
+  category: "user_read",
+  name: "api.users.current",
+  summary: "The account and the calling credential",
+});
+
+export const usersCurrent = defineRoute(entry, (app) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/users/current/"),
+    ...endpoint(entry),
     schema: {
-      summary: "The account and the calling credential",
+      summary: entry.summary,
       tags: ["account"],
       security: [{ bearer: [] }],
       response: {
@@ -36,4 +44,4 @@ export const usersCurrent: RouteModule = (app) => {
       };
     },
   });
-};
+});

@@ -1,14 +1,22 @@
 import { endpoint, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { AccountPolicySchema } from "../accountSchemas.js";
 import { policyView } from "../accountViews.js";
 
-export const usersPolicy: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/users/current/policy/",
+  category: "user_read",
+  name: "api.users.policy",
+  summary: "The account's key lifecycle policy",
+});
+
+export const usersPolicy = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/users/current/policy/"),
+    ...endpoint(entry),
     schema: {
-      summary: "The account's key lifecycle policy",
+      summary: entry.summary,
       tags: ["account"],
       security: [{ bearer: [] }],
       response: { 200: AccountPolicySchema, ...errorResponses },
@@ -19,4 +27,4 @@ export const usersPolicy: RouteModule = (app, ctx) => {
       return policyView(user.policy);
     },
   });
-};
+});

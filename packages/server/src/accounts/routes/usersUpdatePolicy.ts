@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { AccountPolicySchema } from "../accountSchemas.js";
 import { policyView } from "../accountViews.js";
@@ -11,11 +11,19 @@ const days = (max: number, description: string) =>
     Type.Union([Type.Integer({ minimum: 1, maximum: max }), Type.Null()], { description }),
   );
 
-export const usersUpdatePolicy: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "PUT",
+  path: "/api/v0/users/current/policy/",
+  category: "user_write",
+  name: "api.users.update_policy",
+  summary: "Set the account's key lifecycle policy",
+});
+
+export const usersUpdatePolicy = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("PUT", "/api/v0/users/current/policy/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Set the account's key lifecycle policy",
+      summary: entry.summary,
       description:
         "Fields left out keep their value; null turns a rule off. All rules are off by default.",
       tags: ["account"],
@@ -49,4 +57,4 @@ export const usersUpdatePolicy: RouteModule = (app, ctx) => {
       );
     },
   });
-};
+});

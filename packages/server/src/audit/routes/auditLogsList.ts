@@ -1,14 +1,22 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { auditView } from "../auditViews.js";
 
-export const auditLogsList: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/audit_logs/",
+  category: "misc",
+  name: "api.audit_logs.list",
+  summary: "The account's audit log, newest first",
+});
+
+export const auditLogsList = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/audit_logs/"),
+    ...endpoint(entry),
     schema: {
-      summary: "The account's audit log, newest first",
+      summary: entry.summary,
       tags: ["account"],
       security: [{ bearer: [] }],
       querystring: Type.Object(
@@ -40,4 +48,4 @@ export const auditLogsList: RouteModule = (app, ctx) => {
       return { audit_logs: rows.map(auditView) };
     },
   });
-};
+});

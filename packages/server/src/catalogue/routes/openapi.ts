@@ -1,10 +1,18 @@
 import { endpoint } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 
-export const openapi: RouteModule = (app) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/openapi.json",
+  category: null,
+  name: "api.openapi",
+  summary: "This API's OpenAPI 3 document.",
+});
+
+export const openapi = defineRoute(entry, (app) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/openapi.json"),
+    ...endpoint(entry),
     schema: { hide: true },
     handler: async () => app.swagger(),
   });
-};
+});

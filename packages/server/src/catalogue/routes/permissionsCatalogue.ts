@@ -1,7 +1,7 @@
 import { categories, categoryDescriptions, presets } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 
 /** The answer's schema, so the OpenAPI document (and the SDK's types generated from it) has it. */
@@ -38,13 +38,21 @@ const Catalogue = Type.Object(
   { $id: "Catalogue" },
 );
 
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/permissions/",
+  category: null,
+  name: "api.permissions.catalogue",
+  summary: "The permission categories, route catalogue and presets",
+});
+
 /** The categories, every route a tree can name, and the presets: public, it holds no secret. */
-export const permissionsCatalogue: RouteModule = (app, ctx) => {
+export const permissionsCatalogue = defineRoute(entry, (app, ctx) => {
   app.addSchema(Catalogue);
   typed(app).route({
-    ...endpoint("GET", "/api/v0/permissions/"),
+    ...endpoint(entry),
     schema: {
-      summary: "The permission categories, route catalogue and presets",
+      summary: entry.summary,
       tags: ["permissions"],
       response: { 200: { $ref: "Catalogue#" }, ...errorResponses },
     },
@@ -70,4 +78,4 @@ export const permissionsCatalogue: RouteModule = (app, ctx) => {
       })),
     }),
   });
-};
+});

@@ -2,19 +2,27 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { ApiError } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 
 /** A database that takes longer than this to answer is as good as down for a load balancer. */
 const PING_TIMEOUT_MS = 2000;
+
+const entry = serverRoute({
+  method: "GET",
+  path: "/readyz",
+  category: null,
+  name: "readyz",
+  summary: "Readiness: 200 when the database answers and migrations are done, else 503.",
+});
 
 /**
  * Readiness: 200 when the database answers and its migrations are done, else 503. The body
  * also says whether the node answers from its key cache or, its revocation channel being
  * down, reads every key from the database (still correct, only slower).
  */
-export const readyz: RouteModule = (app, ctx) => {
+export const readyz = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("GET", "/readyz"),
+    ...endpoint(entry),
     schema: {
       hide: true,
       response: {
@@ -49,4 +57,4 @@ export const readyz: RouteModule = (app, ctx) => {
       };
     },
   });
-};
+});

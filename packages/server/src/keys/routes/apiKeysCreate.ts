@@ -1,15 +1,23 @@
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { CreateKeyBody } from "../keySchemas.js";
 import { keyView } from "../keyViews.js";
 
-export const apiKeysCreate: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "POST",
+  path: "/api/v0/auth/apikeys/",
+  category: "user_write",
+  name: "api.apikeys.create",
+  summary: "Create an API key",
+});
+
+export const apiKeysCreate = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("POST", "/api/v0/auth/apikeys/", { limit: "sensitive" }),
+    ...endpoint(entry, { limit: "sensitive" }),
     schema: {
-      summary: "Create an API key",
+      summary: entry.summary,
       description:
         "Without `permissions` the key has full access. The secret is in `key`, in this answer only: store it now.",
       tags: ["api keys"],
@@ -24,4 +32,4 @@ export const apiKeysCreate: RouteModule = (app, ctx) => {
       return { success: true as const, ...keyView(record, ctx.usage, ctx.now()), key: secret };
     },
   });
-};
+});

@@ -1,14 +1,22 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 
-export const apiKeysDelete: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "DELETE",
+  path: "/api/v0/auth/apikeys/{id}/",
+  category: "user_write",
+  name: "api.apikeys.delete",
+  summary: "Delete an API key",
+});
+
+export const apiKeysDelete = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("DELETE", "/api/v0/auth/apikeys/{id}/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Delete an API key",
+      summary: entry.summary,
       description: "Takes effect before the answer: from then on the key gets 401.",
       tags: ["api keys"],
       security: [{ bearer: [] }],
@@ -25,4 +33,4 @@ export const apiKeysDelete: RouteModule = (app, ctx) => {
       return { success: true as const, msg: "Successfully Deleted API Key" };
     },
   });
-};
+});

@@ -1,14 +1,22 @@
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 import { keyView } from "../keyViews.js";
 
-export const apiKeysEndGrace: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "DELETE",
+  path: "/api/v0/auth/apikeys/{id}/previous/",
+  category: "user_write",
+  name: "api.apikeys.end_grace",
+  summary: "End a reset's grace window now",
+});
+
+export const apiKeysEndGrace = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("DELETE", "/api/v0/auth/apikeys/{id}/previous/"),
+    ...endpoint(entry),
     schema: {
-      summary: "End a reset's grace window now",
+      summary: entry.summary,
       description: "The key's previous secret gets 401 on every node from the moment this answers.",
       tags: ["api keys"],
       security: [{ bearer: [] }],
@@ -22,4 +30,4 @@ export const apiKeysEndGrace: RouteModule = (app, ctx) => {
       return keyView(record, ctx.usage, ctx.now());
     },
   });
-};
+});

@@ -1,17 +1,25 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { keyView } from "../keyViews.js";
 
 export const DEFAULT_PAGE = 100;
 export const MAX_PAGE = 1000;
 
-export const apiKeysList: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/auth/apikeys/",
+  category: "user_read",
+  name: "api.apikeys.list",
+  summary: "List the account's API keys",
+});
+
+export const apiKeysList = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/auth/apikeys/"),
+    ...endpoint(entry),
     schema: {
-      summary: "List the account's API keys",
+      summary: entry.summary,
       description: `Without \`limit\` and \`after\`, every key, as Vast answers. With either, one page in id order: up to \`limit\` keys (default ${DEFAULT_PAGE}) with an id above \`after\` (default 0), and \`next_after\`, the \`after\` of the next page (null on the last). Keys created or deleted between pages never make a page skip or repeat another key.`,
       tags: ["api keys"],
       security: [{ bearer: [] }],
@@ -64,4 +72,4 @@ export const apiKeysList: RouteModule = (app, ctx) => {
       };
     },
   });
-};
+});

@@ -2,7 +2,7 @@ import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { sendSerialized, serializeNow } from "../../http/answerNow.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 import { MAX_GRACE_SECONDS } from "../keyService.js";
 import { keyView } from "../keyViews.js";
@@ -24,11 +24,19 @@ const Body = Type.Union([
   Type.Null(),
 ]);
 
-export const apiKeysReset: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "POST",
+  path: "/api/v0/auth/apikeys/{id}/reset/",
+  category: "user_write",
+  name: "api.apikeys.reset",
+  summary: "Reset an API key",
+});
+
+export const apiKeysReset = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("POST", "/api/v0/auth/apikeys/{id}/reset/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Reset an API key",
+      summary: entry.summary,
       description:
         "Gives the key a new secret, returned once in `key`; id, name and permissions stay. The old secret gets 401 from the moment this answers — or, with `grace_seconds`, from the end of that window (`previous_expires_at`), on every node.",
       tags: ["api keys"],
@@ -56,4 +64,4 @@ export const apiKeysReset: RouteModule = (app, ctx) => {
       return sendSerialized(reply, body);
     },
   });
-};
+});

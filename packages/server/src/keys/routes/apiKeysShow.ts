@@ -1,14 +1,22 @@
 import { ApiError } from "@latchkey/core";
 import { endpoint, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 import { keyView } from "../keyViews.js";
 
-export const apiKeysShow: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/auth/apikeys/{id}/",
+  category: "user_read",
+  name: "api.apikeys.show",
+  summary: "Show one API key",
+});
+
+export const apiKeysShow = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/auth/apikeys/{id}/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Show one API key",
+      summary: entry.summary,
       tags: ["api keys"],
       security: [{ bearer: [] }],
       params: IdParams,
@@ -22,4 +30,4 @@ export const apiKeysShow: RouteModule = (app, ctx) => {
       return keyView(key, ctx.usage, ctx.now());
     },
   });
-};
+});

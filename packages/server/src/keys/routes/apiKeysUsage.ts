@@ -2,16 +2,24 @@ import { ApiError, instantMs, type UsageCount } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { hourOf } from "../../auth/usageRecorder.js";
 import { endpoint, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 
 const HOUR = 3_600_000;
 
-export const apiKeysUsage: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/auth/apikeys/{id}/usage/",
+  category: "user_read",
+  name: "api.apikeys.usage",
+  summary: "A key's verified and denied requests per hour",
+});
+
+export const apiKeysUsage = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/auth/apikeys/{id}/usage/"),
+    ...endpoint(entry),
     schema: {
-      summary: "A key's verified and denied requests per hour",
+      summary: entry.summary,
       description:
         "Hours without requests are left out. Counts are kept in memory and written in batches, so the latest minutes come from the node that answers.",
       tags: ["api keys"],
@@ -73,4 +81,4 @@ export const apiKeysUsage: RouteModule = (app, ctx) => {
       };
     },
   });
-};
+});

@@ -4,7 +4,7 @@ import type { FastifyRequest } from "fastify";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { sendSerialized, serializeNow } from "../../http/answerNow.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 
 const Body = Type.Union([
@@ -21,14 +21,22 @@ function targetId(request: FastifyRequest): number | undefined {
   return body.id ?? (request.principal?.key.kind === "api" ? request.principal.key.id : undefined);
 }
 
-export const resetApiKeyCommand: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "PUT",
+  path: "/api/v0/commands/reset_apikey/",
+  category: "user_write",
+  name: "api.apikeys.reset",
+  summary: "Reset an API key (Vast's form)",
+});
+
+export const resetApiKeyCommand = defineRoute(entry, (app, ctx) => {
   typed(app).route({
     // Constraints on `id` apply to the key being reset, whichever form names it.
-    ...endpoint("PUT", "/api/v0/commands/reset_apikey/", {
+    ...endpoint(entry, {
       params: (request) => ({ id: targetId(request) }),
     }),
     schema: {
-      summary: "Reset an API key (Vast's form)",
+      summary: entry.summary,
       description:
         '`{"client_id": "me"}` resets the calling key; `{"id": N}` resets key N. The old secret gets 401 at once.',
       tags: ["api keys"],
@@ -63,4 +71,4 @@ export const resetApiKeyCommand: RouteModule = (app, ctx) => {
       return sendSerialized(reply, body);
     },
   });
-};
+});

@@ -3,7 +3,7 @@ import { endpoint, originOf } from "../../http/access.js";
 import { SESSION_COOKIE, sessionCookieOptions } from "../../http/cookie.js";
 import { limited } from "../../http/rateLimitHooks.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 
 const LOCKED = {
@@ -12,11 +12,19 @@ const LOCKED = {
     "Too many failed logins for this account; its sessions and keys keep working, logins resume after the wait.",
 } as const;
 
-export const authLogin: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "POST",
+  path: "/api/v0/auth/login/",
+  category: null,
+  name: "api.auth.login",
+  summary: "Log in",
+});
+
+export const authLogin = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("POST", "/api/v0/auth/login/", { limit: "sensitive" }),
+    ...endpoint(entry, { limit: "sensitive" }),
     schema: {
-      summary: "Log in",
+      summary: entry.summary,
       description:
         "Returns a session key valid 7 days. With `set_cookie: true` (the console) the key is set as an HttpOnly, SameSite=Strict cookie instead and left out of the body. Failed logins are limited per address and per account (429 with `Retry-After`).",
       tags: ["account"],
@@ -61,4 +69,4 @@ export const authLogin: RouteModule = (app, ctx) => {
       return { ...answer, session_key: session.secret };
     },
   });
-};
+});

@@ -2,14 +2,22 @@ import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { SESSION_COOKIE, sessionCookieOptions } from "../../http/cookie.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 
-export const authLogout: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "POST",
+  path: "/api/v0/auth/logout/",
+  category: "user_write",
+  name: "api.auth.logout",
+  summary: "Log out: end the calling session",
+});
+
+export const authLogout = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("POST", "/api/v0/auth/logout/", { sessionOnly: true }),
+    ...endpoint(entry, { sessionOnly: true }),
     schema: {
-      summary: "Log out: end the calling session",
+      summary: entry.summary,
       tags: ["account"],
       security: [{ bearer: [] }],
       response: {
@@ -24,4 +32,4 @@ export const authLogout: RouteModule = (app, ctx) => {
       return { success: true as const, msg: "Logged out." };
     },
   });
-};
+});

@@ -1,14 +1,22 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 
-export const sessionsDelete: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "DELETE",
+  path: "/api/v0/auth/sessions/{id}/",
+  category: "user_write",
+  name: "api.sessions.delete",
+  summary: "End one session",
+});
+
+export const sessionsDelete = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("DELETE", "/api/v0/auth/sessions/{id}/"),
+    ...endpoint(entry),
     schema: {
-      summary: "End one session",
+      summary: entry.summary,
       tags: ["account"],
       security: [{ bearer: [] }],
       params: IdParams,
@@ -28,4 +36,4 @@ export const sessionsDelete: RouteModule = (app, ctx) => {
       return { success: true as const, msg: "Session ended." };
     },
   });
-};
+});

@@ -1,13 +1,21 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 
-export const sessionsDeleteOthers: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "DELETE",
+  path: "/api/v0/auth/sessions/",
+  category: "user_write",
+  name: "api.sessions.delete_others",
+  summary: "End every session but the calling one",
+});
+
+export const sessionsDeleteOthers = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("DELETE", "/api/v0/auth/sessions/"),
+    ...endpoint(entry),
     schema: {
-      summary: "End every session but the calling one",
+      summary: entry.summary,
       tags: ["account"],
       security: [{ bearer: [] }],
       response: {
@@ -27,4 +35,4 @@ export const sessionsDeleteOthers: RouteModule = (app, ctx) => {
       return { success: true as const, msg: `Ended ${ended} other session(s).`, ended };
     },
   });
-};
+});

@@ -1,15 +1,23 @@
 import { instantMs } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { sessionView } from "../sessionViews.js";
 
-export const sessionsList: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/auth/sessions/",
+  category: "user_read",
+  name: "api.sessions.list",
+  summary: "List the account's sessions",
+});
+
+export const sessionsList = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/auth/sessions/"),
+    ...endpoint(entry),
     schema: {
-      summary: "List the account's sessions",
+      summary: entry.summary,
       tags: ["account"],
       security: [{ bearer: [] }],
       response: {
@@ -28,4 +36,4 @@ export const sessionsList: RouteModule = (app, ctx) => {
       };
     },
   });
-};
+});

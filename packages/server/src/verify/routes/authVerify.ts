@@ -2,7 +2,7 @@ import { isIP } from "node:net";
 import { ApiError, type Category, categories, type RouteCatalogue } from "@latchkey/core";
 import { type Static, Type } from "@sinclair/typebox";
 import { endpoint, originOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { type Verdict, Verification, verdictCodes } from "../verification.js";
 
@@ -80,18 +80,26 @@ function verdictBody(verdict: Verdict): VerdictBody {
 
 const retryAfterSeconds = (waitMs: number) => Math.max(1, Math.ceil(waitMs / 1000));
 
+const entry = serverRoute({
+  method: "POST",
+  path: "/api/v0/auth/verify/",
+  category: null,
+  name: "api.auth.verify",
+  summary: "Verify a key for another service",
+});
+
 /**
  * The verification API for other services (docs/api.md). It needs no credential: holding the
  * key is the proof. Every well-formed request gets 200 and a verdict; only a malformed request
  * (unknown category or route, bad IP) is a 400, so a service can tell its own bugs from a
  * caller's bad key.
  */
-export const authVerify: RouteModule = (app, ctx) => {
+export const authVerify = defineRoute(entry, (app, ctx) => {
   app.addSchema(VerdictSchema);
   typed(app).route({
-    ...endpoint("POST", "/api/v0/auth/verify/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Verify a key for another service",
+      summary: entry.summary,
       description:
         "Answers whether `key` may call `category` and/or the catalogued `route` with `params`, from `ip`. Always 200 with a verdict (`code` VALID, NOT_FOUND, EXPIRED, REVOKED, FORBIDDEN, IP_NOT_ALLOWED or RATE_LIMITED) for a well-formed request; 400 when the category, route or ip is not valid. A key with an IP allow-list needs `ip`. Rate-limited per caller IP; a known key's refusals beyond `LATCHKEY_DENIED_USE_LIMIT` a minute answer RATE_LIMITED and are not audited (its VALID answers are unaffected).",
       tags: ["verification"],
@@ -121,7 +129,7 @@ export const authVerify: RouteModule = (app, ctx) => {
       return body;
     },
   });
-};
+});
 
 /** The category asked, checked against the route's when both are given. */
 function checkedCategory(

@@ -1,16 +1,24 @@
 import { ApiError } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 import { DeliveryStatusSchema } from "../webhookSchemas.js";
 import { deliveryView } from "../webhookViews.js";
 
-export const webhookDeliveriesList: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/webhooks/{id}/deliveries/",
+  category: "user_read",
+  name: "api.webhooks.deliveries",
+  summary: "A webhook endpoint's delivery log, newest first",
+});
+
+export const webhookDeliveriesList = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/webhooks/{id}/deliveries/"),
+    ...endpoint(entry),
     schema: {
-      summary: "A webhook endpoint's delivery log, newest first",
+      summary: entry.summary,
       description:
         "Every event queued for the endpoint, with its status, attempts, the last answer or error and the next attempt. Delivered and failed entries are kept LATCHKEY_WEBHOOK_RETENTION_DAYS (30 by default).",
       tags: ["webhooks"],
@@ -50,4 +58,4 @@ export const webhookDeliveriesList: RouteModule = (app, ctx) => {
       return { deliveries: rows.map((row) => deliveryView(row, max)) };
     },
   });
-};
+});

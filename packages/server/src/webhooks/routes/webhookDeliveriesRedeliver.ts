@@ -1,17 +1,25 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { deliveryView } from "../webhookViews.js";
 
 const Id = Type.Integer({ minimum: 1, maximum: 2_147_483_647 });
 
-export const webhookDeliveriesRedeliver: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "POST",
+  path: "/api/v0/webhooks/{id}/deliveries/{delivery_id}/redeliver/",
+  category: "user_write",
+  name: "api.webhooks.redeliver",
+  summary: "Send a delivery's event again",
+});
+
+export const webhookDeliveriesRedeliver = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("POST", "/api/v0/webhooks/{id}/deliveries/{delivery_id}/redeliver/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Send a delivery's event again",
+      summary: entry.summary,
       description:
         "Queues the same body, with the same Latchkey-Event-Id, as a new delivery (with `redelivery_of`) and a fresh set of attempts; it is sent at once. The endpoint must be active.",
       tags: ["webhooks"],
@@ -27,4 +35,4 @@ export const webhookDeliveriesRedeliver: RouteModule = (app, ctx) => {
       return deliveryView(delivery, ctx.webhookDispatcher.maxAttempts);
     },
   });
-};
+});

@@ -1,16 +1,24 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { EventList } from "../webhookSchemas.js";
 import { webhookView } from "../webhookViews.js";
 
-export const webhooksCreate: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "POST",
+  path: "/api/v0/webhooks/",
+  category: "user_write",
+  name: "api.webhooks.create",
+  summary: "Register a webhook endpoint",
+});
+
+export const webhooksCreate = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("POST", "/api/v0/webhooks/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Register a webhook endpoint",
+      summary: entry.summary,
       description:
         "Key events of this account are POSTed to `url`, signed with the endpoint's secret (`Latchkey-Signature`). The secret is in `secret`, in this answer only: store it now. An account has at most 20 endpoints. Unless the server allows it (LATCHKEY_WEBHOOK_ALLOW_PRIVATE), loopback, private and link-local addresses are refused.",
       tags: ["webhooks"],
@@ -39,4 +47,4 @@ export const webhooksCreate: RouteModule = (app, ctx) => {
       return { success: true as const, ...webhookView(record), secret };
     },
   });
-};
+});

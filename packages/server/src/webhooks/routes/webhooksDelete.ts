@@ -1,14 +1,22 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 
-export const webhooksDelete: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "DELETE",
+  path: "/api/v0/webhooks/{id}/",
+  category: "user_write",
+  name: "api.webhooks.delete",
+  summary: "Delete a webhook endpoint",
+});
+
+export const webhooksDelete = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("DELETE", "/api/v0/webhooks/{id}/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Delete a webhook endpoint",
+      summary: entry.summary,
       description: "Its delivery log goes with it, and its pending deliveries are never sent.",
       tags: ["webhooks"],
       security: [{ bearer: [] }],
@@ -25,4 +33,4 @@ export const webhooksDelete: RouteModule = (app, ctx) => {
       return { success: true as const, msg: "Successfully Deleted Webhook" };
     },
   });
-};
+});

@@ -1,14 +1,22 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { webhookView } from "../webhookViews.js";
 
-export const webhooksList: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/webhooks/",
+  category: "user_read",
+  name: "api.webhooks.list",
+  summary: "List the account's webhook endpoints",
+});
+
+export const webhooksList = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/webhooks/"),
+    ...endpoint(entry),
     schema: {
-      summary: "List the account's webhook endpoints",
+      summary: entry.summary,
       description: "Oldest first; never a signing secret.",
       tags: ["webhooks"],
       security: [{ bearer: [] }],
@@ -22,4 +30,4 @@ export const webhooksList: RouteModule = (app, ctx) => {
       return { webhooks: hooks.map(webhookView) };
     },
   });
-};
+});

@@ -1,14 +1,22 @@
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 import { deliveryView } from "../webhookViews.js";
 
-export const webhooksTest: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "POST",
+  path: "/api/v0/webhooks/{id}/test/",
+  category: "user_write",
+  name: "api.webhooks.test",
+  summary: "Send a ping event to a webhook endpoint",
+});
+
+export const webhooksTest = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("POST", "/api/v0/webhooks/{id}/test/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Send a ping event to a webhook endpoint",
+      summary: entry.summary,
       description:
         "Queues a `ping` event (signed like any other) whatever events the endpoint subscribes to, and sends it at once. Answers with the delivery; follow it in the delivery log. The endpoint must be active.",
       tags: ["webhooks"],
@@ -23,4 +31,4 @@ export const webhooksTest: RouteModule = (app, ctx) => {
       return deliveryView(delivery, ctx.webhookDispatcher.maxAttempts);
     },
   });
-};
+});

@@ -1,14 +1,22 @@
 import { ApiError } from "@latchkey/core";
 import { endpoint, principalOf } from "../../http/access.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 import { webhookView } from "../webhookViews.js";
 
-export const webhooksShow: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/webhooks/{id}/",
+  category: "user_read",
+  name: "api.webhooks.show",
+  summary: "Show one webhook endpoint",
+});
+
+export const webhooksShow = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("GET", "/api/v0/webhooks/{id}/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Show one webhook endpoint",
+      summary: entry.summary,
       tags: ["webhooks"],
       security: [{ bearer: [] }],
       params: IdParams,
@@ -21,4 +29,4 @@ export const webhooksShow: RouteModule = (app, ctx) => {
       return webhookView(hook);
     },
   });
-};
+});

@@ -1,16 +1,24 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
-import { type RouteModule, typed } from "../../http/route.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 import { EventList } from "../webhookSchemas.js";
 import { webhookView } from "../webhookViews.js";
 
-export const webhooksUpdate: RouteModule = (app, ctx) => {
+const entry = serverRoute({
+  method: "PUT",
+  path: "/api/v0/webhooks/{id}/",
+  category: "user_write",
+  name: "api.webhooks.update",
+  summary: "Change a webhook endpoint",
+});
+
+export const webhooksUpdate = defineRoute(entry, (app, ctx) => {
   typed(app).route({
-    ...endpoint("PUT", "/api/v0/webhooks/{id}/"),
+    ...endpoint(entry),
     schema: {
-      summary: "Change a webhook endpoint",
+      summary: entry.summary,
       description:
         "Fields left out keep their value; `events: null` subscribes to every key event. Setting `active: false` stops new events and holds pending deliveries until it is set back to true. The signing secret does not change.",
       tags: ["webhooks"],
@@ -39,4 +47,4 @@ export const webhooksUpdate: RouteModule = (app, ctx) => {
       return webhookView(record);
     },
   });
-};
+});

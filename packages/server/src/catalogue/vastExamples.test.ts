@@ -1,8 +1,6 @@
+import { type AccessRequest, evaluate, parsePermissions, presets } from "@latchkey/core";
 import { describe, expect, it } from "vitest";
-import { defaultCatalogue } from "../catalogue.js";
-import { type AccessRequest, evaluate } from "./evaluate.js";
-import { parsePermissions } from "./parse.js";
-import { presets } from "./presets.js";
+import { serverCatalogue } from "./serverCatalogue.js";
 
 /**
  * Every documented example of Vast's "Manage API keys" page ("Permissions"), as a table: the
@@ -153,7 +151,7 @@ const examples: Example[] = [
 ];
 
 describe("Vast's documented permission examples", () => {
-  const catalogue = defaultCatalogue();
+  const catalogue = serverCatalogue();
   for (const example of examples) {
     describe(example.name, () => {
       const parsed = parsePermissions(example.tree, catalogue);
