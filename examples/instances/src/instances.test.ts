@@ -9,10 +9,10 @@ import { createInstancesApp } from "./app.js";
 
 /**
  * The README's walk-through, end to end: a real Latchkey server, keys made with the SDK in
- * the seed's scoping patterns, and the instances API checking each request with the verify API.
+ * the common scoping patterns (CI, dashboard, one instance), and the instances API checking each request with the verify API.
  */
 
-/** The seed's patterns, as the README creates them. */
+/** The patterns, as the README creates them. */
 const patterns = {
   ci: { api: { misc: {}, user_read: {}, instance_read: {}, instance_write: {} } },
   dashboard: { api: { instance_read: {}, user_read: {} } },

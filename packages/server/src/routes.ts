@@ -33,7 +33,7 @@ import { webhookDeliveriesRedeliver } from "./webhooks/routes/webhookDeliveriesR
 import { webhooksCreate } from "./webhooks/routes/webhooksCreate.js";
 import { webhooksDelete } from "./webhooks/routes/webhooksDelete.js";
 import { webhooksList } from "./webhooks/routes/webhooksList.js";
-import { webhooksTest } from "./webhooks/routes/webhooksPing.js";
+import { webhooksPing } from "./webhooks/routes/webhooksPing.js";
 import { webhooksShow } from "./webhooks/routes/webhooksShow.js";
 import { webhooksUpdate } from "./webhooks/routes/webhooksUpdate.js";
 import { webhookSchemas } from "./webhooks/webhookSchemas.js";
@@ -71,7 +71,7 @@ export const routes: readonly RouteModule[] = [
   webhooksDelete,
   webhookDeliveriesList,
   webhookDeliveriesRedeliver,
-  webhooksTest,
+  webhooksPing,
 ];
 
 /** This server's part of the route catalogue, from the routes themselves. */

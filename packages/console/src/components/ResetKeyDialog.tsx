@@ -9,8 +9,8 @@ import { SecretReveal, useSecretClose } from "./SecretReveal.js";
 import { Time } from "./Time.js";
 
 /**
- * Reset: a choice of how long the old value keeps working (none by default, as the seed has
- * it), a confirmation that says exactly what happens, then the new value, shown once.
+ * Reset: a choice of how long the old value keeps working (none by default: a
+ * reset kills the old value at once), a confirmation that says exactly what happens, then the new value, shown once.
  */
 export function ResetKeyDialog({
   apiKey,

@@ -1,4 +1,4 @@
-/** The overlaps a reset offers: none (the seed's behaviour, the default) up to the server's 7 days. */
+/** The overlaps a reset offers: none (the default: the old value dies at once) up to the server's 7 days. */
 export const GRACE_CHOICES: {
   seconds: number;
   label: string;

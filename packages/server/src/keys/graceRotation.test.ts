@@ -65,7 +65,7 @@ describe("reset with a grace window", () => {
     expect((await me(String(reset.body.key))).status).toBe(200);
   });
 
-  it("without grace_seconds, or with 0, behaves as the seed: the old secret dies at once", async () => {
+  it("without grace_seconds, or with 0, the old secret dies at once", async () => {
     for (const body of [undefined, {}, { grace_seconds: 0 }]) {
       const { key: old, id } = await createKey(server.url, session);
       const reset = await call(server.url, "POST", `/api/v0/auth/apikeys/${id}/reset/`, {

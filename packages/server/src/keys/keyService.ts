@@ -29,9 +29,11 @@ const MAX_IP_ENTRIES = 100;
 
 export interface CreateKeyInput {
   name: string;
+  /** A permission tree to validate; absent or null: full access (within the caller's). */
   permissions?: unknown;
-  key_params?: unknown;
-  expires_at?: string | null;
+  /** Key parameters to validate: an object, or the JSON text Vast's CLI sends. */
+  keyParams?: unknown;
+  expiresAt?: string | null;
 }
 
 export interface KeyWithSecret {
@@ -167,9 +169,9 @@ export class KeyService {
           : "The requested permissions go beyond the calling key's own; narrow them to what this key has.",
       );
     }
-    const params = parseKeyParams(input.key_params);
+    const params = parseKeyParams(input.keyParams);
     if (!params.ok) return params;
-    const requested = parseExpiry(input.expires_at, origin.at);
+    const requested = parseExpiry(input.expiresAt, origin.at);
     if (!requested.ok) return requested;
     // The policy is read fresh: the caller's cached account may predate a policy change.
     const owner = (await this.store.findUserById(caller.user.id)) ?? caller.user;
@@ -179,7 +181,7 @@ export class KeyService {
     const limits = limitByCreator(
       caller.key,
       { keyParams: params.value, expiresAt: expiresAt.value },
-      input.expires_at !== undefined && input.expires_at !== null,
+      input.expiresAt !== undefined && input.expiresAt !== null,
     );
     if (!limits.ok) return limits;
     const { keyParams, expiresAt: expiry } = limits.value;

@@ -126,7 +126,7 @@ export class WebhookService {
   }
 
   /** Queues a ping to the endpoint, whatever events it subscribes to. */
-  async test(caller: Principal, id: number, origin: Origin): Promise<Result<DeliveryRecord>> {
+  async ping(caller: Principal, id: number, origin: Origin): Promise<Result<DeliveryRecord>> {
     const hook = await this.store.findWebhook(caller.user.id, id);
     if (!hook) return notFound(id);
     if (!hook.active) return inactive(id);

@@ -26,8 +26,10 @@ export const apiKeysCreate = defineRoute(entry, (app, ctx) => {
       response: { 200: { $ref: "ApiKeyWithSecret#" }, ...errorResponses },
     },
     handler: async (request) => {
+      const { name, permissions, key_params, expires_at } = request.body;
+      const input = { name, permissions, keyParams: key_params, expiresAt: expires_at };
       const { record, secret } = unwrap(
-        await ctx.keys.create(principalOf(request), request.body, originOf(request, ctx)),
+        await ctx.keys.create(principalOf(request), input, originOf(request, ctx)),
       );
       return { success: true as const, ...keyView(record, ctx.usage, ctx.now()), key: secret };
     },

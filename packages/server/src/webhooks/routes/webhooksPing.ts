@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "Send a ping event to a webhook endpoint",
 });
 
-export const webhooksTest = defineRoute(entry, (app, ctx) => {
+export const webhooksPing = defineRoute(entry, (app, ctx) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -26,7 +26,7 @@ export const webhooksTest = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const delivery = unwrap(
-        await ctx.webhooks.test(principalOf(request), request.params.id, originOf(request, ctx)),
+        await ctx.webhooks.ping(principalOf(request), request.params.id, originOf(request, ctx)),
       );
       return deliveryView(delivery, ctx.webhookDispatcher.maxAttempts);
     },
