@@ -5,8 +5,14 @@ import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
-import { defaultCatalogue, type PepperRing, type RouteCatalogue, type Store } from "@latchkey/core";
-import { LocalRevocationBus, type RevocationBus } from "@latchkey/store";
+import {
+  defaultCatalogue,
+  type PepperRing,
+  type RevocationBus,
+  type RouteCatalogue,
+  type Store,
+} from "@latchkey/core";
+import { LocalRevocationBus } from "@latchkey/store";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import { AccountLimits, accountLimitSettings } from "./accounts/accountLimits.js";

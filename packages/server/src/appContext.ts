@@ -1,5 +1,4 @@
-import type { PepperRing, RouteCatalogue, Store } from "@latchkey/core";
-import type { RevocationBus } from "@latchkey/store";
+import type { PepperRing, RevocationBus, RouteCatalogue, Store } from "@latchkey/core";
 import type { AccountService } from "./accounts/accountService.js";
 import type { LifecycleSweeper } from "./accounts/lifecycleSweeper.js";
 import type { Authenticator } from "./auth/authenticator.js";

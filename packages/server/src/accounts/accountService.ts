@@ -3,12 +3,12 @@ import {
   hashPassword,
   type KeyRecord,
   type PepperRing,
+  type RevocationBus,
   type Store,
   sessionPrefixOf,
   type UserRecord,
   verifyPassword,
 } from "@latchkey/core";
-import type { RevocationBus } from "@latchkey/store";
 import type { Origin, Principal } from "../auth/principal.js";
 import { fail, ok, type Result } from "../http/result.js";
 import { issueSecret } from "../keys/issuer.js";

@@ -1,5 +1,4 @@
-import type { KeyRecord, Store, StoreTx } from "@latchkey/core";
-import type { RevocationBus } from "@latchkey/store";
+import type { KeyRecord, RevocationBus, Store, StoreTx } from "@latchkey/core";
 import type { UsageRecorder } from "../auth/usageRecorder.js";
 import { publish } from "../keys/keyService.js";
 

@@ -10,11 +10,11 @@ import {
   parseInstant,
   parsePermissions,
   permissionsWithin,
+  type RevocationBus,
   type RouteCatalogue,
   type Store,
   type StoreTx,
 } from "@latchkey/core";
-import type { RevocationBus } from "@latchkey/store";
 import type { AccountLimits } from "../accounts/accountLimits.js";
 import { storedPermissions } from "../auth/authenticator.js";
 import { IpAllowList } from "../auth/ipAllowList.js";
