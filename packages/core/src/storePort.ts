@@ -1,15 +1,18 @@
+import type { Permissions } from "./permissions/tree.js";
+
 /**
  * The storage port: just what the server calls, implemented for SQLite and PostgreSQL by
- * @latchkey/store and run against both by one shared test suite. Times are in the stored form
- * of instant.ts (`2027-01-31T09:30:00.000Z`, fixed width, 1970-9999), so that they compare
- * as text in every database exactly as they compare as instants; the store refuses to write
- * a key deadline in any other form.
+ * @latchkey/store and run against both by one shared test suite. Records carry typed values;
+ * how they are stored (JSON text, column names) is the store's business. Times are in the
+ * stored form of instant.ts (`2027-01-31T09:30:00.000Z`, fixed width, 1970-9999), so that they
+ * compare as text in every database exactly as they compare as instants; the store refuses to
+ * write a key deadline in any other form.
  */
 export type CredentialKind = "api" | "session";
 
 /** An account's key lifecycle policy; null turns a rule off. */
 export interface AccountPolicy {
-  /** New keys expire within this many days (keys without expires_at get it by default). */
+  /** New keys expire within this many days (keys created without an expiry get it by default). */
   maxKeyLifetimeDays: number | null;
   /** A key.expiring event this many days before a key expires. */
   expiryReminderDays: number | null;
@@ -22,6 +25,15 @@ export const NO_POLICY: AccountPolicy = {
   expiryReminderDays: null,
   revokeUnusedAfterDays: null,
 };
+
+/** A key's parameters besides its permission tree. */
+export interface KeyParams {
+  /** Addresses and CIDR ranges the key may be used from; absent or empty is anywhere. */
+  ip_whitelist?: string[];
+}
+
+/** A JSON object: what audit args and event payloads are. */
+export type JsonObject = Record<string, unknown>;
 
 export interface UserRecord {
   id: number;
@@ -42,10 +54,10 @@ export interface KeyRecord {
   hashVersion: number;
   prefix: string;
   last4: string;
-  /** JSON text of the permission tree; null is full access. */
-  permissions: string | null;
-  /** JSON text of key_params; null when none. */
-  keyParams: string | null;
+  /** The permission tree, as validated when the key was created; null is full access. */
+  permissions: Permissions;
+  /** Null when none were given. */
+  keyParams: KeyParams | null;
   createdAt: string;
   lastUsedAt: string | null;
   lastUsedIp: string | null;
@@ -80,8 +92,8 @@ export interface AuditRecord {
   apiKeyId: number | null;
   action: string;
   apiRoute: string;
-  /** JSON text; never holds a secret. */
-  args: string;
+  /** Never holds a secret. */
+  args: JsonObject;
   ipAddress: string | null;
   /** The first occurrence, for an aggregated row. */
   createdAt: string;
@@ -129,8 +141,8 @@ export interface KeyEventRecord {
   userId: number;
   apiKeyId: number | null;
   type: KeyEventType;
-  /** JSON text. */
-  payload: string;
+  /** The event's `data`. */
+  payload: JsonObject;
   createdAt: string;
 }
 
@@ -176,7 +188,10 @@ export interface DeliveryRecord {
   /** What receivers deduplicate on (Latchkey-Event-Id); a redelivery keeps the original's. */
   eventId: string;
   eventType: WebhookEventType;
-  /** The JSON body, sent byte for byte on every attempt. */
+  /**
+   * The JSON body, sent byte for byte on every attempt. Text, not a value: it is signed, and
+   * a redelivery must send exactly the bytes the original did.
+   */
   body: string;
   status: DeliveryStatus;
   /** Attempts started. */
@@ -240,6 +255,9 @@ export interface SecretChange {
   last4: string;
 }
 
+/** A once-only notice about a key: its key.expiring reminder, or its key.expired event. */
+export type KeyNotice = "expiryReminder" | "expired";
+
 export interface NewUser {
   email: string;
   passwordHash: string;
@@ -297,11 +315,7 @@ export interface StoreTx {
    * Marks a key's reminder or expiry event as sent, only if it was not: true for exactly one
    * caller, so that of many nodes sweeping at once only one sends the event.
    */
-  claimKeyNotice(
-    id: number,
-    notice: "expiry_reminded_at" | "expiry_notified_at",
-    at: string,
-  ): Promise<boolean>;
+  claimKeyNotice(id: number, notice: KeyNotice, at: string): Promise<boolean>;
 }
 
 export interface Store extends StoreTx {

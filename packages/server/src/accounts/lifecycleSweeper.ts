@@ -25,7 +25,7 @@ function systemAudit(
     apiKeyId: key.id,
     action,
     apiRoute: "lifecycle policy",
-    args: JSON.stringify({ id: key.id, name: key.name, ...args }),
+    args: { id: key.id, name: key.name, ...args },
     ipAddress: null,
     createdAt: at.toISOString(),
   });
@@ -83,7 +83,7 @@ export class LifecycleSweeper {
       for (const { key, reminderDays } of due) {
         const expiresAt = key.expiresAt;
         const claimed = await this.store.transaction(async (tx) => {
-          if (!(await tx.claimKeyNotice(key.id, "expiry_reminded_at", at))) return false;
+          if (!(await tx.claimKeyNotice(key.id, "expiryReminder", at))) return false;
           await publish(tx, "key.expiring", key, now, {
             expires_at: expiresAt,
             reminder_days: reminderDays,
@@ -105,7 +105,7 @@ export class LifecycleSweeper {
       const expired = await this.store.keysExpiredUnnotified(at, BATCH);
       for (const key of expired) {
         const claimed = await this.store.transaction(async (tx) => {
-          if (!(await tx.claimKeyNotice(key.id, "expiry_notified_at", at))) return false;
+          if (!(await tx.claimKeyNotice(key.id, "expired", at))) return false;
           await publish(tx, "key.expired", key, now, { expired_at: key.expiresAt });
           await systemAudit(tx, key, "api_key.expired", now, { expired_at: key.expiresAt });
           return true;

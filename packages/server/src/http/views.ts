@@ -1,5 +1,4 @@
 import { type AuditRecord, instantMs, type KeyRecord } from "@latchkey/core";
-import { storedPermissions } from "../auth/authenticator.js";
 import type { UsageRecorder } from "../auth/usageRecorder.js";
 import type { ApiKeyView } from "./schemas.js";
 
@@ -19,8 +18,8 @@ export function keyView(record: KeyRecord, usage: UsageRecorder, now: Date): Api
     id: record.id,
     user_id: record.userId,
     name: record.name,
-    permissions: storedPermissions(record) as ApiKeyView["permissions"],
-    key_params: record.keyParams === null ? null : JSON.parse(record.keyParams),
+    permissions: record.permissions as ApiKeyView["permissions"],
+    key_params: record.keyParams,
     prefix: record.prefix,
     last4: record.last4,
     created_at: record.createdAt,
@@ -50,7 +49,7 @@ export function auditView(record: AuditRecord) {
     action: record.action,
     api_key_id: record.apiKeyId,
     api_route: record.apiRoute,
-    args: JSON.parse(record.args) as unknown,
+    args: record.args,
     ip_address: record.ipAddress,
     created_at: record.createdAt,
     count: record.count,

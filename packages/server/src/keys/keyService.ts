@@ -4,6 +4,7 @@ import {
   illFormedTextMessage,
   instantMs,
   type KeyEventType,
+  type KeyParams,
   type KeyRecord,
   type PepperRing,
   type Permissions,
@@ -16,7 +17,6 @@ import {
   type StoreTx,
 } from "@latchkey/core";
 import type { AccountLimits } from "../accounts/accountLimits.js";
-import { storedPermissions } from "../auth/authenticator.js";
 import { IpAllowList } from "../auth/ipAllowList.js";
 import type { Origin, Principal } from "../auth/principal.js";
 import { fail, ok, type Result } from "../http/result.js";
@@ -36,10 +36,6 @@ export interface CreateKeyInput {
 export interface KeyWithSecret {
   record: KeyRecord;
   secret: string;
-}
-
-interface KeyParams {
-  ip_whitelist?: string[];
 }
 
 /** Parses `key_params`: an object, or the JSON string Vast's CLI sends. */
@@ -146,7 +142,7 @@ export function publish(
     userId: key.userId,
     apiKeyId: key.id,
     type,
-    payload: JSON.stringify({
+    payload: {
       key: {
         id: key.id,
         name: key.name,
@@ -156,7 +152,7 @@ export function publish(
         last_used_at: key.lastUsedAt,
       },
       ...extra,
-    }),
+    },
     createdAt: at.toISOString(),
   });
 }
@@ -217,8 +213,8 @@ export class KeyService {
         kind: "api",
         name: name.value,
         ...issued.stored,
-        permissions: permissions === null ? null : JSON.stringify(permissions),
-        keyParams: keyParams === null ? null : JSON.stringify(keyParams),
+        permissions,
+        keyParams,
         createdAt: origin.at.toISOString(),
         expiresAt: expiry,
       });
@@ -276,10 +272,7 @@ export class KeyService {
     if (!target) return fail("not_found", `API key ${id} not found in this account.`);
     // Resetting hands over a working secret of the target key, so the caller must hold at
     // least the target's rights; otherwise reset would be a way around the no-escalation rule.
-    if (
-      target.id !== caller.key.id &&
-      !permissionsWithin(storedPermissions(target), caller.permissions)
-    ) {
+    if (target.id !== caller.key.id && !permissionsWithin(target.permissions, caller.permissions)) {
       return fail(
         "permission_escalation",
         "This key has rights the calling key lacks, so the calling key may not reset it.",
@@ -336,7 +329,7 @@ export function audit(
     apiKeyId: caller.key.id,
     action,
     apiRoute: origin.route,
-    args: JSON.stringify(args),
+    args,
     ipAddress: origin.ip,
     createdAt: origin.at.toISOString(),
   });
