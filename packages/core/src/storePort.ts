@@ -318,49 +318,16 @@ export interface StoreTx {
   claimKeyNotice(id: number, notice: KeyNotice, at: string): Promise<boolean>;
 }
 
-export interface Store extends StoreTx {
-  readonly dialect: "sqlite" | "postgres";
-  /**
-   * Creates the user unless the email is taken; the first user becomes an administrator. With
-   * `onlyFirst` (closed sign-up, no administrator asking) it creates the user only if no
-   * account exists yet, decided in the same serialised transaction as the insert, so racing
-   * sign-ups cannot all pass as "the first".
-   */
-  createUser(user: NewUser): Promise<UserRecord | "email_taken">;
-  createUser(
-    user: NewUser,
-    options: { onlyFirst: boolean },
-  ): Promise<UserRecord | "email_taken" | "signup_closed">;
+/** Look-ups: they write nothing, so they need no transaction. */
+export interface StoreReads {
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
   findUserById(id: number): Promise<UserRecord | undefined>;
-  /**
-   * Moves a key's hash to a newer pepper version, unless its secret changed meanwhile (the
-   * row must still hold `fromHash`). Used when a key is presented after a pepper rotation.
-   */
-  rehashKey(
-    id: number,
-    fromHash: string,
-    to: { keyHash: string; hashVersion: number },
-  ): Promise<boolean>;
-  setPolicy(userId: number, policy: AccountPolicy): Promise<UserRecord | undefined>;
   /** Any key row whose current or previous hash matches, deleted or not. */
   findKeyByHash(keyHash: string): Promise<KeyRecord | undefined>;
   findKey(userId: number, id: number, kind: CredentialKind): Promise<KeyRecord | undefined>;
   /** Live keys of `kind`, by id; with `page`, only the first `limit` with an id above `after`. */
   listKeys(userId: number, kind: CredentialKind, page?: KeyPage): Promise<KeyRecord[]>;
-  /** Ends the user's live sessions other than `keepId`; returns the ids it ended. */
-  deleteOtherSessions(userId: number, keepId: number, at: string): Promise<number[]>;
-  /** Records last use in one batch (at most one row write per key). */
-  recordUse(uses: readonly KeyUse[]): Promise<void>;
   listAudit(userId: number, filter: AuditFilter): Promise<AuditRecord[]>;
-  /**
-   * Records one more occurrence of `event` in the row of its minute with the same user, key,
-   * action, route and args (the first keeps its time and IP), creating the row if there is
-   * none: repeated refusals grow the audit log by one row per minute, not one per request.
-   */
-  countAudit(event: NewAudit): Promise<void>;
-  /** Adds counts to the hourly usage rows (one upsert per key and hour). */
-  recordUsage(counts: readonly UsageCount[]): Promise<void>;
   /** A key's hourly usage rows from `fromHour` to `toHour` inclusive, oldest first. */
   listUsage(keyId: number, fromHour: string, toHour: string): Promise<UsageCount[]>;
   /** The account's key events after `afterId`, oldest first. */
@@ -377,8 +344,56 @@ export interface Store extends StoreTx {
   accountsRevokingUnused(): Promise<{ userId: number; days: number }[]>;
   /** The account's live API keys last used (or, never used, created) before `cutoff`. */
   keysUnusedSince(userId: number, cutoff: string, limit: number): Promise<KeyRecord[]>;
-
   findWebhook(userId: number, id: number): Promise<WebhookRecord | undefined>;
+  /** An endpoint's deliveries, newest first. */
+  listDeliveries(
+    userId: number,
+    webhookId: number,
+    filter: DeliveryFilter,
+  ): Promise<DeliveryRecord[]>;
+  findDelivery(userId: number, webhookId: number, id: number): Promise<DeliveryRecord | undefined>;
+}
+
+/**
+ * The whole port: the look-ups, the transactional writes (also callable on their own), the
+ * writes that are each one statement or their own transaction, and the lifecycle.
+ */
+export interface Store extends StoreReads, StoreTx {
+  readonly dialect: "sqlite" | "postgres";
+  /**
+   * Creates the user unless the email is taken; the first user becomes an administrator. With
+   * `onlyFirst` (closed sign-up, no administrator asking) it creates the user only if no
+   * account exists yet, decided in the same serialised transaction as the insert, so racing
+   * sign-ups cannot all pass as "the first".
+   */
+  createUser(user: NewUser): Promise<UserRecord | "email_taken">;
+  createUser(
+    user: NewUser,
+    options: { onlyFirst: boolean },
+  ): Promise<UserRecord | "email_taken" | "signup_closed">;
+  /**
+   * Moves a key's hash to a newer pepper version, unless its secret changed meanwhile (the
+   * row must still hold `fromHash`). Used when a key is presented after a pepper rotation.
+   */
+  rehashKey(
+    id: number,
+    fromHash: string,
+    to: { keyHash: string; hashVersion: number },
+  ): Promise<boolean>;
+  setPolicy(userId: number, policy: AccountPolicy): Promise<UserRecord | undefined>;
+  /** Ends the user's live sessions other than `keepId`; returns the ids it ended. */
+  deleteOtherSessions(userId: number, keepId: number, at: string): Promise<number[]>;
+  /** Records last use in one batch (at most one row write per key). */
+  recordUse(uses: readonly KeyUse[]): Promise<void>;
+  /**
+   * Records one more occurrence of `event` in the row of its minute with the same user, key,
+   * action, route and args (the first keeps its time and IP), creating the row if there is
+   * none: repeated refusals grow the audit log by one row per minute, not one per request.
+   */
+  countAudit(event: NewAudit): Promise<void>;
+  /** Adds counts to the hourly usage rows (one upsert per key and hour). */
+  recordUsage(counts: readonly UsageCount[]): Promise<void>;
+
   updateWebhook(
     userId: number,
     id: number,
@@ -401,13 +416,6 @@ export interface Store extends StoreTx {
   finishAttempt(id: number, lease: string, outcome: AttemptOutcome): Promise<boolean>;
   /** Gives back a leased delivery unsent (a node stopping): due at `at`, the attempt uncounted. */
   releaseDelivery(id: number, lease: string, at: string): Promise<boolean>;
-  /** An endpoint's deliveries, newest first. */
-  listDeliveries(
-    userId: number,
-    webhookId: number,
-    filter: DeliveryFilter,
-  ): Promise<DeliveryRecord[]>;
-  findDelivery(userId: number, webhookId: number, id: number): Promise<DeliveryRecord | undefined>;
   /** Deletes delivered and failed deliveries created before `before`; returns how many. */
   pruneDeliveries(before: string): Promise<number>;
 
