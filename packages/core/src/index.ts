@@ -5,5 +5,6 @@ export * from "./keyFormat.js";
 export * from "./keyHash.js";
 export * from "./password.js";
 export * from "./permissions/index.js";
+export * from "./revocationPort.js";
 export * from "./storePort.js";
 export * from "./text.js";

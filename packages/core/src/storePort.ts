@@ -1,15 +1,18 @@
+import type { Permissions } from "./permissions/tree.js";
+
 /**
  * The storage port: just what the server calls, implemented for SQLite and PostgreSQL by
- * @latchkey/store and run against both by one shared test suite. Times are in the stored form
- * of instant.ts (`2027-01-31T09:30:00.000Z`, fixed width, 1970-9999), so that they compare
- * as text in every database exactly as they compare as instants; the store refuses to write
- * a key deadline in any other form.
+ * @latchkey/store and run against both by one shared test suite. Records carry typed values;
+ * how they are stored (JSON text, column names) is the store's business. Times are in the
+ * stored form of instant.ts (`2027-01-31T09:30:00.000Z`, fixed width, 1970-9999), so that they
+ * compare as text in every database exactly as they compare as instants; the store refuses to
+ * write a key deadline in any other form.
  */
 export type CredentialKind = "api" | "session";
 
 /** An account's key lifecycle policy; null turns a rule off. */
 export interface AccountPolicy {
-  /** New keys expire within this many days (keys without expires_at get it by default). */
+  /** New keys expire within this many days (keys created without an expiry get it by default). */
   maxKeyLifetimeDays: number | null;
   /** A key.expiring event this many days before a key expires. */
   expiryReminderDays: number | null;
@@ -22,6 +25,15 @@ export const NO_POLICY: AccountPolicy = {
   expiryReminderDays: null,
   revokeUnusedAfterDays: null,
 };
+
+/** A key's parameters besides its permission tree. */
+export interface KeyParams {
+  /** Addresses and CIDR ranges the key may be used from; absent or empty is anywhere. */
+  ip_whitelist?: string[];
+}
+
+/** A JSON object: what audit args and event payloads are. */
+export type JsonObject = Record<string, unknown>;
 
 export interface UserRecord {
   id: number;
@@ -42,10 +54,10 @@ export interface KeyRecord {
   hashVersion: number;
   prefix: string;
   last4: string;
-  /** JSON text of the permission tree; null is full access. */
-  permissions: string | null;
-  /** JSON text of key_params; null when none. */
-  keyParams: string | null;
+  /** The permission tree, as validated when the key was created; null is full access. */
+  permissions: Permissions;
+  /** Null when none were given. */
+  keyParams: KeyParams | null;
   createdAt: string;
   lastUsedAt: string | null;
   lastUsedIp: string | null;
@@ -80,8 +92,8 @@ export interface AuditRecord {
   apiKeyId: number | null;
   action: string;
   apiRoute: string;
-  /** JSON text; never holds a secret. */
-  args: string;
+  /** Never holds a secret. */
+  args: JsonObject;
   ipAddress: string | null;
   /** The first occurrence, for an aggregated row. */
   createdAt: string;
@@ -129,8 +141,8 @@ export interface KeyEventRecord {
   userId: number;
   apiKeyId: number | null;
   type: KeyEventType;
-  /** JSON text. */
-  payload: string;
+  /** The event's `data`. */
+  payload: JsonObject;
   createdAt: string;
 }
 
@@ -176,7 +188,10 @@ export interface DeliveryRecord {
   /** What receivers deduplicate on (Latchkey-Event-Id); a redelivery keeps the original's. */
   eventId: string;
   eventType: WebhookEventType;
-  /** The JSON body, sent byte for byte on every attempt. */
+  /**
+   * The JSON body, sent byte for byte on every attempt. Text, not a value: it is signed, and
+   * a redelivery must send exactly the bytes the original did.
+   */
   body: string;
   status: DeliveryStatus;
   /** Attempts started. */
@@ -240,6 +255,9 @@ export interface SecretChange {
   last4: string;
 }
 
+/** A once-only notice about a key: its key.expiring reminder, or its key.expired event. */
+export type KeyNotice = "expiryReminder" | "expired";
+
 export interface NewUser {
   email: string;
   passwordHash: string;
@@ -297,56 +315,19 @@ export interface StoreTx {
    * Marks a key's reminder or expiry event as sent, only if it was not: true for exactly one
    * caller, so that of many nodes sweeping at once only one sends the event.
    */
-  claimKeyNotice(
-    id: number,
-    notice: "expiry_reminded_at" | "expiry_notified_at",
-    at: string,
-  ): Promise<boolean>;
+  claimKeyNotice(id: number, notice: KeyNotice, at: string): Promise<boolean>;
 }
 
-export interface Store extends StoreTx {
-  readonly dialect: "sqlite" | "postgres";
-  /**
-   * Creates the user unless the email is taken; the first user becomes an administrator. With
-   * `onlyFirst` (closed sign-up, no administrator asking) it creates the user only if no
-   * account exists yet, decided in the same serialised transaction as the insert, so racing
-   * sign-ups cannot all pass as "the first".
-   */
-  createUser(user: NewUser): Promise<UserRecord | "email_taken">;
-  createUser(
-    user: NewUser,
-    options: { onlyFirst: boolean },
-  ): Promise<UserRecord | "email_taken" | "signup_closed">;
+/** Look-ups: they write nothing, so they need no transaction. */
+export interface StoreReads {
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
   findUserById(id: number): Promise<UserRecord | undefined>;
-  /**
-   * Moves a key's hash to a newer pepper version, unless its secret changed meanwhile (the
-   * row must still hold `fromHash`). Used when a key is presented after a pepper rotation.
-   */
-  rehashKey(
-    id: number,
-    fromHash: string,
-    to: { keyHash: string; hashVersion: number },
-  ): Promise<boolean>;
-  setPolicy(userId: number, policy: AccountPolicy): Promise<UserRecord | undefined>;
   /** Any key row whose current or previous hash matches, deleted or not. */
   findKeyByHash(keyHash: string): Promise<KeyRecord | undefined>;
   findKey(userId: number, id: number, kind: CredentialKind): Promise<KeyRecord | undefined>;
   /** Live keys of `kind`, by id; with `page`, only the first `limit` with an id above `after`. */
   listKeys(userId: number, kind: CredentialKind, page?: KeyPage): Promise<KeyRecord[]>;
-  /** Ends the user's live sessions other than `keepId`; returns the ids it ended. */
-  deleteOtherSessions(userId: number, keepId: number, at: string): Promise<number[]>;
-  /** Records last use in one batch (at most one row write per key). */
-  recordUse(uses: readonly KeyUse[]): Promise<void>;
   listAudit(userId: number, filter: AuditFilter): Promise<AuditRecord[]>;
-  /**
-   * Records one more occurrence of `event` in the row of its minute with the same user, key,
-   * action, route and args (the first keeps its time and IP), creating the row if there is
-   * none: repeated refusals grow the audit log by one row per minute, not one per request.
-   */
-  countAudit(event: NewAudit): Promise<void>;
-  /** Adds counts to the hourly usage rows (one upsert per key and hour). */
-  recordUsage(counts: readonly UsageCount[]): Promise<void>;
   /** A key's hourly usage rows from `fromHour` to `toHour` inclusive, oldest first. */
   listUsage(keyId: number, fromHour: string, toHour: string): Promise<UsageCount[]>;
   /** The account's key events after `afterId`, oldest first. */
@@ -363,8 +344,56 @@ export interface Store extends StoreTx {
   accountsRevokingUnused(): Promise<{ userId: number; days: number }[]>;
   /** The account's live API keys last used (or, never used, created) before `cutoff`. */
   keysUnusedSince(userId: number, cutoff: string, limit: number): Promise<KeyRecord[]>;
-
   findWebhook(userId: number, id: number): Promise<WebhookRecord | undefined>;
+  /** An endpoint's deliveries, newest first. */
+  listDeliveries(
+    userId: number,
+    webhookId: number,
+    filter: DeliveryFilter,
+  ): Promise<DeliveryRecord[]>;
+  findDelivery(userId: number, webhookId: number, id: number): Promise<DeliveryRecord | undefined>;
+}
+
+/**
+ * The whole port: the look-ups, the transactional writes (also callable on their own), the
+ * writes that are each one statement or their own transaction, and the lifecycle.
+ */
+export interface Store extends StoreReads, StoreTx {
+  readonly dialect: "sqlite" | "postgres";
+  /**
+   * Creates the user unless the email is taken; the first user becomes an administrator. With
+   * `onlyFirst` (closed sign-up, no administrator asking) it creates the user only if no
+   * account exists yet, decided in the same serialised transaction as the insert, so racing
+   * sign-ups cannot all pass as "the first".
+   */
+  createUser(user: NewUser): Promise<UserRecord | "email_taken">;
+  createUser(
+    user: NewUser,
+    options: { onlyFirst: boolean },
+  ): Promise<UserRecord | "email_taken" | "signup_closed">;
+  /**
+   * Moves a key's hash to a newer pepper version, unless its secret changed meanwhile (the
+   * row must still hold `fromHash`). Used when a key is presented after a pepper rotation.
+   */
+  rehashKey(
+    id: number,
+    fromHash: string,
+    to: { keyHash: string; hashVersion: number },
+  ): Promise<boolean>;
+  setPolicy(userId: number, policy: AccountPolicy): Promise<UserRecord | undefined>;
+  /** Ends the user's live sessions other than `keepId`; returns the ids it ended. */
+  deleteOtherSessions(userId: number, keepId: number, at: string): Promise<number[]>;
+  /** Records last use in one batch (at most one row write per key). */
+  recordUse(uses: readonly KeyUse[]): Promise<void>;
+  /**
+   * Records one more occurrence of `event` in the row of its minute with the same user, key,
+   * action, route and args (the first keeps its time and IP), creating the row if there is
+   * none: repeated refusals grow the audit log by one row per minute, not one per request.
+   */
+  countAudit(event: NewAudit): Promise<void>;
+  /** Adds counts to the hourly usage rows (one upsert per key and hour). */
+  recordUsage(counts: readonly UsageCount[]): Promise<void>;
+
   updateWebhook(
     userId: number,
     id: number,
@@ -387,13 +416,6 @@ export interface Store extends StoreTx {
   finishAttempt(id: number, lease: string, outcome: AttemptOutcome): Promise<boolean>;
   /** Gives back a leased delivery unsent (a node stopping): due at `at`, the attempt uncounted. */
   releaseDelivery(id: number, lease: string, at: string): Promise<boolean>;
-  /** An endpoint's deliveries, newest first. */
-  listDeliveries(
-    userId: number,
-    webhookId: number,
-    filter: DeliveryFilter,
-  ): Promise<DeliveryRecord[]>;
-  findDelivery(userId: number, webhookId: number, id: number): Promise<DeliveryRecord | undefined>;
   /** Deletes delivered and failed deliveries created before `before`; returns how many. */
   pruneDeliveries(before: string): Promise<number>;
 

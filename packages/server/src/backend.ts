@@ -1,5 +1,5 @@
-import type { Store } from "@latchkey/core";
-import { openRevocationBus, openStore, type RevocationBus } from "@latchkey/store";
+import type { RevocationBus, Store } from "@latchkey/core";
+import { openRevocationBus, openStore } from "@latchkey/store";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 

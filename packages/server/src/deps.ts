@@ -1,5 +1,5 @@
-import type { PepperRing, RouteCatalogue, Store } from "@latchkey/core";
-import { LocalRevocationBus, type RevocationBus } from "@latchkey/store";
+import type { PepperRing, RevocationBus, RouteCatalogue, Store } from "@latchkey/core";
+import { LocalRevocationBus } from "@latchkey/store";
 import type { Logger } from "pino";
 import { AccountLimits, accountLimitSettings } from "./accounts/accountLimits.js";
 import { AccountService } from "./accounts/accountService.js";

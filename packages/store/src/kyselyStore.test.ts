@@ -122,8 +122,8 @@ describe.each(backends)("Store on %s", (backend) => {
         hashVersion: 2,
         prefix: "acme",
         last4: "wxyz",
-        permissions: '{"api":{"user_read":{}}}',
-        keyParams: '{"ip_whitelist":["10.0.0.0/8"]}',
+        permissions: { api: { user_read: {} } },
+        keyParams: { ip_whitelist: ["10.0.0.0/8"] },
         createdAt: at(5),
         expiresAt: at(50),
       });
@@ -223,7 +223,7 @@ describe.each(backends)("Store on %s", (backend) => {
 
     it("replaces a live API key's secret, keeping id, name and permissions", async () => {
       const user = await newUser(store);
-      const key = await store.insertKey(newKey(user, { permissions: '{"api":{"misc":{}}}' }));
+      const key = await store.insertKey(newKey(user, { permissions: { api: { misc: {} } } }));
       const change = { keyHash: hash(), hashVersion: 3, prefix: "lk", last4: "9999" };
       const replaced = await store.replaceSecret(user.id, key.id, change);
       expect(replaced).toEqual({ ...key, ...change });
@@ -333,7 +333,7 @@ describe.each(backends)("Store on %s", (backend) => {
         apiKeyId,
         action,
         apiRoute: "POST /api/v0/auth/apikeys/",
-        args: JSON.stringify({ n }),
+        args: { n },
         ipAddress: "198.51.100.7",
         createdAt: at(n),
       });
@@ -347,14 +347,14 @@ describe.each(backends)("Store on %s", (backend) => {
     it("lists the account's events newest first, with every field", async () => {
       const user = await seed();
       const rows = await store.listAudit(user.id, { limit: 100 });
-      expect(rows.map((r) => JSON.parse(r.args).n)).toEqual([6, 5, 4, 3, 2, 1]);
+      expect(rows.map((r) => r.args.n)).toEqual([6, 5, 4, 3, 2, 1]);
       expect(rows[0]).toEqual({
         id: rows[0]?.id,
         userId: user.id,
         apiKeyId: 6,
         action: "api_key.delete",
         apiRoute: "POST /api/v0/auth/apikeys/",
-        args: '{"n":6}',
+        args: { n: 6 },
         ipAddress: "198.51.100.7",
         createdAt: at(6),
         count: 1,
@@ -364,20 +364,20 @@ describe.each(backends)("Store on %s", (backend) => {
     it("filters by action and by key, and pages backwards with before and limit", async () => {
       const user = await seed();
       const deletes = await store.listAudit(user.id, { action: "api_key.delete", limit: 100 });
-      expect(deletes.map((r) => JSON.parse(r.args).n)).toEqual([6, 4, 2]);
+      expect(deletes.map((r) => r.args.n)).toEqual([6, 4, 2]);
       const byKey = await store.listAudit(user.id, { apiKeyId: 3, limit: 100 });
-      expect(byKey.map((r) => JSON.parse(r.args).n)).toEqual([3]);
+      expect(byKey.map((r) => r.args.n)).toEqual([3]);
 
       const page1 = await store.listAudit(user.id, { limit: 4 });
       const page2 = await store.listAudit(user.id, { limit: 4, before: page1.at(-1)?.id });
-      expect(page1.map((r) => JSON.parse(r.args).n)).toEqual([6, 5, 4, 3]);
-      expect(page2.map((r) => JSON.parse(r.args).n)).toEqual([2, 1]);
+      expect(page1.map((r) => r.args.n)).toEqual([6, 5, 4, 3]);
+      expect(page2.map((r) => r.args.n)).toEqual([2, 1]);
       const both = await store.listAudit(user.id, {
         action: "api_key.create",
         before: page1[1]?.id,
         limit: 1,
       });
-      expect(both.map((r) => JSON.parse(r.args).n)).toEqual([3]);
+      expect(both.map((r) => r.args.n)).toEqual([3]);
     });
     it("counts a repeated refusal in one row per minute, also when the repeats race", async () => {
       const user = await newUser(store);
@@ -387,7 +387,7 @@ describe.each(backends)("Store on %s", (backend) => {
         apiKeyId: 9,
         action: "api_key.denied",
         apiRoute: "GET /api/v0/users/current/",
-        args: JSON.stringify({ reason: "ip_not_allowed" }),
+        args: { reason: "ip_not_allowed" },
         ipAddress: `192.0.2.${second}`,
         createdAt: at(second),
         ...changes,
@@ -399,7 +399,7 @@ describe.each(backends)("Store on %s", (backend) => {
       await store.countAudit(denied(60));
       await store.countAudit(denied(5, { apiKeyId: 10 }));
       await store.countAudit(denied(5, { apiRoute: "GET /api/v0/auth/apikeys/" }));
-      await store.countAudit(denied(5, { args: JSON.stringify({ reason: "expired" }) }));
+      await store.countAudit(denied(5, { args: { reason: "expired" } }));
       await store.countAudit(denied(5, { userId: other.id }));
       await store.insertAudit(denied(6));
 
@@ -512,7 +512,7 @@ describe.each(backends)("Store on %s", (backend) => {
         userId,
         apiKeyId: null,
         type,
-        payload: "{}",
+        payload: {},
         createdAt: at(1),
       });
       await store.insertEvent(event(user.id, "key.created"));
@@ -558,7 +558,7 @@ describe.each(backends)("Store on %s", (backend) => {
       expect(unused.map((k) => k.id).sort()).toEqual([gone.id, never.id].sort());
 
       const claims = await Promise.all(
-        [1, 2, 3].map(() => store.claimKeyNotice(soon.id, "expiry_reminded_at", at(70))),
+        [1, 2, 3].map(() => store.claimKeyNotice(soon.id, "expiryReminder", at(70))),
       );
       expect(claims.filter(Boolean)).toHaveLength(1);
       expect((await store.keysToRemind(at(0), 100)).map((r) => r.key.id)).not.toContain(soon.id);
@@ -738,7 +738,7 @@ describe.each(backends)("Store on %s", (backend) => {
           userId: user.id,
           apiKeyId: i,
           type: "key.created",
-          payload: "{}",
+          payload: {},
           createdAt: at(i),
         });
       }
@@ -906,7 +906,7 @@ describe.each(backends)("Store on %s", (backend) => {
           apiKeyId: key.id,
           action: "api_key.create",
           apiRoute: "x",
-          args: "{}",
+          args: {},
           ipAddress: null,
           createdAt: at(1),
         });
@@ -935,7 +935,7 @@ describe.each(backends)("Store on %s", (backend) => {
             apiKeyId: null,
             action: "api_key.create",
             apiRoute: "x",
-            args: "{}",
+            args: {},
             ipAddress: null,
             createdAt: at(1),
           });

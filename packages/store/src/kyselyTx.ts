@@ -2,6 +2,7 @@ import type {
   CredentialKind,
   DeliveryRecord,
   KeyEventRecord,
+  KeyNotice,
   KeyRecord,
   NewAudit,
   NewDelivery,
@@ -47,7 +48,7 @@ export class KyselyTx implements StoreTx {
     return keys.endGrace(this.db, userId, id);
   }
 
-  claimKeyNotice(id: number, notice: "expiry_reminded_at" | "expiry_notified_at", at: string) {
+  claimKeyNotice(id: number, notice: KeyNotice, at: string) {
     return keys.claimKeyNotice(this.db, id, notice, at);
   }
 

@@ -166,7 +166,7 @@ describe("account lifecycle policy", () => {
     const text = JSON.stringify(rows);
     expect(text).not.toContain(key.key);
     expect(text).not.toContain(String(reset.body.key));
-    expect(JSON.parse(rows[0]?.payload ?? "{}")).toMatchObject({
+    expect(rows[0]?.payload).toMatchObject({
       key: { id: key.id, last4: key.key.slice(-4) },
     });
   });

@@ -1,5 +1,4 @@
-import type { KeyRecord, Store, StoreTx } from "@latchkey/core";
-import type { RevocationBus } from "@latchkey/store";
+import type { RevocationBus, Store } from "@latchkey/core";
 import { publish, systemAudit } from "../audit/audit.js";
 import type { UsageRecorder } from "../auth/usageRecorder.js";
 
@@ -66,7 +65,7 @@ export class LifecycleSweeper {
       for (const { key, reminderDays } of due) {
         const expiresAt = key.expiresAt;
         const claimed = await this.store.transaction(async (tx) => {
-          if (!(await tx.claimKeyNotice(key.id, "expiry_reminded_at", at))) return false;
+          if (!(await tx.claimKeyNotice(key.id, "expiryReminder", at))) return false;
           await publish(tx, "key.expiring", key, now, {
             expires_at: expiresAt,
             reminder_days: reminderDays,
@@ -88,7 +87,7 @@ export class LifecycleSweeper {
       const expired = await this.store.keysExpiredUnnotified(at, BATCH);
       for (const key of expired) {
         const claimed = await this.store.transaction(async (tx) => {
-          if (!(await tx.claimKeyNotice(key.id, "expiry_notified_at", at))) return false;
+          if (!(await tx.claimKeyNotice(key.id, "expired", at))) return false;
           await publish(tx, "key.expired", key, now, { expired_at: key.expiresAt });
           await systemAudit(tx, key, "api_key.expired", now, { expired_at: key.expiresAt });
           return true;

@@ -21,7 +21,7 @@ function write(
     apiKeyId: actor.apiKeyId,
     action,
     apiRoute: actor.route,
-    args: JSON.stringify(args),
+    args,
     ipAddress: actor.ip,
     createdAt: actor.at.toISOString(),
   });
@@ -73,7 +73,7 @@ export function publish(
     userId: key.userId,
     apiKeyId: key.id,
     type,
-    payload: JSON.stringify({
+    payload: {
       key: {
         id: key.id,
         name: key.name,
@@ -83,7 +83,7 @@ export function publish(
         last_used_at: key.lastUsedAt,
       },
       ...extra,
-    }),
+    },
     createdAt: at.toISOString(),
   });
 }

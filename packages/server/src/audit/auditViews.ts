@@ -6,7 +6,7 @@ export function auditView(record: AuditRecord) {
     action: record.action,
     api_key_id: record.apiKeyId,
     api_route: record.apiRoute,
-    args: JSON.parse(record.args) as unknown,
+    args: record.args,
     ip_address: record.ipAddress,
     created_at: record.createdAt,
     count: record.count,

@@ -3,7 +3,6 @@ import {
   isWellFormedKey,
   type KeyRecord,
   type PepperRing,
-  type Permissions,
   type Store,
 } from "@latchkey/core";
 import { IpAllowList } from "./ipAllowList.js";
@@ -26,16 +25,11 @@ export interface NeedsLookup {
 const MALFORMED: AuthOutcome = Object.freeze({ ok: false, reason: "malformed" });
 const UNKNOWN: AuthOutcome = Object.freeze({ ok: false, reason: "unknown" });
 
-/** Stored JSON is written only by this server after validation, so it is parsed without re-checking. */
-export function storedPermissions(record: KeyRecord): Permissions {
-  return record.permissions === null ? null : (JSON.parse(record.permissions) as Permissions);
-}
-
+/** A key's allow-list as stored (validated when the key was created); null is anywhere. */
 export function storedIpAllowList(record: KeyRecord): IpAllowList | null {
-  if (record.keyParams === null) return null;
-  const params = JSON.parse(record.keyParams) as { ip_whitelist?: string[] };
-  if (!params.ip_whitelist || params.ip_whitelist.length === 0) return null;
-  const list = IpAllowList.parse(params.ip_whitelist);
+  const entries = record.keyParams?.ip_whitelist;
+  if (!entries || entries.length === 0) return null;
+  const list = IpAllowList.parse(entries);
   return list instanceof IpAllowList ? list : null;
 }
 
@@ -143,7 +137,7 @@ export class Authenticator {
         record,
         viaPrevious,
         user,
-        permissions: storedPermissions(record),
+        permissions: record.permissions,
         ipAllowList: storedIpAllowList(record),
         expiresAtMs: deadlineMs(record.expiresAt),
         previousExpiresAtMs: deadlineMs(record.previousExpiresAt),

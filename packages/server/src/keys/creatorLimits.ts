@@ -1,11 +1,11 @@
-import { instantMs, type KeyRecord } from "@latchkey/core";
+import { instantMs, type KeyParams, type KeyRecord } from "@latchkey/core";
 import { storedIpAllowList } from "../auth/authenticator.js";
 import { firstOutside } from "../auth/ipRanges.js";
 import { fail, ok, type Result } from "../http/result.js";
 
 /** The limits of a key besides its permission tree: where it may be used from, and until when. */
 export interface KeyLimits {
-  keyParams: { ip_whitelist?: string[] } | null;
+  keyParams: KeyParams | null;
   /** A stored instant (`formatInstant`), or null for no expiry. */
   expiresAt: string | null;
 }

@@ -4,20 +4,20 @@ import {
   illFormedTextMessage,
   instantMs,
   type KeyEventType,
+  type KeyParams,
   type KeyRecord,
   type PepperRing,
   type Permissions,
   parseInstant,
   parsePermissions,
   permissionsWithin,
+  type RevocationBus,
   type RouteCatalogue,
   type Store,
   type StoreTx,
 } from "@latchkey/core";
-import type { RevocationBus } from "@latchkey/store";
 import type { AccountLimits } from "../accounts/accountLimits.js";
 import { audit, publish } from "../audit/audit.js";
-import { storedPermissions } from "../auth/authenticator.js";
 import { IpAllowList } from "../auth/ipAllowList.js";
 import type { Origin, Principal } from "../auth/principal.js";
 import { fail, ok, type Result } from "../http/result.js";
@@ -39,10 +39,6 @@ export interface CreateKeyInput {
 export interface KeyWithSecret {
   record: KeyRecord;
   secret: string;
-}
-
-interface KeyParams {
-  ip_whitelist?: string[];
 }
 
 /** Parses `key_params`: an object, or the JSON string Vast's CLI sends. */
@@ -193,8 +189,8 @@ export class KeyService {
         kind: "api",
         name: name.value,
         ...issued.stored,
-        permissions: permissions === null ? null : JSON.stringify(permissions),
-        keyParams: keyParams === null ? null : JSON.stringify(keyParams),
+        permissions,
+        keyParams,
         createdAt: origin.at.toISOString(),
         expiresAt: expiry,
       });
@@ -252,10 +248,7 @@ export class KeyService {
     if (!target) return fail("not_found", `API key ${id} not found in this account.`);
     // Resetting hands over a working secret of the target key, so the caller must hold at
     // least the target's rights; otherwise reset would be a way around the no-escalation rule.
-    if (
-      target.id !== caller.key.id &&
-      !permissionsWithin(storedPermissions(target), caller.permissions)
-    ) {
+    if (target.id !== caller.key.id && !permissionsWithin(target.permissions, caller.permissions)) {
       return fail(
         "permission_escalation",
         "This key has rights the calling key lacks, so the calling key may not reset it.",

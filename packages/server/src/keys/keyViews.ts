@@ -1,5 +1,4 @@
 import { instantMs, type KeyRecord } from "@latchkey/core";
-import { storedPermissions } from "../auth/authenticator.js";
 import type { UsageRecorder } from "../auth/usageRecorder.js";
 import type { ApiKeyView } from "./keySchemas.js";
 
@@ -11,8 +10,8 @@ export function keyView(record: KeyRecord, usage: UsageRecorder, now: Date): Api
     id: record.id,
     user_id: record.userId,
     name: record.name,
-    permissions: storedPermissions(record) as ApiKeyView["permissions"],
-    key_params: record.keyParams === null ? null : JSON.parse(record.keyParams),
+    permissions: record.permissions as ApiKeyView["permissions"],
+    key_params: record.keyParams,
     prefix: record.prefix,
     last4: record.last4,
     created_at: record.createdAt,

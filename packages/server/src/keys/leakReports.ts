@@ -1,5 +1,4 @@
-import type { Store } from "@latchkey/core";
-import type { RevocationBus } from "@latchkey/store";
+import type { RevocationBus, Store } from "@latchkey/core";
 import { audit, publish } from "../audit/audit.js";
 import type { Authenticator } from "../auth/authenticator.js";
 import type { CachedKey } from "../auth/keyCache.js";

@@ -2,11 +2,11 @@ import {
   dummyPasswordHash,
   type KeyRecord,
   type PepperRing,
+  type RevocationBus,
   type Store,
   sessionPrefixOf,
   verifyPassword,
 } from "@latchkey/core";
-import type { RevocationBus } from "@latchkey/store";
 import type { AccountLimits } from "../accounts/accountLimits.js";
 import { normaliseEmail } from "../accounts/accountService.js";
 import { audit } from "../audit/audit.js";

@@ -39,7 +39,7 @@ export class DeniedUses {
       apiKeyId: caller.key.id,
       action: "api_key.denied",
       apiRoute: origin.route,
-      args: JSON.stringify(args),
+      args,
       ipAddress: origin.ip,
       createdAt: origin.at.toISOString(),
     });

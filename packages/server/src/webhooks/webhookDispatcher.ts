@@ -47,7 +47,7 @@ export function eventBody(event: KeyEventRecord): string {
     id: `evt_${event.id}`,
     type: event.type,
     created_at: event.createdAt,
-    data: JSON.parse(event.payload) as unknown,
+    data: event.payload,
   });
 }
 

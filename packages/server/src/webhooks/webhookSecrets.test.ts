@@ -64,7 +64,7 @@ describe("WebhookSecretBox", () => {
         userId: user.id,
         apiKeyId: 1,
         type: "key.created",
-        payload: "{}",
+        payload: {},
         createdAt: at,
       });
 

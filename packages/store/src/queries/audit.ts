@@ -1,7 +1,8 @@
 import { hash } from "node:crypto";
-import type { AuditFilter, AuditRecord, NewAudit } from "@latchkey/core";
+import type { AuditFilter, AuditRecord, JsonObject, NewAudit } from "@latchkey/core";
 import type { Kysely, Selectable } from "kysely";
 import type { Database } from "../schema.js";
+import { fromStoredJson, toStoredJson } from "./storedJson.js";
 
 /** The account's audit log. */
 
@@ -11,16 +12,19 @@ export const toAudit = (r: Selectable<Database["audit_logs"]>): AuditRecord => (
   apiKeyId: r.api_key_id === null ? null : Number(r.api_key_id),
   action: r.action,
   apiRoute: r.api_route,
-  args: r.args,
+  args: fromStoredJson<JsonObject>(r.args),
   ipAddress: r.ip_address,
   createdAt: r.created_at,
   count: Number(r.count),
 });
 
-/** The row an event is counted in: its minute, and everything that says what happened. */
-function aggregateKey(event: NewAudit): string {
+/**
+ * The row an event is counted in: its minute, and everything that says what happened. The
+ * args go in as their stored text, so the key is the one earlier versions computed.
+ */
+function aggregateKey(event: NewAudit, args: string): string {
   const minute = Math.floor(Date.parse(event.createdAt) / 60_000);
-  const what = [event.userId, event.apiKeyId, event.action, event.apiRoute, event.args, minute];
+  const what = [event.userId, event.apiKeyId, event.action, event.apiRoute, args, minute];
   return hash("sha256", JSON.stringify(what), "base64url");
 }
 
@@ -31,16 +35,17 @@ function auditRow(event: NewAudit) {
     api_key_id: event.apiKeyId,
     action: event.action,
     api_route: event.apiRoute,
-    args: event.args,
+    args: toStoredJson(event.args),
     ip_address: event.ipAddress,
     created_at: event.createdAt,
   };
 }
 
 export async function countAudit(db: Kysely<Database>, event: NewAudit): Promise<void> {
+  const row = auditRow(event);
   await db
     .insertInto("audit_logs")
-    .values({ ...auditRow(event), count: 1, aggregate_key: aggregateKey(event) })
+    .values({ ...row, count: 1, aggregate_key: aggregateKey(event, row.args) })
     // One statement, so concurrent repeats (on any node) add up without losing one.
     .onConflict((oc) =>
       oc.column("aggregate_key").doUpdateSet((eb) => ({ count: eb("audit_logs.count", "+", 1) })),

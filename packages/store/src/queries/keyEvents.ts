@@ -1,8 +1,9 @@
-import type { KeyEventRecord, KeyEventType, NewKeyEvent } from "@latchkey/core";
+import type { JsonObject, KeyEventRecord, KeyEventType, NewKeyEvent } from "@latchkey/core";
 import type { Kysely, Selectable } from "kysely";
 import type { Capabilities } from "../dialect.js";
 import type { Database } from "../schema.js";
 import { nullableNumber } from "./nullableNumber.js";
+import { fromStoredJson, toStoredJson } from "./storedJson.js";
 
 /** The key events outbox: written with the change, claimed once for the webhooks. */
 
@@ -11,7 +12,7 @@ export const toEvent = (r: Selectable<Database["key_events"]>): KeyEventRecord =
   userId: Number(r.user_id),
   apiKeyId: nullableNumber(r.api_key_id),
   type: r.type as KeyEventType,
-  payload: r.payload,
+  payload: fromStoredJson<JsonObject>(r.payload),
   createdAt: r.created_at,
 });
 
@@ -22,7 +23,7 @@ export async function insertEvent(db: Kysely<Database>, event: NewKeyEvent): Pro
       user_id: event.userId,
       api_key_id: event.apiKeyId,
       type: event.type,
-      payload: event.payload,
+      payload: toStoredJson(event.payload),
       created_at: event.createdAt,
     })
     .execute();

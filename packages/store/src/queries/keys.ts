@@ -1,15 +1,19 @@
 import type {
   CredentialKind,
+  KeyNotice,
   KeyPage,
+  KeyParams,
   KeyRecord,
   KeyUse,
   NewKey,
+  PermissionTree,
   SecretChange,
 } from "@latchkey/core";
 import { type Kysely, type Selectable, sql } from "kysely";
 import type { Database } from "../schema.js";
 import { batches } from "./batches.js";
 import { nullableNumber } from "./nullableNumber.js";
+import { fromNullableJson, toNullableJson } from "./storedJson.js";
 import { storedTime } from "./storedTime.js";
 
 /** API keys and sessions (one table, told apart by kind): writes, look-ups and last use. */
@@ -23,8 +27,8 @@ export const toKey = (r: Selectable<Database["api_keys"]>): KeyRecord => ({
   hashVersion: Number(r.hash_version),
   prefix: r.prefix,
   last4: r.last4,
-  permissions: r.permissions,
-  keyParams: r.key_params,
+  permissions: fromNullableJson<PermissionTree>(r.permissions),
+  keyParams: fromNullableJson<KeyParams>(r.key_params),
   createdAt: r.created_at,
   lastUsedAt: r.last_used_at,
   lastUsedIp: r.last_used_ip,
@@ -48,8 +52,8 @@ export async function insertKey(db: Kysely<Database>, key: NewKey): Promise<KeyR
       hash_version: key.hashVersion,
       prefix: key.prefix,
       last4: key.last4,
-      permissions: key.permissions,
-      key_params: key.keyParams,
+      permissions: toNullableJson(key.permissions),
+      key_params: toNullableJson(key.keyParams),
       created_at: storedTime("created_at", key.createdAt),
       expires_at: storedTime("expires_at", key.expiresAt),
     })
@@ -118,17 +122,24 @@ export async function endGrace(db: Kysely<Database>, userId: number, id: number)
   return row && toKey(row);
 }
 
+/** The column that records each notice as sent. */
+const noticeColumn = {
+  expiryReminder: "expiry_reminded_at",
+  expired: "expiry_notified_at",
+} as const satisfies Record<KeyNotice, keyof Database["api_keys"]>;
+
 export async function claimKeyNotice(
   db: Kysely<Database>,
   id: number,
-  notice: "expiry_reminded_at" | "expiry_notified_at",
+  notice: KeyNotice,
   at: string,
 ) {
+  const column = noticeColumn[notice];
   const rows = await db
     .updateTable("api_keys")
-    .set({ [notice]: at })
+    .set({ [column]: at })
     .where("id", "=", id)
-    .where(notice, "is", null)
+    .where(column, "is", null)
     .returning("id")
     .execute();
   return rows.length === 1;

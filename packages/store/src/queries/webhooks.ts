@@ -1,6 +1,7 @@
 import type { KeyEventType, NewWebhook, WebhookPatch, WebhookRecord } from "@latchkey/core";
 import type { Kysely, Selectable } from "kysely";
 import type { Database } from "../schema.js";
+import { fromNullableJson, toNullableJson } from "./storedJson.js";
 
 /** Webhook endpoints; deleting one deletes its deliveries. */
 
@@ -9,7 +10,7 @@ export const toWebhook = (r: Selectable<Database["webhooks"]>): WebhookRecord =>
   userId: Number(r.user_id),
   url: r.url,
   description: r.description,
-  events: r.events === null ? null : (JSON.parse(r.events) as KeyEventType[]),
+  events: fromNullableJson<KeyEventType[]>(r.events),
   active: Number(r.active) === 1,
   secretCiphertext: r.secret_ciphertext,
   secretKeyVersion: Number(r.secret_key_version),
@@ -38,7 +39,7 @@ export async function insertWebhook(
       user_id: webhook.userId,
       url: webhook.url,
       description: webhook.description,
-      events: webhook.events === null ? null : JSON.stringify(webhook.events),
+      events: toNullableJson(webhook.events),
       active: webhook.active ? 1 : 0,
       secret_ciphertext: webhook.secretCiphertext,
       secret_key_version: webhook.secretKeyVersion,
@@ -73,9 +74,7 @@ export async function updateWebhook(
       updated_at: patch.updatedAt,
       ...(patch.url !== undefined ? { url: patch.url } : {}),
       ...(patch.description !== undefined ? { description: patch.description } : {}),
-      ...(patch.events !== undefined
-        ? { events: patch.events === null ? null : JSON.stringify(patch.events) }
-        : {}),
+      ...(patch.events !== undefined ? { events: toNullableJson(patch.events) } : {}),
       ...(patch.active !== undefined ? { active: patch.active ? 1 : 0 } : {}),
       ...(patch.secretCiphertext !== undefined
         ? { secret_ciphertext: patch.secretCiphertext }

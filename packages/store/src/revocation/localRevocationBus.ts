@@ -1,4 +1,5 @@
-import { noListener, type RevocationBus, type RevocationListener } from "./revocationBus.js";
+import type { RevocationBus, RevocationListener } from "@latchkey/core";
+import { noListener } from "./revocationBus.js";
 
 /** One node (SQLite mode): a revocation only has to reach this process's own cache. */
 export class LocalRevocationBus implements RevocationBus {

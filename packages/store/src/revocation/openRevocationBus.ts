@@ -1,6 +1,6 @@
+import type { RevocationBus } from "@latchkey/core";
 import { LocalRevocationBus } from "./localRevocationBus.js";
 import { PgRevocationBus, type PgRevocationBusOptions } from "./pgRevocationBus.js";
-import type { RevocationBus } from "./revocationBus.js";
 
 export type RevocationBusOptions =
   | { kind: "local" }

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { RevocationBus, RevocationListener } from "@latchkey/core";
 import pg from "pg";
 import {
   type PostgresOptions,
@@ -9,12 +10,7 @@ import {
   resolveSchema,
 } from "../postgresConnection.js";
 import { type LeaseTimings, leaseTimings } from "./leaseTimings.js";
-import {
-  type BusLog,
-  noListener,
-  type RevocationBus,
-  type RevocationListener,
-} from "./revocationBus.js";
+import { type BusLog, noListener } from "./revocationBus.js";
 
 export interface PgRevocationBusOptions extends PostgresOptions {
   /** How long a node trusts its cache after its last successful heartbeat. */

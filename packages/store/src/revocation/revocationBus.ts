@@ -1,29 +1,7 @@
-/** What a node's key cache must do when told about revocations. */
-export interface RevocationListener {
-  /** Forget these keys, whatever their current secrets. */
-  invalidate(keyIds: readonly number[]): void;
-  /** Forget everything: this node may have missed revocations. */
-  clear(): void;
-}
+import type { RevocationListener } from "@latchkey/core";
 
-/**
- * How revocations reach every node's cache. SQLite mode has one node and invalidates locally;
- * PostgreSQL mode announces them to all nodes and waits for their acknowledgements.
- */
-export interface RevocationBus {
-  /** Connects the node's cache; notifications arriving before this have nothing to drop. */
-  attach(listener: RevocationListener): void;
-  /** Whether the node may answer from its cache right now; when false it reads the database. */
-  cacheTrusted(): boolean;
-  /**
-   * Call after committing a revocation (delete, reset, session end) of these keys. Resolves
-   * once no live node can still accept the old secrets from its cache.
-   */
-  revoked(keyIds: readonly number[]): Promise<void>;
-  /** "local", or "trusted"/"untrusted" for a node on the notification channel. */
-  state(): "local" | "trusted" | "untrusted";
-  close(): Promise<void>;
-}
+// The port is core's; re-exported so that code built against the store's exports keeps working.
+export type { RevocationBus, RevocationListener } from "@latchkey/core";
 
 export type BusLog = (
   level: "info" | "warn" | "error",

@@ -1,0 +1,32 @@
+/**
+ * The revocation port: how revocations reach every node's key cache. The server's services
+ * depend on this interface; @latchkey/store implements it (locally for SQLite, over
+ * LISTEN/NOTIFY for PostgreSQL).
+ */
+
+/** What a node's key cache must do when told about revocations. */
+export interface RevocationListener {
+  /** Forget these keys, whatever their current secrets. */
+  invalidate(keyIds: readonly number[]): void;
+  /** Forget everything: this node may have missed revocations. */
+  clear(): void;
+}
+
+/**
+ * How revocations reach every node's cache. SQLite mode has one node and invalidates locally;
+ * PostgreSQL mode announces them to all nodes and waits for their acknowledgements.
+ */
+export interface RevocationBus {
+  /** Connects the node's cache; notifications arriving before this have nothing to drop. */
+  attach(listener: RevocationListener): void;
+  /** Whether the node may answer from its cache right now; when false it reads the database. */
+  cacheTrusted(): boolean;
+  /**
+   * Call after committing a revocation (delete, reset, session end) of these keys. Resolves
+   * once no live node can still accept the old secrets from its cache.
+   */
+  revoked(keyIds: readonly number[]): Promise<void>;
+  /** "local", or "trusted"/"untrusted" for a node on the notification channel. */
+  state(): "local" | "trusted" | "untrusted";
+  close(): Promise<void>;
+}
