@@ -1,3 +1,4 @@
+import { MAX_WEBHOOK_DESCRIPTION_LENGTH, MAX_WEBHOOK_URL_LENGTH } from "@latchkey/sdk";
 import { type FormEvent, useId, useRef, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
 import { describeProblem } from "../api/client.js";
@@ -92,7 +93,7 @@ export function AddWebhookDialog({
             type="url"
             data-autofocus
             value={url}
-            maxLength={2048}
+            maxLength={MAX_WEBHOOK_URL_LENGTH}
             autoComplete="off"
             spellCheck={false}
             placeholder="https://example.com/hooks/latchkey"
@@ -118,7 +119,7 @@ export function AddWebhookDialog({
           <input
             id={`${id}-description`}
             value={description}
-            maxLength={255}
+            maxLength={MAX_WEBHOOK_DESCRIPTION_LENGTH}
             autoComplete="off"
             placeholder="e.g. Security alerts to the on-call channel"
             onChange={(e) => setDescription(e.target.value)}

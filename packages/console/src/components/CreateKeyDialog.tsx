@@ -1,3 +1,4 @@
+import { MAX_KEY_NAME_LENGTH } from "@latchkey/sdk";
 import { type FormEvent, useId, useRef, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
 import { describeProblem } from "../api/client.js";
@@ -147,7 +148,7 @@ export function CreateKeyDialog({
             ref={nameField}
             data-autofocus
             value={name}
-            maxLength={255}
+            maxLength={MAX_KEY_NAME_LENGTH}
             autoComplete="off"
             placeholder="e.g. CI deploys"
             onChange={(e) => setName(e.target.value)}

@@ -1,11 +1,10 @@
+import { MIN_PASSWORD_LENGTH } from "@latchkey/sdk";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { describeProblem } from "../api/client.js";
 import type { ConsoleApi, ProblemInfo } from "../api/types.js";
 import { Logo } from "../components/Logo.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
 import { Spinner } from "../components/Spinner.js";
-
-const MIN_PASSWORD = 8;
 
 /** Sign in, or create an account and sign in; the session becomes an HttpOnly cookie. */
 export function AuthPage({
@@ -40,8 +39,8 @@ export function AuthPage({
     if (busy) return;
     const found: typeof errors = {};
     if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) found.email = "Enter an email address.";
-    if (signup && password.length < MIN_PASSWORD)
-      found.password = `Use at least ${MIN_PASSWORD} characters.`;
+    if (signup && password.length < MIN_PASSWORD_LENGTH)
+      found.password = `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
     else if (password === "") found.password = "Enter your password.";
     setErrors(found);
     setProblem(undefined);
@@ -127,8 +126,8 @@ export function AuthPage({
             />
             {signup && (
               <p id={`${id}-password-hint`} className="field-hint">
-                At least {MIN_PASSWORD} characters. A passphrase of a few words is easy to type and
-                hard to guess.
+                At least {MIN_PASSWORD_LENGTH} characters. A passphrase of a few words is easy to
+                type and hard to guess.
               </p>
             )}
             {errors.password && (

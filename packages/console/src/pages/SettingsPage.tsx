@@ -1,3 +1,4 @@
+import { MIN_POLICY_DAYS } from "@latchkey/sdk";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
 import { describeProblem } from "../api/client.js";
@@ -169,7 +170,7 @@ export function SettingsPage() {
                     />
                     <span aria-hidden="true">{rule.unit}</span>
                     <span id={`${base}-range`} className="muted policy-range">
-                      (1 to {rule.max})
+                      ({MIN_POLICY_DAYS} to {rule.max})
                     </span>
                   </div>
                   {error && (

@@ -2,6 +2,7 @@ import {
   dummyPasswordHash,
   hashPassword,
   type KeyRecord,
+  MIN_PASSWORD_LENGTH,
   type PepperRing,
   type Store,
   sessionPrefixOf,
@@ -16,7 +17,6 @@ import { audit } from "../keys/keyService.js";
 import type { AccountLimits } from "./accountLimits.js";
 
 export const SESSION_DAYS = 7;
-export const MIN_PASSWORD_LENGTH = 8;
 const MAX_EMAIL_LENGTH = 254;
 
 /** Trimmed and lower-cased; one account per mailbox however it is typed. */

@@ -1,4 +1,4 @@
-import { type AccountPolicy, categories, errorCodes } from "@latchkey/core";
+import { type AccountPolicy, categories, errorCodes, MAX_KEY_NAME_LENGTH } from "@latchkey/core";
 import { type Static, Type } from "@sinclair/typebox";
 import { webhookSchemas } from "../webhooks/webhookSchemas.js";
 
@@ -96,8 +96,8 @@ export const ApiKeyWithSecret = Type.Object(
 export const CreateKeyBody = Type.Object(
   {
     name: Type.String({
-      maxLength: 1024,
-      description: "For the owner's eyes only; at most 255 characters.",
+      maxLength: MAX_KEY_NAME_LENGTH,
+      description: `For the owner's eyes only; at most ${MAX_KEY_NAME_LENGTH} characters.`,
     }),
     permissions: Type.Optional(
       Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),

@@ -1,3 +1,4 @@
+import { MAX_GRACE_SECONDS } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { sendSerialized, serializeNow } from "../../http/answerNow.js";
@@ -5,7 +6,6 @@ import { unwrap } from "../../http/result.js";
 import { type RouteModule, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
 import { keyView } from "../../http/views.js";
-import { MAX_GRACE_SECONDS } from "../keyService.js";
 
 const Body = Type.Union([
   Type.Object(
