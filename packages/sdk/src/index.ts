@@ -12,6 +12,7 @@ export {
   resolveCredentials,
 } from "./resolveCredentials.js";
 export * from "./types.js";
+export { type UsageBucket, type UsageBucketOptions, usageBuckets } from "./usageBuckets.js";
 export {
   type VerifyWebhookSignatureInput,
   verifyWebhookSignature,
