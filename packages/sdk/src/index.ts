@@ -1,6 +1,11 @@
 export { backoffMs, parseRetryAfter } from "./backoff.js";
 export { type CallOptions, Latchkey, type LatchkeyOptions, type RequestInfo } from "./latchkey.js";
-export { LatchkeyError, type LatchkeyErrorInit } from "./latchkeyError.js";
+export {
+  type ClientErrorCode,
+  LatchkeyError,
+  type LatchkeyErrorCode,
+  type LatchkeyErrorInit,
+} from "./latchkeyError.js";
 export * from "./limits.gen.js";
 export { redactBody, redactSecret } from "./redact.js";
 export {
