@@ -5,7 +5,6 @@ import { describeProblem } from "../api/client.js";
 import type { ApiKeyWithSecret, Catalogue, PermissionTree, ProblemInfo } from "../api/types.js";
 import { defaultExpiry, expiryChoices } from "../lib/expiryChoices.js";
 import { jsonPointerRange, lineAt } from "../lib/jsonPointerRange.js";
-import { fullAccessLevels, treeFromLevels } from "../lib/permissionAreas.js";
 import type { Loaded } from "../lib/useLoad.js";
 import { Dialog } from "./Dialog.js";
 import type { JsonProblem } from "./JsonEditor.js";
@@ -58,10 +57,8 @@ export function CreateKeyDialog({
   const nameField = useRef<HTMLInputElement>(null);
   const [name, setName] = useState("");
   const [nameError, setNameError] = useState<string>();
-  const [draft, setDraft] = useState<PermissionDraft>({
-    mode: "rows",
-    levels: fullAccessLevels(),
-  });
+  // Full access until the user says otherwise, as a key created without permissions has.
+  const [draft, setDraft] = useState<PermissionDraft>({ mode: "rows", tree: null });
   // Undefined until the user picks: the default follows the policy, which may load later.
   const [picked, setPicked] = useState<string>();
   const choices = expiryChoices(maxLifetimeDays);
@@ -88,7 +85,7 @@ export function CreateKeyDialog({
     }
     setNameError(undefined);
     let permissions: PermissionTree | null;
-    if (draft.mode === "rows") permissions = treeFromLevels(draft.levels);
+    if (draft.mode === "rows") permissions = draft.tree;
     else {
       try {
         permissions = JSON.parse(draft.text) as PermissionTree | null;
