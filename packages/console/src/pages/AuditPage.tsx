@@ -1,12 +1,12 @@
 import { type FormEvent, useEffect, useId, useMemo, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
-import type { AuditFilter, AuditLog, PermissionTree, ProblemInfo } from "../api/types.js";
+import type { AuditFilter, AuditLog, PermissionTree } from "../api/types.js";
 import { TableSkeleton } from "../components/KeysTable.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
 import { Spinner } from "../components/Spinner.js";
 import { Time } from "../components/Time.js";
 import { type Area, areasOf, summarizePermissions } from "../lib/permissionAreas.js";
+import { useAction } from "../lib/useAction.js";
 import { navigate } from "../lib/useHashRoute.js";
 import { useLoad } from "../lib/useLoad.js";
 
@@ -69,8 +69,12 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
   const [keyInput, setKeyInput] = useState(keyParam);
   const [keyError, setKeyError] = useState<string>();
   const [older, setOlder] = useState<AuditLog[]>([]);
-  const [olderBusy, setOlderBusy] = useState(false);
-  const [olderProblem, setOlderProblem] = useState<ProblemInfo>();
+  const {
+    busy: olderBusy,
+    problem: olderProblem,
+    setProblem: setOlderProblem,
+    run: runOlder,
+  } = useAction();
   const [exhausted, setExhausted] = useState(false);
 
   const filter: AuditFilter = {
@@ -90,7 +94,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
     setOlder([]);
     setExhausted(false);
     setOlderProblem(undefined);
-  }, [action, keyParam]);
+  }, [action, keyParam, setOlderProblem]);
 
   const rows = first.state.data === undefined ? undefined : [...first.state.data, ...older];
   const more =
@@ -115,17 +119,11 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
   const loadOlder = async () => {
     const last = rows?.at(-1);
     if (!last) return;
-    setOlderBusy(true);
-    setOlderProblem(undefined);
-    try {
+    await runOlder(async () => {
       const page = await api.auditLogs({ ...filter, before: last.id, limit: PAGE });
       setOlder((o) => [...o, ...page]);
       if (page.length < PAGE) setExhausted(true);
-    } catch (err) {
-      setOlderProblem(describeProblem(err));
-    } finally {
-      setOlderBusy(false);
-    }
+    });
   };
 
   return (
