@@ -3,6 +3,7 @@ export * from "./errors.js";
 export * from "./instant.js";
 export * from "./keyFormat.js";
 export * from "./keyHash.js";
+export * from "./limits.js";
 export * from "./password.js";
 export * from "./permissions/index.js";
 export * from "./revocationPort.js";

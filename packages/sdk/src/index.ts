@@ -1,6 +1,12 @@
 export { backoffMs, parseRetryAfter } from "./backoff.js";
 export { type CallOptions, Latchkey, type LatchkeyOptions, type RequestInfo } from "./latchkey.js";
-export { LatchkeyError, type LatchkeyErrorInit } from "./latchkeyError.js";
+export {
+  type ClientErrorCode,
+  LatchkeyError,
+  type LatchkeyErrorCode,
+  type LatchkeyErrorInit,
+} from "./latchkeyError.js";
+export * from "./limits.gen.js";
 export { redactBody, redactSecret } from "./redact.js";
 export {
   type CredentialSource,
@@ -11,6 +17,7 @@ export {
   resolveCredentials,
 } from "./resolveCredentials.js";
 export * from "./types.js";
+export { type UsageBucket, type UsageBucketOptions, usageBuckets } from "./usageBuckets.js";
 export {
   type VerifyWebhookSignatureInput,
   verifyWebhookSignature,

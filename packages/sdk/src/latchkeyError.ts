@@ -1,9 +1,30 @@
+import type { ErrorCode } from "./types.js";
+
+/**
+ * The codes the SDK gives a failure itself: no answer came (`network_error`, `timeout`,
+ * `aborted`), the answer was not JSON (`invalid_response`), or an error answer had no code
+ * (`http_<status>`, e.g. a proxy's 502 page).
+ */
+export type ClientErrorCode =
+  | "network_error"
+  | "timeout"
+  | "aborted"
+  | "invalid_response"
+  | `http_${number}`;
+
+/**
+ * A LatchkeyError's code: one of the server's catalogue (generated from its OpenAPI document)
+ * or of the SDK's own, so editors offer them; `string & {}` keeps a code that a newer server
+ * added representable without hiding the known ones from completion.
+ */
+export type LatchkeyErrorCode = ErrorCode | ClientErrorCode | (string & {});
+
 /** What a LatchkeyError is built from. */
 export interface LatchkeyErrorInit {
   /** The HTTP status; 0 when no answer came (network error, timeout, abort). */
   status: number;
   /** The server's error code (`invalid_api_key`, `permission_denied`…), or `network_error`, `timeout`, `aborted`. */
-  code: string;
+  code: LatchkeyErrorCode;
   /** The server's sentence (its `msg` field), or what went wrong on the way. */
   msg: string;
   /** The server's X-Request-Id, to match this error with the server's log line. */
@@ -29,7 +50,7 @@ export interface LatchkeyErrorInit {
  */
 export class LatchkeyError extends Error {
   readonly status: number;
-  readonly code: string;
+  readonly code: LatchkeyErrorCode;
   readonly msg: string;
   readonly requestId?: string;
   readonly body?: Readonly<Record<string, unknown>>;

@@ -2,6 +2,7 @@ import { findPreset, formatInstant, MAX_INSTANT_MS, parseInstant, presets } from
 import { Command } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";
+import { durationSeconds } from "../duration.js";
 import { parseJsonOption, UsageError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
 import { examples } from "../output/examples.js";
@@ -50,16 +51,18 @@ const EXPIRY_HINT =
   "use an RFC 3339 date-time with its zone (2027-01-31T00:00:00Z, 2027-01-31T09:00:00+02:00) or a span such as 30d, 12h or 2w";
 
 /**
- * A span from now (30d, 12h, 2w), or a date-time read as strictly as the server reads it
- * (parseInstant: zone required, real days, 1970-9999); in the stored form either way.
+ * A span from now (30d, 12h, 2w, as --grace reads them), or a date-time read as strictly as the
+ * server reads it (parseInstant: zone required, real days, 1970-9999); in the stored form
+ * either way.
  */
 export function expiryFrom(raw: string, now: Date): string {
-  const span = /^(\d+)([hdw])$/.exec(raw.trim());
-  if (span) {
-    const hours = { h: 1, d: 24, w: 24 * 7 }[span[2] as "h" | "d" | "w"];
-    const at = now.getTime() + Number(span[1]) * hours * 3_600_000;
+  const text = raw.trim();
+  // A bare number is no span here: it would be read as seconds, or mistaken for a Unix time.
+  const seconds = /^\d+$/.test(text) ? undefined : durationSeconds(text);
+  if (seconds !== undefined) {
+    const at = now.getTime() + seconds * 1000;
     if (at > MAX_INSTANT_MS) {
-      throw new UsageError(`--expires-at: ${raw.trim()} from now is after 9999`, EXPIRY_HINT);
+      throw new UsageError(`--expires-at: ${text} from now is after 9999`, EXPIRY_HINT);
     }
     return formatInstant(at);
   }

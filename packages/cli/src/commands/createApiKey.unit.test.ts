@@ -14,6 +14,14 @@ describe("--expires-at", () => {
     expect(expiryFrom("2w", now)).toBe("2026-03-24T12:00:00.000Z");
   });
 
+  it("reads spans with the one duration parser --grace uses", () => {
+    expect(expiryFrom("90m", now)).toBe("2026-03-10T13:30:00.000Z");
+    expect(expiryFrom("1d12h", now)).toBe("2026-03-12T00:00:00.000Z");
+    expect(expiryFrom(" 7D ", now)).toBe("2026-03-17T12:00:00.000Z");
+    // A bare number is neither a span nor a date-time.
+    expect(() => expiryFrom("3600", now)).toThrow(UsageError);
+  });
+
   it("refuses anything else as a usage error", () => {
     expect(() => expiryFrom("next tuesday", now)).toThrow(UsageError);
   });

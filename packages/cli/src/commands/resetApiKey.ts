@@ -1,3 +1,4 @@
+import { MAX_GRACE_SECONDS } from "@latchkey/core";
 import { Command } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";
@@ -14,21 +15,21 @@ interface ResetOptions {
   grace?: string;
 }
 
-/** The server's cap on a grace window (7 days); checked here too, for a usage error up front. */
-export const MAX_GRACE_SECONDS = 7 * 86_400;
-
-/** --grace as seconds: plain seconds or a number with a unit, at most 7 days. */
+/**
+ * --grace as seconds: plain seconds or a number with a unit, at most the server's 7 days (checked
+ * here too, for a usage error up front).
+ */
 export function graceSeconds(raw: string): number {
   const seconds = durationSeconds(raw);
   if (seconds === undefined) {
     throw new UsageError(
       `--grace: '${raw}' is not a duration`,
-      "give seconds (3600) or a number with a unit (90m, 24h, 7d), at most 7 days",
+      `give seconds (3600) or a number with a unit (90m, 24h, 7d), at most ${describeSeconds(MAX_GRACE_SECONDS)}`,
     );
   }
   if (seconds > MAX_GRACE_SECONDS) {
     throw new UsageError(
-      `--grace: ${raw} is ${describeSeconds(seconds)}, longer than the longest grace window of 7 days (${MAX_GRACE_SECONDS} seconds)`,
+      `--grace: ${raw} is ${describeSeconds(seconds)}, longer than the longest grace window of ${describeSeconds(MAX_GRACE_SECONDS)} (${MAX_GRACE_SECONDS} seconds)`,
       "use at most --grace 7d; a longer overlap is what a second key is for",
     );
   }
@@ -141,7 +142,7 @@ export function resetApiKeyCommand(app: App): Command {
     .option("--save", "write the new key to the key file without asking")
     .option(
       "--grace <duration>",
-      "keep the old secret working this long, at most 7 days: seconds (3600) or 90m, 24h, 7d",
+      `keep the old secret working this long, at most ${describeSeconds(MAX_GRACE_SECONDS)}: seconds (3600) or 90m, 24h, 7d`,
     )
     .addHelpText(
       "after",

@@ -1,3 +1,9 @@
+import {
+  MAX_EXPIRY_REMINDER_DAYS,
+  MAX_KEY_LIFETIME_DAYS,
+  MAX_REVOKE_UNUSED_DAYS,
+  MIN_POLICY_DAYS,
+} from "@latchkey/core";
 import type { AccountPolicyInput } from "@latchkey/sdk";
 import { Command } from "commander";
 import type { App } from "../app.js";
@@ -15,9 +21,24 @@ interface PolicyOptions {
 
 /** The rules, each with its option, its field on the wire and the server's upper bound. */
 const rules = [
-  { option: "--max-lifetime", key: "maxLifetime", field: "max_key_lifetime_days", max: 3650 },
-  { option: "--expiry-reminder", key: "expiryReminder", field: "expiry_reminder_days", max: 365 },
-  { option: "--revoke-unused", key: "revokeUnused", field: "revoke_unused_after_days", max: 3650 },
+  {
+    option: "--max-lifetime",
+    key: "maxLifetime",
+    field: "max_key_lifetime_days",
+    max: MAX_KEY_LIFETIME_DAYS,
+  },
+  {
+    option: "--expiry-reminder",
+    key: "expiryReminder",
+    field: "expiry_reminder_days",
+    max: MAX_EXPIRY_REMINDER_DAYS,
+  },
+  {
+    option: "--revoke-unused",
+    key: "revokeUnused",
+    field: "revoke_unused_after_days",
+    max: MAX_REVOKE_UNUSED_DAYS,
+  },
 ] as const;
 
 /** A number of days (`90` or `90d`), or `off` (null on the wire). */
@@ -26,9 +47,9 @@ export function policyDays(option: string, raw: string, max: number): number | n
   if (text === "off") return null;
   const match = /^(\d+)d?$/.exec(text);
   const days = match ? Number(match[1]) : Number.NaN;
-  if (!(days >= 1 && days <= max)) {
+  if (!(days >= MIN_POLICY_DAYS && days <= max)) {
     throw new UsageError(
-      `${option} must be a whole number of days from 1 to ${max}, or 'off'; got '${raw}'`,
+      `${option} must be a whole number of days from ${MIN_POLICY_DAYS} to ${max}, or 'off'; got '${raw}'`,
       `e.g. ${option} 90, or ${option} off to turn the rule off`,
     );
   }
@@ -66,15 +87,15 @@ export function setPolicyCommand(app: App): Command {
     )
     .option(
       "--max-lifetime <days>",
-      "new keys expire within DAYS (1-3650); a key created without --expires-at gets that expiry, a later one is refused",
+      `new keys expire within DAYS (${MIN_POLICY_DAYS}-${MAX_KEY_LIFETIME_DAYS}); a key created without --expires-at gets that expiry, a later one is refused`,
     )
     .option(
       "--expiry-reminder <days>",
-      "DAYS (1-365) before a key expires, send the key.expiring webhook and audit it",
+      `DAYS (${MIN_POLICY_DAYS}-${MAX_EXPIRY_REMINDER_DAYS}) before a key expires, send the key.expiring webhook and audit it`,
     )
     .option(
       "--revoke-unused <days>",
-      "delete keys not used for DAYS (1-3650); counted from creation for keys never used",
+      `delete keys not used for DAYS (${MIN_POLICY_DAYS}-${MAX_REVOKE_UNUSED_DAYS}); counted from creation for keys never used`,
     )
     .addHelpText(
       "after",

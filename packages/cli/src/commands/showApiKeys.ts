@@ -1,3 +1,4 @@
+import { DEFAULT_KEYS_PAGE, MAX_KEYS_PAGE } from "@latchkey/core";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";
@@ -53,7 +54,7 @@ export function showApiKeysCommand(app: App): Command {
     .addOption(
       new Option(
         "--limit <n>",
-        "one page of at most N keys, in id order (default 100 with --after, at most 1000)",
+        `one page of at most N keys, in id order (default ${DEFAULT_KEYS_PAGE} with --after, at most ${MAX_KEYS_PAGE})`,
       ).argParser(wholeNumber(1)),
     )
     .addOption(

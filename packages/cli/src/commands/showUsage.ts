@@ -1,3 +1,4 @@
+import { DEFAULT_USAGE_HOURS, MAX_USAGE_HOURS } from "@latchkey/core";
 import { Command } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";
@@ -6,13 +7,10 @@ import { ExitCode } from "../exitCodes.js";
 import { examples } from "../output/examples.js";
 import { HOURLY_UP_TO, usageReport } from "../output/usageViews.js";
 
-/** The server keeps 90 days of hourly counts; --hours asks for at most that. */
-export const MAX_USAGE_HOURS = 24 * 90;
-
 function parseHours(raw: string): number {
   if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_USAGE_HOURS) {
     throw new UsageError(
-      `--hours must be a whole number from 1 to ${MAX_USAGE_HOURS} (90 days), got '${raw}'`,
+      `--hours must be a whole number from 1 to ${MAX_USAGE_HOURS} (${MAX_USAGE_HOURS / 24} days), got '${raw}'`,
       "e.g. --hours 24 for a day, --hours 168 for a week",
     );
   }
@@ -35,7 +33,10 @@ export function showUsageCommand(app: App): Command {
   return new Command("usage")
     .description("an API key's verified and denied requests over time, with totals")
     .argument("<ID>", "the key's id (see 'latchkey show api-keys')")
-    .option("--hours <n>", `how far back, in hours: 1 to ${MAX_USAGE_HOURS} (default 168, a week)`)
+    .option(
+      "--hours <n>",
+      `how far back, in hours: 1 to ${MAX_USAGE_HOURS} (default ${DEFAULT_USAGE_HOURS}, a week)`,
+    )
     .addHelpText(
       "after",
       `

@@ -1,3 +1,4 @@
+import { MAX_WEBHOOK_DELIVERIES_PAGE } from "@latchkey/core";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";
@@ -12,8 +13,10 @@ interface ShowOptions {
 }
 
 function limit(raw: string): number {
-  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > 200) {
-    throw new InvalidArgumentError("expected a whole number from 1 to 200.");
+  if (!/^\d+$/.test(raw) || Number(raw) < 1 || Number(raw) > MAX_WEBHOOK_DELIVERIES_PAGE) {
+    throw new InvalidArgumentError(
+      `expected a whole number from 1 to ${MAX_WEBHOOK_DELIVERIES_PAGE}.`,
+    );
   }
   return Number(raw);
 }
@@ -47,7 +50,10 @@ export function showWebhookCommand(app: App): Command {
     .description("show one webhook endpoint and its latest deliveries")
     .argument("<ID>", "the webhook's id (see 'latchkey show webhooks')")
     .addOption(
-      new Option("--limit <n>", "deliveries to show (default 10, at most 200)").argParser(limit),
+      new Option(
+        "--limit <n>",
+        `deliveries to show (default 10, at most ${MAX_WEBHOOK_DELIVERIES_PAGE})`,
+      ).argParser(limit),
     )
     .addOption(
       new Option("--status <status>", "only deliveries in this state").choices([

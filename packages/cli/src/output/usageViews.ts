@@ -1,45 +1,17 @@
-import type { KeyUsage } from "@latchkey/sdk";
+import { type KeyUsage, type UsageBucket, usageBuckets } from "@latchkey/sdk";
 import type { Colours } from "./colours.js";
 import { renderTable } from "./table.js";
 import { absoluteTime } from "./time.js";
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 /** Up to this many hours the chart has one mark per hour; beyond it, one per day. */
 export const HOURLY_UP_TO = 72;
 
-export interface UsageBucket {
-  /** Start of the hour or UTC day. */
-  start: Date;
-  verified: number;
-  denied: number;
-}
-
-/**
- * Every hour (or UTC day) of the window, oldest first, the empty ones included: the server
- * leaves out hours without requests, a chart must not.
- */
-export function usageBuckets(usage: KeyUsage): { size: "hour" | "day"; buckets: UsageBucket[] } {
-  const from = Date.parse(usage.from);
-  const to = Date.parse(usage.to);
-  const hours = Math.round((to - from) / HOUR) + 1;
+/** Every hour of the window, or every UTC day beyond HOURLY_UP_TO hours, oldest first. */
+export function chartBuckets(usage: KeyUsage): { size: "hour" | "day"; buckets: UsageBucket[] } {
+  const hours = Math.round((Date.parse(usage.to) - Date.parse(usage.from)) / HOUR) + 1;
   const size = hours <= HOURLY_UP_TO ? "hour" : "day";
-  const step = size === "hour" ? HOUR : DAY;
-  const floor = (at: number) => at - (((at % step) + step) % step);
-  const buckets: UsageBucket[] = [];
-  const index = new Map<number, UsageBucket>();
-  for (let at = floor(from); at <= floor(to); at += step) {
-    const bucket = { start: new Date(at), verified: 0, denied: 0 };
-    buckets.push(bucket);
-    index.set(at, bucket);
-  }
-  for (const row of usage.hours) {
-    const bucket = index.get(floor(Date.parse(row.hour)));
-    if (bucket === undefined) continue;
-    bucket.verified += row.verified;
-    bucket.denied += row.denied;
-  }
-  return { size, buckets };
+  return { size, buckets: usageBuckets(usage, { size }) };
 }
 
 const BARS = ["▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"];
@@ -78,7 +50,7 @@ export function usageReport(usage: KeyUsage, style: Pick<Colours, "bold" | "red"
     `API key ${usage.key_id}, ${period(usage)} (since ${absoluteTime(new Date(usage.from))}):\n` +
     `  ${verified} verified, ${denied} denied${share}\n`;
   if (all === 0) return `${head}\nNo requests with this key in that time.\n`;
-  const { size, buckets } = usageBuckets(usage);
+  const { size, buckets } = chartBuckets(usage);
   const line = (label: string, values: number[]) =>
     `  ${label.padEnd(8)}  ${sparkline(values)}  max ${Math.max(...values)}/${size}`;
   const verifiedLine = line(
@@ -94,8 +66,8 @@ export function usageReport(usage: KeyUsage, style: Pick<Colours, "bold" | "red"
     `\nPer ${size}, oldest left (· none):\n${verifiedLine}\n` +
     `${denied > 0 ? style.red(deniedLine) : deniedLine}\n`;
   const busy = buckets.filter((b) => b.verified + b.denied > 0);
-  const label = (at: Date) =>
-    size === "hour" ? absoluteTime(at).replace(" UTC", "") : at.toISOString().slice(0, 10);
+  const label = (start: string) =>
+    size === "hour" ? absoluteTime(new Date(start)).replace(" UTC", "") : start.slice(0, 10);
   const width = (header: string, values: number[]) =>
     Math.max(header.length, ...values.map((v) => String(v).length));
   const vw = width(

@@ -12,6 +12,7 @@ import type {
   CurrentUser,
   KeyEventType,
   KeyUsage,
+  LatchkeyErrorCode,
   Session,
   Webhook,
   WebhookDelivery,
@@ -123,7 +124,7 @@ export interface ConsoleApi {
 /** What the console shows of a failed call, whatever threw it. */
 export interface ProblemInfo {
   status: number | undefined;
-  code: string | undefined;
+  code: LatchkeyErrorCode | undefined;
   msg: string;
   /** For invalid_permissions: a JSON Pointer to the offending node of the tree. */
   path: string | undefined;

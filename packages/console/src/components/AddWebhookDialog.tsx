@@ -1,7 +1,8 @@
+import { MAX_WEBHOOK_DESCRIPTION_LENGTH, MAX_WEBHOOK_URL_LENGTH } from "@latchkey/sdk";
 import { type FormEvent, useId, useRef, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
-import type { KeyEventType, ProblemInfo, WebhookWithSecret } from "../api/types.js";
+import type { KeyEventType, WebhookWithSecret } from "../api/types.js";
+import { useAction } from "../lib/useAction.js";
 import { KEY_EVENTS } from "../lib/webhookEvents.js";
 import { Dialog } from "./Dialog.js";
 import { ProblemBanner } from "./ProblemBanner.js";
@@ -25,8 +26,7 @@ export function AddWebhookDialog({
   const [all, setAll] = useState(true);
   const [chosen, setChosen] = useState<KeyEventType[]>([]);
   const [eventsError, setEventsError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<ProblemInfo>();
+  const { busy, problem, setProblem, run } = useAction();
   const [created, setCreated] = useState<WebhookWithSecret>();
   const secret = useSecretClose(onClose);
 
@@ -46,25 +46,26 @@ export function AddWebhookDialog({
       bad = true;
     } else setEventsError(undefined);
     if (bad) return;
-    setBusy(true);
-    try {
-      const hook = await api.createWebhook({
-        url: trimmed,
-        ...(description.trim() ? { description: description.trim() } : {}),
-        events: all ? null : chosen,
-      });
-      setCreated(hook);
-      onCreated(hook);
-    } catch (err) {
-      const info = describeProblem(err);
-      // The server checks the address (scheme, private networks…) and names the field.
-      if (info.code === "invalid_request" && /^url\b/.test(info.msg)) {
-        setUrlError(info.msg.replace(/^url:\s*/, "The server refused this address: "));
-        urlField.current?.focus();
-      } else setProblem(info);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const hook = await api.createWebhook({
+          url: trimmed,
+          ...(description.trim() ? { description: description.trim() } : {}),
+          events: all ? null : chosen,
+        });
+        setCreated(hook);
+        onCreated(hook);
+      },
+      {
+        // The server checks the address (scheme, private networks…) and names the field.
+        handle: (info) => {
+          if (info.code !== "invalid_request" || !/^url\b/.test(info.msg)) return false;
+          setUrlError(info.msg.replace(/^url:\s*/, "The server refused this address: "));
+          urlField.current?.focus();
+          return true;
+        },
+      },
+    );
   };
 
   if (created) {
@@ -92,7 +93,7 @@ export function AddWebhookDialog({
             type="url"
             data-autofocus
             value={url}
-            maxLength={2048}
+            maxLength={MAX_WEBHOOK_URL_LENGTH}
             autoComplete="off"
             spellCheck={false}
             placeholder="https://example.com/hooks/latchkey"
@@ -118,7 +119,7 @@ export function AddWebhookDialog({
           <input
             id={`${id}-description`}
             value={description}
-            maxLength={255}
+            maxLength={MAX_WEBHOOK_DESCRIPTION_LENGTH}
             autoComplete="off"
             placeholder="e.g. Security alerts to the on-call channel"
             onChange={(e) => setDescription(e.target.value)}

@@ -1,10 +1,10 @@
+import { MAX_KEY_NAME_LENGTH } from "@latchkey/sdk";
 import { type FormEvent, useId, useRef, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
 import type { ApiKeyWithSecret, Catalogue, PermissionTree, ProblemInfo } from "../api/types.js";
 import { defaultExpiry, expiryChoices } from "../lib/expiryChoices.js";
 import { jsonPointerRange, lineAt } from "../lib/jsonPointerRange.js";
-import { fullAccessLevels, treeFromLevels } from "../lib/permissionAreas.js";
+import { useAction } from "../lib/useAction.js";
 import type { Loaded } from "../lib/useLoad.js";
 import { Dialog } from "./Dialog.js";
 import type { JsonProblem } from "./JsonEditor.js";
@@ -57,10 +57,8 @@ export function CreateKeyDialog({
   const nameField = useRef<HTMLInputElement>(null);
   const [name, setName] = useState("");
   const [nameError, setNameError] = useState<string>();
-  const [draft, setDraft] = useState<PermissionDraft>({
-    mode: "rows",
-    levels: fullAccessLevels(),
-  });
+  // Full access until the user says otherwise, as a key created without permissions has.
+  const [draft, setDraft] = useState<PermissionDraft>({ mode: "rows", tree: null });
   // Undefined until the user picks: the default follows the policy, which may load later.
   const [picked, setPicked] = useState<string>();
   const choices = expiryChoices(maxLifetimeDays);
@@ -68,8 +66,7 @@ export function CreateKeyDialog({
     picked !== undefined && choices.some((c) => c.value === picked)
       ? picked
       : defaultExpiry(maxLifetimeDays);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<ProblemInfo>();
+  const { busy, problem, setProblem, run } = useAction();
   const [jsonProblem, setJsonProblem] = useState<JsonProblem>();
   const [created, setCreated] = useState<ApiKeyWithSecret>();
   const secret = useSecretClose(onClose);
@@ -87,7 +84,7 @@ export function CreateKeyDialog({
     }
     setNameError(undefined);
     let permissions: PermissionTree | null;
-    if (draft.mode === "rows") permissions = treeFromLevels(draft.levels);
+    if (draft.mode === "rows") permissions = draft.tree;
     else {
       try {
         permissions = JSON.parse(draft.text) as PermissionTree | null;
@@ -97,30 +94,33 @@ export function CreateKeyDialog({
       }
     }
     const days = Number(expiry);
-    setBusy(true);
-    try {
-      const key = await api.createApiKey({
-        name: trimmed,
-        ...(permissions === null ? {} : { permissions }),
-        // The maximum itself is left to the server, which gives it to a key without expires_at:
-        // a browser clock ahead of the server's would otherwise overshoot the limit.
-        ...(expiry && days !== maxLifetimeDays
-          ? { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() }
-          : {}),
-      });
-      setCreated(key);
-      onCreated(key);
-    } catch (err) {
-      const info = describeProblem(err);
-      if (info.code === "invalid_permissions" && draft.mode === "json") {
-        setJsonProblem(treeProblem(draft.text, info));
-      } else if (info.code === "invalid_request" && /^name\b/.test(info.msg)) {
-        setNameError(info.msg);
-        nameField.current?.focus();
-      } else setProblem(info);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const key = await api.createApiKey({
+          name: trimmed,
+          ...(permissions === null ? {} : { permissions }),
+          // The maximum itself is left to the server, which gives it to a key without
+          // expires_at: a browser clock ahead of the server's would otherwise overshoot it.
+          ...(expiry && days !== maxLifetimeDays
+            ? { expires_at: new Date(Date.now() + days * 86_400_000).toISOString() }
+            : {}),
+        });
+        setCreated(key);
+        onCreated(key);
+      },
+      {
+        // A bad tree or name is shown where it was typed.
+        handle: (info) => {
+          if (info.code === "invalid_permissions" && draft.mode === "json") {
+            setJsonProblem(treeProblem(draft.text, info));
+          } else if (info.code === "invalid_request" && /^name\b/.test(info.msg)) {
+            setNameError(info.msg);
+            nameField.current?.focus();
+          } else return false;
+          return true;
+        },
+      },
+    );
   };
 
   if (created) {
@@ -147,7 +147,7 @@ export function CreateKeyDialog({
             ref={nameField}
             data-autofocus
             value={name}
-            maxLength={255}
+            maxLength={MAX_KEY_NAME_LENGTH}
             autoComplete="off"
             placeholder="e.g. CI deploys"
             onChange={(e) => setName(e.target.value)}

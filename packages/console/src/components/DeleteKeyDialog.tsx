@@ -1,7 +1,6 @@
-import { useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
-import type { ApiKey, ProblemInfo } from "../api/types.js";
+import type { ApiKey } from "../api/types.js";
+import { useAction } from "../lib/useAction.js";
 import { ConfirmDialog } from "./ConfirmDialog.js";
 
 /** Delete: one confirmation; the key is dead when the server answers. */
@@ -15,25 +14,24 @@ export function DeleteKeyDialog({
   onClose: () => void;
 }) {
   const api = useApi();
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<ProblemInfo>();
+  const { busy, problem, run } = useAction();
 
-  const confirm = async () => {
-    setBusy(true);
-    setProblem(undefined);
-    try {
-      await api.deleteApiKey(apiKey.id);
-      onDeleted(apiKey);
-    } catch (err) {
-      const info = describeProblem(err);
-      // Already gone (deleted elsewhere): what the user wanted has happened.
-      if (info.status === 404) onDeleted(apiKey);
-      else {
-        setProblem(info);
-        setBusy(false);
-      }
-    }
-  };
+  const confirm = () =>
+    run(
+      async () => {
+        await api.deleteApiKey(apiKey.id);
+        onDeleted(apiKey);
+      },
+      {
+        staysBusy: true,
+        // Already gone (deleted elsewhere): what the user wanted has happened.
+        handle: (info) => {
+          if (info.status !== 404) return false;
+          onDeleted(apiKey);
+          return true;
+        },
+      },
+    );
 
   return (
     <ConfirmDialog

@@ -1,7 +1,7 @@
 import { useEffect, useId, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
-import type { DeliveryStatus, ProblemInfo, Webhook, WebhookDelivery } from "../api/types.js";
+import type { DeliveryStatus, Webhook, WebhookDelivery } from "../api/types.js";
+import { useAction } from "../lib/useAction.js";
 import { useLoad } from "../lib/useLoad.js";
 import { DELIVERY_STATUS, eventLabel, lastAnswer } from "../lib/webhookEvents.js";
 import { TableSkeleton } from "./KeysTable.js";
@@ -22,8 +22,7 @@ export function DeliveryLog({ hook, refresh }: { hook: Webhook; refresh: number 
   const announce = useAnnounce();
   const id = useId();
   const [status, setStatus] = useState<DeliveryStatus | "">("");
-  const [busy, setBusy] = useState<number>();
-  const [problem, setProblem] = useState<ProblemInfo>();
+  const { busy, busyWith, problem, run } = useAction<number>();
   const log = useLoad(
     () => api.webhookDeliveries(hook.id, status ? { status } : {}),
     [api, hook.id, status, refresh],
@@ -38,19 +37,15 @@ export function DeliveryLog({ hook, refresh }: { hook: Webhook; refresh: number 
     return () => clearTimeout(timer);
   }, [pending, log.state, log.reload]);
 
-  const redeliver = async (delivery: WebhookDelivery) => {
-    setBusy(delivery.id);
-    setProblem(undefined);
-    try {
-      await api.redeliver(hook.id, delivery.id);
-      announce(`Event ${eventLabel(delivery.event_type)} queued again.`);
-      log.reload();
-    } catch (err) {
-      setProblem(describeProblem(err));
-    } finally {
-      setBusy(undefined);
-    }
-  };
+  const redeliver = (delivery: WebhookDelivery) =>
+    run(
+      async () => {
+        await api.redeliver(hook.id, delivery.id);
+        announce(`Event ${eventLabel(delivery.event_type)} queued again.`);
+        log.reload();
+      },
+      { tag: delivery.id },
+    );
 
   return (
     <section className="card" aria-labelledby={`${id}-heading`} data-testid="delivery-log">
@@ -161,12 +156,12 @@ export function DeliveryLog({ hook, refresh }: { hook: Webhook; refresh: number 
                     <button
                       type="button"
                       className="button button-small"
-                      disabled={busy !== undefined || !hook.active}
+                      disabled={busy || !hook.active}
                       aria-label={`Redeliver ${eventLabel(d.event_type)} ${d.event_id}`}
                       title={hook.active ? undefined : "Resume the endpoint to send again"}
                       onClick={() => redeliver(d)}
                     >
-                      {busy === d.id && <Spinner />}
+                      {busyWith === d.id && <Spinner />}
                       Redeliver
                     </button>
                   </td>

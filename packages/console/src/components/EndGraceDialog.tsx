@@ -1,7 +1,6 @@
-import { useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
-import type { ApiKey, ProblemInfo } from "../api/types.js";
+import type { ApiKey } from "../api/types.js";
+import { useAction } from "../lib/useAction.js";
 import { ConfirmDialog } from "./ConfirmDialog.js";
 import { Time } from "./Time.js";
 
@@ -16,19 +15,10 @@ export function EndGraceDialog({
   onClose: () => void;
 }) {
   const api = useApi();
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<ProblemInfo>();
+  const { busy, problem, run } = useAction();
 
-  const confirm = async () => {
-    setBusy(true);
-    setProblem(undefined);
-    try {
-      onEnded(await api.endGraceWindow(apiKey.id));
-    } catch (err) {
-      setProblem(describeProblem(err));
-      setBusy(false);
-    }
-  };
+  const confirm = () =>
+    run(async () => onEnded(await api.endGraceWindow(apiKey.id)), { staysBusy: true });
 
   return (
     <ConfirmDialog

@@ -1,6 +1,7 @@
+import { useMemo } from "react";
 import type { ApiKey, Catalogue } from "../api/types.js";
 import { pendingOldValue } from "../lib/grace.js";
-import { summarizePermissions } from "../lib/permissionAreas.js";
+import { areasOf, summarizePermissions } from "../lib/permissionAreas.js";
 import { useNow } from "../lib/useNow.js";
 import { Time } from "./Time.js";
 import { UsageCell } from "./UsageCell.js";
@@ -30,6 +31,8 @@ export function KeysTable({
 }) {
   // Relative times, expiry and the end of an overlap stay true while the page is open.
   const now = useNow();
+  const categories = catalogue?.categories;
+  const areas = useMemo(() => (categories ? areasOf(categories) : []), [categories]);
   return (
     <table className="table keys-table">
       <thead>
@@ -77,7 +80,7 @@ export function KeysTable({
                 </div>
               </td>
               <td data-label="Permissions" className="cell-permissions">
-                {summarizePermissions(key.permissions, catalogue?.presets)}
+                {summarizePermissions(key.permissions, areas, catalogue?.presets)}
               </td>
               <td data-label="Created">
                 <Time iso={key.created_at} />

@@ -1,6 +1,8 @@
+import { useMemo } from "react";
 import type { Catalogue, PermissionTree } from "../api/types.js";
 import {
-  type AreaLevels,
+  type Area,
+  areasOf,
   levelsFromTree,
   sameTree,
   treeFromLevels,
@@ -9,13 +11,20 @@ import type { Loaded } from "../lib/useLoad.js";
 import { JsonEditor, type JsonProblem } from "./JsonEditor.js";
 import { PermissionRows } from "./PermissionRows.js";
 
-export type PermissionDraft = { mode: "rows"; levels: AreaLevels } | { mode: "json"; text: string };
+/**
+ * The draft: a tree the rows can show (whole categories; null is full access), or the JSON
+ * editor's text. Holding a tree, not the rows' levels, lets a draft exist before the catalogue
+ * has said which rows there are.
+ */
+export type PermissionDraft =
+  | { mode: "rows"; tree: PermissionTree | null }
+  | { mode: "json"; text: string };
 
 const JSON_HINT =
   'null is full access. Name whole categories, e.g. {"api": {"instance_read": {}}}, or single routes with constraints: {"api": {"instance_write": {"api.instance.reboot": {"constraints": {"id": {"eq": 1227}}}}}}.';
 
 function draftTree(draft: PermissionDraft): PermissionTree | null | undefined {
-  if (draft.mode === "rows") return treeFromLevels(draft.levels);
+  if (draft.mode === "rows") return draft.tree;
   try {
     return JSON.parse(draft.text) as PermissionTree | null;
   } catch {
@@ -24,8 +33,20 @@ function draftTree(draft: PermissionDraft): PermissionTree | null | undefined {
 }
 
 /**
+ * A tree as the rows would send it (every row at Read & write is no tree at all), or the JSON
+ * editor's text when the rows cannot show it.
+ */
+function rowsDraft(tree: PermissionTree | null, areas: readonly Area[]): PermissionDraft {
+  const levels = levelsFromTree(tree, areas);
+  return levels
+    ? { mode: "rows", tree: treeFromLevels(levels, areas) }
+    : { mode: "json", text: JSON.stringify(tree, null, 2) };
+}
+
+/**
  * Presets, per-area rows and an advanced JSON editor over one draft. The rows cover whole
- * categories; the JSON editor covers everything else (routes, constraints).
+ * categories, one row per area of the server's catalogue; the JSON editor covers everything
+ * else (routes, constraints).
  */
 export function PermissionEditor({
   draft,
@@ -42,8 +63,12 @@ export function PermissionEditor({
 }) {
   const current = draftTree(draft);
   const presets = catalogue.data?.presets;
+  const categories = catalogue.data?.categories;
+  const areas = useMemo(() => (categories ? areasOf(categories) : undefined), [categories]);
   const rowsFromJson =
-    draft.mode === "json" && current !== undefined ? levelsFromTree(current) : undefined;
+    draft.mode === "json" && current !== undefined && areas
+      ? levelsFromTree(current, areas)
+      : undefined;
   const canShowRows = draft.mode === "rows" || rowsFromJson !== undefined;
 
   return (
@@ -61,12 +86,7 @@ export function PermissionEditor({
                   className={`preset${active ? " preset-active" : ""}`}
                   aria-pressed={active}
                   data-preset={preset.name}
-                  onClick={() =>
-                    onChange({
-                      mode: "rows",
-                      levels: levelsFromTree(preset.permissions) ?? {},
-                    })
-                  }
+                  onClick={() => onChange(rowsDraft(preset.permissions, areas ?? []))}
                 >
                   <span className="preset-label">{preset.label}</span>
                   <span className="preset-description">{preset.description}</span>
@@ -81,7 +101,10 @@ export function PermissionEditor({
             ))}
       </fieldset>
       {catalogue.status === "error" && !presets && (
-        <p className="field-hint">Presets could not be loaded; set the rows by hand.</p>
+        <p className="field-hint">
+          Presets and areas could not be loaded: the key gets full access unless you write its
+          permissions as JSON.
+        </p>
       )}
 
       <fieldset className="mode-switch">
@@ -92,8 +115,8 @@ export function PermissionEditor({
           aria-pressed={draft.mode === "rows"}
           disabled={!canShowRows}
           onClick={() => {
-            if (draft.mode === "json" && rowsFromJson)
-              onChange({ mode: "rows", levels: rowsFromJson });
+            if (draft.mode === "json" && rowsFromJson && areas)
+              onChange({ mode: "rows", tree: treeFromLevels(rowsFromJson, areas) });
           }}
         >
           By area
@@ -106,7 +129,7 @@ export function PermissionEditor({
             if (draft.mode === "rows")
               onChange({
                 mode: "json",
-                text: JSON.stringify(treeFromLevels(draft.levels), null, 2),
+                text: JSON.stringify(draft.tree, null, 2),
               });
           }}
         >
@@ -122,11 +145,24 @@ export function PermissionEditor({
       </fieldset>
 
       {draft.mode === "rows" ? (
-        <PermissionRows
-          levels={draft.levels}
-          onChange={(levels) => onChange({ mode: "rows", levels })}
-          disabled={disabled}
-        />
+        areas ? (
+          <PermissionRows
+            areas={areas}
+            levels={levelsFromTree(draft.tree, areas) ?? {}}
+            onChange={(levels) => onChange({ mode: "rows", tree: treeFromLevels(levels, areas) })}
+            disabled={disabled}
+          />
+        ) : (
+          catalogue.status !== "error" && (
+            <div className="perm-rows" aria-hidden="true">
+              {[0, 1, 2].map((i) => (
+                <div key={i} className="perm-row">
+                  <span className="skeleton skeleton-line" />
+                </div>
+              ))}
+            </div>
+          )
+        )
       ) : (
         <>
           <JsonEditor

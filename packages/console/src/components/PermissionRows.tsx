@@ -1,5 +1,5 @@
 import { useId } from "react";
-import { type AccessLevel, type AreaLevels, areas } from "../lib/permissionAreas.js";
+import type { AccessLevel, Area, AreaLevels } from "../lib/permissionAreas.js";
 
 const CHOICES: { level: AccessLevel; label: string }[] = [
   { level: "none", label: "No access" },
@@ -9,10 +9,12 @@ const CHOICES: { level: AccessLevel; label: string }[] = [
 
 /** One row per area, each a group of radio buttons (arrow keys move within a row). */
 export function PermissionRows({
+  areas,
   levels,
   onChange,
   disabled,
 }: {
+  areas: readonly Area[];
   levels: AreaLevels;
   onChange: (levels: AreaLevels) => void;
   disabled?: boolean;
@@ -23,7 +25,7 @@ export function PermissionRows({
       {areas.map((area) => {
         const labelId = `${id}-${area.id}-label`;
         const descriptionId = `${id}-${area.id}-description`;
-        // Miscellaneous is one category: there is no read-only level to offer.
+        // An area of one category (Miscellaneous) has no read-only level to offer.
         const choices = area.read ? CHOICES : CHOICES.filter((c) => c.level !== "read");
         return (
           <div key={area.id} className="perm-row">

@@ -1,8 +1,8 @@
 import { useId, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
-import type { ApiKey, ApiKeyWithSecret, ProblemInfo } from "../api/types.js";
+import type { ApiKey, ApiKeyWithSecret } from "../api/types.js";
 import { GRACE_CHOICES, pendingOldValue } from "../lib/grace.js";
+import { useAction } from "../lib/useAction.js";
 import { ConfirmBody } from "./ConfirmBody.js";
 import { Dialog } from "./Dialog.js";
 import { SecretReveal, useSecretClose } from "./SecretReveal.js";
@@ -24,27 +24,19 @@ export function ResetKeyDialog({
   const api = useApi();
   const id = useId();
   const [graceSeconds, setGraceSeconds] = useState(0);
-  const [busy, setBusy] = useState(false);
-  const [problem, setProblem] = useState<ProblemInfo>();
+  const { busy, problem, run } = useAction();
   const [reset, setReset] = useState<ApiKeyWithSecret>();
   const secret = useSecretClose(onClose);
   const hint = `${apiKey.prefix}…${apiKey.last4}`;
   // A second reset replaces the old value in its window: that one stops at once.
   const earlier = pendingOldValue(apiKey);
 
-  const confirm = async () => {
-    setBusy(true);
-    setProblem(undefined);
-    try {
+  const confirm = () =>
+    run(async () => {
       const key = await api.resetApiKey(apiKey.id, graceSeconds);
       setReset(key);
       onReset(key);
-    } catch (err) {
-      setProblem(describeProblem(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   if (reset) {
     const until = pendingOldValue(reset);

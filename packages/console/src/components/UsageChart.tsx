@@ -1,5 +1,6 @@
+import type { UsageBucket } from "@latchkey/sdk";
 import { useEffect, useRef, useState } from "react";
-import type { UsageBucket } from "../lib/usageBuckets.js";
+import type { UsageBar } from "../lib/usageBuckets.js";
 
 /** A round top for the axis: 1, 2, 5, 10, 20, 50… at or above the highest bar. */
 export function niceMax(value: number): number {
@@ -21,7 +22,7 @@ const TOP = 10;
  * coloured by the stylesheet (the CSP allows no inline style). The picture is hidden from
  * screen readers: the caller gives the same numbers as text and as a table.
  */
-export function UsageChart({ buckets }: { buckets: UsageBucket[] }) {
+export function UsageChart({ buckets }: { buckets: UsageBar[] }) {
   // Drawn at the box's real width (one unit a pixel), so labels keep their size on a phone.
   const box = useRef<HTMLDivElement>(null);
   const [chartWidth, setChartWidth] = useState(560);

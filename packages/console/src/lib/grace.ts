@@ -1,3 +1,5 @@
+import { MAX_GRACE_SECONDS } from "@latchkey/sdk";
+
 /** The overlaps a reset offers: none (the default: the old value dies at once) up to the server's 7 days. */
 export const GRACE_CHOICES: {
   seconds: number;
@@ -24,7 +26,7 @@ export const GRACE_CHOICES: {
     hint: "Both values work for a day, for services that are updated once a day.",
   },
   {
-    seconds: 604_800,
+    seconds: MAX_GRACE_SECONDS,
     label: "7 days",
     duration: "7 days",
     hint: "Both values work for a week, the longest overlap: for values copied to many places.",

@@ -1,3 +1,9 @@
+import {
+  MAX_EXPIRY_REMINDER_DAYS,
+  MAX_KEY_LIFETIME_DAYS,
+  MAX_REVOKE_UNUSED_DAYS,
+  MIN_POLICY_DAYS,
+} from "@latchkey/sdk";
 import type { AccountPolicy } from "../api/types.js";
 
 export type PolicyField = keyof AccountPolicy;
@@ -24,7 +30,7 @@ export const POLICY_RULES: {
     label: "Maximum key lifetime",
     hint: "Every new key expires within this many days. A key created without an expiry gets this one; asking for a later date is refused. Keys that exist already keep their expiry.",
     unit: "days after creation",
-    max: 3650,
+    max: MAX_KEY_LIFETIME_DAYS,
     suggested: 90,
   },
   {
@@ -32,7 +38,7 @@ export const POLICY_RULES: {
     label: "Expiry reminders",
     hint: "This many days before a key expires, Latchkey records a reminder in the audit log and sends the key.expiring event to your webhooks, so it can be reset in time.",
     unit: "days before expiry",
-    max: 365,
+    max: MAX_EXPIRY_REMINDER_DAYS,
     suggested: 7,
   },
   {
@@ -40,7 +46,7 @@ export const POLICY_RULES: {
     label: "Delete unused keys",
     hint: "A key not used for this many days (counted from its creation if it was never used) is deleted: it stops working and cannot be brought back. The key.unused event tells your webhooks. Off unless you turn it on.",
     unit: "days without use",
-    max: 3650,
+    max: MAX_REVOKE_UNUSED_DAYS,
     suggested: 90,
   },
 ];
@@ -75,8 +81,9 @@ export function policyFromDraft(
     const rule = draft[field];
     if (!rule.on) return null;
     const text = rule.days.trim();
-    if (!/^\d+$/.test(text) || Number(text) < 1) {
-      errors[field] = "Enter a whole number of days, 1 or more, or turn the rule off.";
+    if (!/^\d+$/.test(text) || Number(text) < MIN_POLICY_DAYS) {
+      errors[field] =
+        `Enter a whole number of days, ${MIN_POLICY_DAYS} or more, or turn the rule off.`;
       return null;
     }
     return Number(text);

@@ -1,15 +1,12 @@
+import { type UsageBucket, usageBuckets } from "@latchkey/sdk";
 import type { KeyUsage } from "../api/types.js";
 
-/** One bar of a usage chart: a day or an hour, with what the key did in it. */
-export interface UsageBucket {
-  /** The bucket's start, ISO 8601. */
-  start: string;
+/** One bar of a usage chart (the SDK's bucket), with what to call it. */
+export interface UsageBar extends UsageBucket {
   /** Short label under the bar ("Mon 24", "2 PM"). */
   label: string;
   /** Full label for the table and screen readers ("Monday, November 24", "Nov 24, 2:00 PM–3:00 PM"). */
   long: string;
-  verified: number;
-  denied: number;
 }
 
 const HOUR = 3_600_000;
@@ -32,59 +29,24 @@ const longHour = new Intl.DateTimeFormat(undefined, {
   minute: "2-digit",
 });
 
-function startOfLocalDay(date: Date): Date {
-  return new Date(date.getFullYear(), date.getMonth(), date.getDate());
-}
-
-/**
- * The last `days` local days, today last, each with the requests of the server's hours that
- * start in it (hours are UTC; in a time zone with a half-hour offset an hour counts for the
- * day it starts in).
- */
-export function dailyBuckets(usage: KeyUsage, days: number, now: Date = new Date()): UsageBucket[] {
-  const today = startOfLocalDay(now);
-  const buckets: UsageBucket[] = [];
-  for (let i = days - 1; i >= 0; i--) {
-    const start = new Date(today.getFullYear(), today.getMonth(), today.getDate() - i);
-    buckets.push({
-      start: start.toISOString(),
-      label: shortDay.format(start),
-      long: longDay.format(start),
-      verified: 0,
-      denied: 0,
-    });
-  }
-  for (const row of usage.hours) {
-    const day = startOfLocalDay(new Date(row.hour)).toISOString();
-    const bucket = buckets.find((b) => b.start === day);
-    if (!bucket) continue;
-    bucket.verified += row.verified;
-    bucket.denied += row.denied;
-  }
-  return buckets;
+/** The last `days` local days, today last. */
+export function dailyBuckets(usage: KeyUsage, days: number, now: Date = new Date()): UsageBar[] {
+  return usageBuckets(usage, { size: "day", zone: "local", count: days, to: now }).map((b) => {
+    const start = new Date(b.start);
+    return { ...b, label: shortDay.format(start), long: longDay.format(start) };
+  });
 }
 
 /** The last `hours` hours, the current one last, as the server counts them. */
-export function hourlyBuckets(
-  usage: KeyUsage,
-  hours: number,
-  now: Date = new Date(),
-): UsageBucket[] {
-  const current = Math.floor(now.getTime() / HOUR) * HOUR;
-  const counts = new Map(usage.hours.map((h) => [new Date(h.hour).getTime(), h]));
-  const buckets: UsageBucket[] = [];
-  for (let i = hours - 1; i >= 0; i--) {
-    const start = new Date(current - i * HOUR);
-    const row = counts.get(start.getTime());
-    buckets.push({
-      start: start.toISOString(),
+export function hourlyBuckets(usage: KeyUsage, hours: number, now: Date = new Date()): UsageBar[] {
+  return usageBuckets(usage, { size: "hour", count: hours, to: now }).map((b) => {
+    const start = new Date(b.start);
+    return {
+      ...b,
       label: hourOnly.format(start),
       long: `${longHour.format(start)}–${shortHour.format(new Date(start.getTime() + HOUR))}`,
-      verified: row?.verified ?? 0,
-      denied: row?.denied ?? 0,
-    });
-  }
-  return buckets;
+    };
+  });
 }
 
 /** Sums of a range of buckets. */

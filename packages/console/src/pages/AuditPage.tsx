@@ -1,12 +1,12 @@
-import { type FormEvent, useEffect, useId, useState } from "react";
+import { type FormEvent, useEffect, useId, useMemo, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
-import type { AuditFilter, AuditLog, PermissionTree, ProblemInfo } from "../api/types.js";
+import type { AuditFilter, AuditLog, PermissionTree } from "../api/types.js";
 import { TableSkeleton } from "../components/KeysTable.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
 import { Spinner } from "../components/Spinner.js";
 import { Time } from "../components/Time.js";
-import { summarizePermissions } from "../lib/permissionAreas.js";
+import { type Area, areasOf, summarizePermissions } from "../lib/permissionAreas.js";
+import { useAction } from "../lib/useAction.js";
 import { navigate } from "../lib/useHashRoute.js";
 import { useLoad } from "../lib/useLoad.js";
 
@@ -43,14 +43,14 @@ function repeatText(count: number): string {
 }
 
 /** "id: 2 · name: dashboard": the top-level fields; a permission tree as its summary. */
-function argsText(args: unknown): string {
+function argsText(args: unknown, areas: readonly Area[]): string {
   if (args === null || args === undefined) return "";
   if (typeof args !== "object" || Array.isArray(args)) return JSON.stringify(args);
   return Object.entries(args as Record<string, unknown>)
     .filter(([, value]) => value !== undefined)
     .map(([name, value]) => {
       if (name === "permissions")
-        return `${name}: ${summarizePermissions(value as PermissionTree | null)}`;
+        return `${name}: ${summarizePermissions(value as PermissionTree | null, areas)}`;
       if (value === null) return "";
       return `${name}: ${typeof value === "string" ? value : JSON.stringify(value)}`;
     })
@@ -69,8 +69,12 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
   const [keyInput, setKeyInput] = useState(keyParam);
   const [keyError, setKeyError] = useState<string>();
   const [older, setOlder] = useState<AuditLog[]>([]);
-  const [olderBusy, setOlderBusy] = useState(false);
-  const [olderProblem, setOlderProblem] = useState<ProblemInfo>();
+  const {
+    busy: olderBusy,
+    problem: olderProblem,
+    setProblem: setOlderProblem,
+    run: runOlder,
+  } = useAction();
   const [exhausted, setExhausted] = useState(false);
 
   const filter: AuditFilter = {
@@ -78,6 +82,10 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
     ...(keyId !== undefined ? { api_key_id: keyId } : {}),
   };
   const first = useLoad(() => api.auditLogs({ ...filter, limit: PAGE }), [api, action, keyId]);
+  // Permission trees are summarised by the catalogue's areas, as on the Keys page.
+  const catalogue = useLoad(() => api.permissionCatalogue(), [api]);
+  const categories = catalogue.state.data?.categories;
+  const areas = useMemo(() => (categories ? areasOf(categories) : []), [categories]);
 
   // A new filter (also from the address bar or Back) starts from the newest rows again.
   useEffect(() => {
@@ -86,7 +94,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
     setOlder([]);
     setExhausted(false);
     setOlderProblem(undefined);
-  }, [action, keyParam]);
+  }, [action, keyParam, setOlderProblem]);
 
   const rows = first.state.data === undefined ? undefined : [...first.state.data, ...older];
   const more =
@@ -111,17 +119,11 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
   const loadOlder = async () => {
     const last = rows?.at(-1);
     if (!last) return;
-    setOlderBusy(true);
-    setOlderProblem(undefined);
-    try {
+    await runOlder(async () => {
       const page = await api.auditLogs({ ...filter, before: last.id, limit: PAGE });
       setOlder((o) => [...o, ...page]);
       if (page.length < PAGE) setExhausted(true);
-    } catch (err) {
-      setOlderProblem(describeProblem(err));
-    } finally {
-      setOlderBusy(false);
-    }
+    });
   };
 
   return (
@@ -237,7 +239,7 @@ export function AuditPage({ query }: { query: URLSearchParams }) {
                   </td>
                   <td data-label="IP address">{row.ip_address ?? "—"}</td>
                   <td data-label="Details">
-                    <code className="args">{argsText(row.args)}</code>
+                    <code className="args">{argsText(row.args, areas)}</code>
                   </td>
                 </tr>
               ))}

@@ -1,11 +1,10 @@
+import { MIN_PASSWORD_LENGTH } from "@latchkey/sdk";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
-import { describeProblem } from "../api/client.js";
-import type { ConsoleApi, ProblemInfo } from "../api/types.js";
+import type { ConsoleApi } from "../api/types.js";
 import { Logo } from "../components/Logo.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
 import { Spinner } from "../components/Spinner.js";
-
-const MIN_PASSWORD = 8;
+import { useAction } from "../lib/useAction.js";
 
 /** Sign in, or create an account and sign in; the session becomes an HttpOnly cookie. */
 export function AuthPage({
@@ -25,8 +24,7 @@ export function AuthPage({
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const [errors, setErrors] = useState<{ email?: string; password?: string }>({});
-  const [problem, setProblem] = useState<ProblemInfo>();
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, setProblem, run } = useAction();
   const signup = mode === "signup";
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: a new mode starts a clean form.
@@ -40,8 +38,8 @@ export function AuthPage({
     if (busy) return;
     const found: typeof errors = {};
     if (!/^[^\s@]+@[^\s@]+$/.test(email.trim())) found.email = "Enter an email address.";
-    if (signup && password.length < MIN_PASSWORD)
-      found.password = `Use at least ${MIN_PASSWORD} characters.`;
+    if (signup && password.length < MIN_PASSWORD_LENGTH)
+      found.password = `Use at least ${MIN_PASSWORD_LENGTH} characters.`;
     else if (password === "") found.password = "Enter your password.";
     setErrors(found);
     setProblem(undefined);
@@ -49,16 +47,21 @@ export function AuthPage({
       document.getElementById(found.email ? `${id}-email` : `${id}-password`)?.focus();
       return;
     }
-    setBusy(true);
-    try {
-      if (signup) await api.signUp({ email: email.trim(), password });
-      await api.login({ email: email.trim(), password });
-      onSignedIn();
-    } catch (err) {
-      setProblem(describeProblem(err));
-      setBusy(false);
-      heading.current?.focus();
-    }
+    await run(
+      async () => {
+        if (signup) await api.signUp({ email: email.trim(), password });
+        await api.login({ email: email.trim(), password });
+        onSignedIn();
+      },
+      {
+        // Signed in, the console replaces this page: the form stays off until then.
+        staysBusy: true,
+        handle: () => {
+          heading.current?.focus();
+          return false;
+        },
+      },
+    );
   };
 
   return (
@@ -127,8 +130,8 @@ export function AuthPage({
             />
             {signup && (
               <p id={`${id}-password-hint`} className="field-hint">
-                At least {MIN_PASSWORD} characters. A passphrase of a few words is easy to type and
-                hard to guess.
+                At least {MIN_PASSWORD_LENGTH} characters. A passphrase of a few words is easy to
+                type and hard to guess.
               </p>
             )}
             {errors.password && (

@@ -1,7 +1,6 @@
 import { useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
-import type { ProblemInfo, Session } from "../api/types.js";
+import type { Session } from "../api/types.js";
 import { Dialog } from "../components/Dialog.js";
 import { TableSkeleton } from "../components/KeysTable.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
@@ -9,6 +8,7 @@ import { Spinner } from "../components/Spinner.js";
 import { Time } from "../components/Time.js";
 import { useAnnounce } from "../components/Toasts.js";
 import { deviceName } from "../lib/deviceName.js";
+import { useAction } from "../lib/useAction.js";
 import { useLoad } from "../lib/useLoad.js";
 
 /** Where the account is signed in; this device is marked, the others can be ended. */
@@ -16,40 +16,32 @@ export function SessionsPage({ onSignOut }: { onSignOut: () => void }) {
   const api = useApi();
   const announce = useAnnounce();
   const sessions = useLoad(() => api.listSessions(), [api]);
-  const [busy, setBusy] = useState<number | "others">();
-  const [problem, setProblem] = useState<ProblemInfo>();
+  const { busy, busyWith, problem, run } = useAction<number | "others">();
   const [confirmOthers, setConfirmOthers] = useState(false);
   const list = sessions.state.data;
   const others = list?.filter((s) => !s.current).length ?? 0;
 
-  const end = async (session: Session) => {
-    setBusy(session.id);
-    setProblem(undefined);
-    try {
-      await api.endSession(session.id);
-      sessions.update((all) => all.filter((s) => s.id !== session.id));
-      announce(`Ended the session on ${deviceName(session.name)}.`);
-      document.querySelector<HTMLElement>("main h1")?.focus();
-    } catch (err) {
-      setProblem(describeProblem(err));
-    } finally {
-      setBusy(undefined);
-    }
-  };
+  const end = (session: Session) =>
+    run(
+      async () => {
+        await api.endSession(session.id);
+        sessions.update((all) => all.filter((s) => s.id !== session.id));
+        announce(`Ended the session on ${deviceName(session.name)}.`);
+        document.querySelector<HTMLElement>("main h1")?.focus();
+      },
+      { tag: session.id },
+    );
 
   const endOthers = async () => {
-    setBusy("others");
-    setProblem(undefined);
-    try {
-      await api.endOtherSessions();
-      sessions.update((all) => all.filter((s) => s.current));
-      announce("Every other session has been signed out.");
-    } catch (err) {
-      setProblem(describeProblem(err));
-    } finally {
-      setBusy(undefined);
-      setConfirmOthers(false);
-    }
+    await run(
+      async () => {
+        await api.endOtherSessions();
+        sessions.update((all) => all.filter((s) => s.current));
+        announce("Every other session has been signed out.");
+      },
+      { tag: "others" },
+    );
+    setConfirmOthers(false);
   };
 
   return (
@@ -69,7 +61,7 @@ export function SessionsPage({ onSignOut }: { onSignOut: () => void }) {
           <button
             type="button"
             className="button"
-            disabled={others === 0 || busy !== undefined}
+            disabled={others === 0 || busy}
             onClick={() => setConfirmOthers(true)}
           >
             Sign out all other sessions
@@ -126,11 +118,11 @@ export function SessionsPage({ onSignOut }: { onSignOut: () => void }) {
                       <button
                         type="button"
                         className="button button-small button-danger-quiet"
-                        disabled={busy !== undefined}
+                        disabled={busy}
                         aria-label={`End session on ${deviceName(session.name)}, signed in ${new Date(session.created_at).toLocaleString()}`}
                         onClick={() => end(session)}
                       >
-                        {busy === session.id && <Spinner />}
+                        {busyWith === session.id && <Spinner />}
                         End
                       </button>
                     )}
@@ -144,7 +136,7 @@ export function SessionsPage({ onSignOut }: { onSignOut: () => void }) {
       {confirmOthers && (
         <Dialog
           title="Sign out all other sessions?"
-          onRequestClose={() => busy === undefined && setConfirmOthers(false)}
+          onRequestClose={() => !busy && setConfirmOthers(false)}
         >
           <div className="dialog-body">
             <p>
@@ -156,7 +148,7 @@ export function SessionsPage({ onSignOut }: { onSignOut: () => void }) {
                 type="button"
                 className="button"
                 data-autofocus
-                disabled={busy !== undefined}
+                disabled={busy}
                 onClick={() => setConfirmOthers(false)}
               >
                 Cancel
@@ -164,10 +156,10 @@ export function SessionsPage({ onSignOut }: { onSignOut: () => void }) {
               <button
                 type="button"
                 className="button button-danger"
-                disabled={busy !== undefined}
+                disabled={busy}
                 onClick={endOthers}
               >
-                {busy === "others" && <Spinner />}
+                {busyWith === "others" && <Spinner />}
                 Sign out others
               </button>
             </div>

@@ -1,7 +1,7 @@
+import { MIN_POLICY_DAYS } from "@latchkey/sdk";
 import { type FormEvent, useEffect, useId, useRef, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
-import type { AccountPolicy, ProblemInfo } from "../api/types.js";
+import type { AccountPolicy } from "../api/types.js";
 import { TableSkeleton } from "../components/KeysTable.js";
 import { ProblemBanner } from "../components/ProblemBanner.js";
 import { Spinner } from "../components/Spinner.js";
@@ -15,6 +15,7 @@ import {
   type PolicyField,
   policyFromDraft,
 } from "../lib/policyForm.js";
+import { useAction } from "../lib/useAction.js";
 import { useLoad } from "../lib/useLoad.js";
 
 type FieldErrors = Partial<Record<PolicyField, string>>;
@@ -33,8 +34,7 @@ export function SettingsPage() {
   const keys = useLoad(() => api.listApiKeys(), [api]);
   const [draft, setDraft] = useState<PolicyDraft>();
   const [errors, setErrors] = useState<FieldErrors>({});
-  const [problem, setProblem] = useState<ProblemInfo>();
-  const [busy, setBusy] = useState(false);
+  const { busy, problem, setProblem, run } = useAction();
   const [saved, setSaved] = useState(false);
   const form = useRef<HTMLFormElement>(null);
   const loaded = policy.state.data;
@@ -65,23 +65,25 @@ export function SettingsPage() {
       return;
     }
     setErrors({});
-    setBusy(true);
-    try {
-      const answer = await api.updateAccountPolicy(result.policy);
-      policy.update(() => answer);
-      setDraft(draftFromPolicy(answer));
-      setSaved(true);
-      announce("Lifecycle policy saved.");
-    } catch (err) {
-      const info = describeProblem(err);
-      const at = info.code === "invalid_request" ? fieldOfMessage(info.msg) : undefined;
-      if (at) {
-        setErrors({ [at.field]: `The server refused this: ${at.text}.` });
-        focusField(at.field);
-      } else setProblem(info);
-    } finally {
-      setBusy(false);
-    }
+    await run(
+      async () => {
+        const answer = await api.updateAccountPolicy(result.policy);
+        policy.update(() => answer);
+        setDraft(draftFromPolicy(answer));
+        setSaved(true);
+        announce("Lifecycle policy saved.");
+      },
+      {
+        // A limit the server refused is shown at its field.
+        handle: (info) => {
+          const at = info.code === "invalid_request" ? fieldOfMessage(info.msg) : undefined;
+          if (!at) return false;
+          setErrors({ [at.field]: `The server refused this: ${at.text}.` });
+          focusField(at.field);
+          return true;
+        },
+      },
+    );
   };
 
   const unusedRule = draft?.revoke_unused_after_days;
@@ -169,7 +171,7 @@ export function SettingsPage() {
                     />
                     <span aria-hidden="true">{rule.unit}</span>
                     <span id={`${base}-range`} className="muted policy-range">
-                      (1 to {rule.max})
+                      ({MIN_POLICY_DAYS} to {rule.max})
                     </span>
                   </div>
                   {error && (

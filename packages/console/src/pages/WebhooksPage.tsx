@@ -1,7 +1,6 @@
 import { useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import { describeProblem } from "../api/client.js";
-import type { ProblemInfo, Webhook, WebhookWithSecret } from "../api/types.js";
+import type { Webhook, WebhookWithSecret } from "../api/types.js";
 import { AddWebhookDialog } from "../components/AddWebhookDialog.js";
 import { ConfirmDialog } from "../components/ConfirmDialog.js";
 import { DeliveryLog } from "../components/DeliveryLog.js";
@@ -10,11 +9,13 @@ import { ProblemBanner } from "../components/ProblemBanner.js";
 import { Spinner } from "../components/Spinner.js";
 import { Time } from "../components/Time.js";
 import { useAnnounce } from "../components/Toasts.js";
+import { useAction } from "../lib/useAction.js";
 import { navigate } from "../lib/useHashRoute.js";
 import { useLoad } from "../lib/useLoad.js";
 import { eventsSummary } from "../lib/webhookEvents.js";
 
-type Busy = { id: number; action: "test" | "pause" | "delete" } | undefined;
+/** Which endpoint is being changed, and how. */
+type Busy = { id: number; action: "test" | "pause" | "delete" };
 
 /** The secret lives only in the shown-once dialog, never in the list. */
 function withoutSecret({ secret: _secret, ...rest }: WebhookWithSecret): Webhook {
@@ -32,63 +33,57 @@ export function WebhooksPage({ query }: { query: URLSearchParams }) {
   const hooks = useLoad(() => api.listWebhooks(), [api]);
   const [adding, setAdding] = useState(false);
   const [deleting, setDeleting] = useState<Webhook>();
-  const [busy, setBusy] = useState<Busy>();
-  const [problem, setProblem] = useState<ProblemInfo>();
+  const { busy, busyWith, problem, run } = useAction<Busy>();
   const [refresh, setRefresh] = useState(0);
   const list = hooks.state.data;
   const selectedId = Number(query.get("endpoint"));
   const selected = list?.find((h) => h.id === selectedId);
 
-  const act = async (hook: Webhook, action: "test" | "pause", run: () => Promise<void>) => {
-    setBusy({ id: hook.id, action });
-    setProblem(undefined);
-    try {
-      await run();
-    } catch (err) {
-      setProblem(describeProblem(err));
-    } finally {
-      setBusy(undefined);
-    }
-  };
-
   const sendTest = (hook: Webhook) =>
-    act(hook, "test", async () => {
-      await api.testWebhook(hook.id);
-      announce("Test event queued. Its delivery appears in the log.");
-      navigate(`/webhooks?endpoint=${hook.id}`);
-      setRefresh((n) => n + 1);
-    });
+    run(
+      async () => {
+        await api.testWebhook(hook.id);
+        announce("Test event queued. Its delivery appears in the log.");
+        navigate(`/webhooks?endpoint=${hook.id}`);
+        setRefresh((n) => n + 1);
+      },
+      { tag: { id: hook.id, action: "test" } },
+    );
 
   const toggle = (hook: Webhook) =>
-    act(hook, "pause", async () => {
-      const changed = await api.updateWebhook(hook.id, { active: !hook.active });
-      hooks.update((all) => all.map((h) => (h.id === changed.id ? changed : h)));
-      announce(
-        changed.active
-          ? "Endpoint resumed: events are sent to it again."
-          : "Endpoint paused: new events wait until you resume it.",
-      );
-    });
+    run(
+      async () => {
+        const changed = await api.updateWebhook(hook.id, { active: !hook.active });
+        hooks.update((all) => all.map((h) => (h.id === changed.id ? changed : h)));
+        announce(
+          changed.active
+            ? "Endpoint resumed: events are sent to it again."
+            : "Endpoint paused: new events wait until you resume it.",
+        );
+      },
+      { tag: { id: hook.id, action: "pause" } },
+    );
 
-  const remove = async (hook: Webhook) => {
-    setBusy({ id: hook.id, action: "delete" });
-    setProblem(undefined);
-    try {
-      await api.deleteWebhook(hook.id);
-      hooks.update((all) => all.filter((h) => h.id !== hook.id));
-      setDeleting(undefined);
-      if (selectedId === hook.id) navigate("/webhooks");
-      announce("Endpoint deleted. Nothing more is sent to it.");
-    } catch (err) {
-      const info = describeProblem(err);
-      if (info.status === 404) {
+  const remove = (hook: Webhook) =>
+    run(
+      async () => {
+        await api.deleteWebhook(hook.id);
         hooks.update((all) => all.filter((h) => h.id !== hook.id));
         setDeleting(undefined);
-      } else setProblem(info);
-    } finally {
-      setBusy(undefined);
-    }
-  };
+        if (selectedId === hook.id) navigate("/webhooks");
+        announce("Endpoint deleted. Nothing more is sent to it.");
+      },
+      {
+        tag: { id: hook.id, action: "delete" },
+        // Already gone (deleted elsewhere): it leaves the list all the same.
+        handle: (info) => {
+          if (info.status !== 404) return false;
+          hooks.update((all) => all.filter((h) => h.id !== hook.id));
+          setDeleting(undefined);
+          return true;
+        },
+      },
+    );
 
   return (
     <>
@@ -189,28 +184,28 @@ export function WebhooksPage({ query }: { query: URLSearchParams }) {
                     <button
                       type="button"
                       className="button button-small"
-                      disabled={busy !== undefined || !hook.active}
+                      disabled={busy || !hook.active}
                       title={hook.active ? undefined : "Resume the endpoint to send a test"}
                       aria-label={`Send a test event to ${hook.url}`}
                       onClick={() => sendTest(hook)}
                     >
-                      {busy?.id === hook.id && busy.action === "test" && <Spinner />}
+                      {busyWith?.id === hook.id && busyWith.action === "test" && <Spinner />}
                       Send test
                     </button>
                     <button
                       type="button"
                       className="button button-small"
-                      disabled={busy !== undefined}
+                      disabled={busy}
                       aria-label={`${hook.active ? "Pause" : "Resume"} ${hook.url}`}
                       onClick={() => toggle(hook)}
                     >
-                      {busy?.id === hook.id && busy.action === "pause" && <Spinner />}
+                      {busyWith?.id === hook.id && busyWith.action === "pause" && <Spinner />}
                       {hook.active ? "Pause" : "Resume"}
                     </button>
                     <button
                       type="button"
                       className="button button-small button-danger-quiet"
-                      disabled={busy !== undefined}
+                      disabled={busy}
                       aria-label={`Delete ${hook.url}`}
                       onClick={() => setDeleting(hook)}
                     >
@@ -245,7 +240,7 @@ export function WebhooksPage({ query }: { query: URLSearchParams }) {
           title="Delete this endpoint?"
           confirmLabel="Delete endpoint"
           busyLabel="Deleting…"
-          busy={busy !== undefined}
+          busy={busy}
           onConfirm={() => remove(deleting)}
           onCancel={() => setDeleting(undefined)}
         >

@@ -1,4 +1,10 @@
-import { type AccountPolicy, hashPassword, type Store, type UserRecord } from "@latchkey/core";
+import {
+  type AccountPolicy,
+  hashPassword,
+  MIN_PASSWORD_LENGTH,
+  type Store,
+  type UserRecord,
+} from "@latchkey/core";
 import { audit } from "../audit/audit.js";
 import type { Origin, Principal } from "../auth/principal.js";
 import { fail, ok, type Result } from "../http/result.js";
@@ -10,7 +16,6 @@ const policyFields = [
   "revokeUnusedAfterDays",
 ] as const satisfies readonly (keyof AccountPolicy)[];
 
-export const MIN_PASSWORD_LENGTH = 8;
 const MAX_EMAIL_LENGTH = 254;
 
 /** Trimmed and lower-cased; one account per mailbox however it is typed. */

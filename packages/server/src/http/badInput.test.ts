@@ -1,5 +1,5 @@
 import { createConnection } from "node:net";
-import { errorCodes } from "@latchkey/core";
+import { errorCodes, MAX_KEY_NAME_LENGTH } from "@latchkey/core";
 import { call, signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -90,6 +90,16 @@ describe("bad input", () => {
     expect(answer.body.msg).toBe("body: unknown field 'scopes'");
     const long = await raw("POST", keys, JSON.stringify({ name: "n".repeat(300) }));
     expect(long.body.msg).toContain("name: at most 255 characters");
+  });
+
+  it("takes a name of exactly the limit: the schema and the service apply the same one", async () => {
+    const name = "n".repeat(MAX_KEY_NAME_LENGTH);
+    const answer = await raw("POST", keys, JSON.stringify({ name }));
+    expect(answer.status).toBe(200);
+    expect(answer.body.name).toBe(name);
+    const over = await raw("POST", keys, JSON.stringify({ name: `${name}n` }));
+    expect(over.status).toBe(400);
+    expect(over.body.msg).toBe(`name: at most ${MAX_KEY_NAME_LENGTH} characters`);
   });
 
   it("answers unknown routes and methods with the catalogued 404", async () => {

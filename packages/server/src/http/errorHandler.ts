@@ -17,7 +17,10 @@ const fastifyCodes: Record<string, () => ApiError> = {
   FST_ERR_ASYNC_CONSTRAINT: () => new ApiError("invalid_request"),
 };
 
-/** `body/name must NOT have more than 1024 characters` → `name: must NOT have more than 1024 characters` */
+/**
+ * `body/name must NOT have more than 255 characters` → `name: at most 255 characters`: a length
+ * the schema refuses reads as the services' own checks of the same limit do.
+ */
 function validationMessage(error: FastifyError): string {
   const [first] = error.validation ?? [];
   if (!first) return error.message;
@@ -27,7 +30,9 @@ function validationMessage(error: FastifyError): string {
   const detail =
     first.keyword === "additionalProperties"
       ? `unknown field '${String(params.additionalProperty)}'`
-      : (first.message ?? "is invalid");
+      : first.keyword === "maxLength"
+        ? `at most ${String(params.limit)} characters`
+        : (first.message ?? "is invalid");
   const field = where || (part === "body" ? "body" : part);
   return `${field}: ${detail}`;
 }

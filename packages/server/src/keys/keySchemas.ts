@@ -1,3 +1,4 @@
+import { MAX_KEY_NAME_LENGTH } from "@latchkey/core";
 import { type Static, Type } from "@sinclair/typebox";
 import { NullableTimestamp, Timestamp } from "../http/schemas.js";
 
@@ -41,8 +42,8 @@ export const ApiKeyWithSecret = Type.Object(
 export const CreateKeyBody = Type.Object(
   {
     name: Type.String({
-      maxLength: 1024,
-      description: "For the owner's eyes only; at most 255 characters.",
+      maxLength: MAX_KEY_NAME_LENGTH,
+      description: `For the owner's eyes only; at most ${MAX_KEY_NAME_LENGTH} characters.`,
     }),
     permissions: Type.Optional(
       Type.Union([Type.Object({}, { additionalProperties: true }), Type.Null()]),

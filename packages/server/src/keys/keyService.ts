@@ -6,6 +6,9 @@ import {
   type KeyEventType,
   type KeyParams,
   type KeyRecord,
+  MAX_GRACE_SECONDS,
+  MAX_IP_ALLOW_LIST_ENTRIES,
+  MAX_KEY_NAME_LENGTH,
   type PepperRing,
   type Permissions,
   parseInstant,
@@ -23,9 +26,6 @@ import type { Origin, Principal } from "../auth/principal.js";
 import { fail, ok, type Result } from "../http/result.js";
 import { limitByCreator, resettableBy } from "./creatorLimits.js";
 import { issueSecret } from "./issuer.js";
-
-export const MAX_NAME_LENGTH = 255;
-const MAX_IP_ENTRIES = 100;
 
 export interface CreateKeyInput {
   name: string;
@@ -78,8 +78,11 @@ export function parseKeyParams(input: unknown): Result<KeyParams | null> {
         "key_params.ip_whitelist: must be a list of IP addresses or CIDR ranges",
       );
     }
-    if (v.length > MAX_IP_ENTRIES) {
-      return fail("invalid_request", `key_params.ip_whitelist: at most ${MAX_IP_ENTRIES} entries`);
+    if (v.length > MAX_IP_ALLOW_LIST_ENTRIES) {
+      return fail(
+        "invalid_request",
+        `key_params.ip_whitelist: at most ${MAX_IP_ALLOW_LIST_ENTRIES} entries`,
+      );
     }
     const parsed = IpAllowList.parse(v as string[]);
     if (!(parsed instanceof IpAllowList))
@@ -92,10 +95,10 @@ export function parseKeyParams(input: unknown): Result<KeyParams | null> {
 function parseName(name: string): Result<string> {
   const trimmed = name.trim();
   if (trimmed.length === 0) return fail("invalid_request", "name: must not be empty");
-  if (trimmed.length > MAX_NAME_LENGTH) {
+  if (trimmed.length > MAX_KEY_NAME_LENGTH) {
     return fail(
       "invalid_request",
-      `name: at most ${MAX_NAME_LENGTH} characters (got ${trimmed.length})`,
+      `name: at most ${MAX_KEY_NAME_LENGTH} characters (got ${trimmed.length})`,
     );
   }
   return ok(trimmed);
@@ -109,9 +112,6 @@ function parseExpiry(input: unknown, now: Date): Result<string | null> {
   if (at.ms <= now.getTime()) return fail("invalid_request", "expires_at: must be in the future");
   return ok(formatInstant(at.ms));
 }
-
-/** The longest grace window of a reset: 7 days. */
-export const MAX_GRACE_SECONDS = 7 * 86_400;
 
 /** Applies the account's maximum lifetime: a default expiry, and a cap on a requested one. */
 function applyMaxLifetime(

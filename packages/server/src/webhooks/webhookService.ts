@@ -3,6 +3,7 @@ import {
   type DeliveryRecord,
   type KeyEventType,
   keyEventTypes,
+  MAX_WEBHOOK_DESCRIPTION_LENGTH,
   type Store,
   type WebhookRecord,
 } from "@latchkey/core";
@@ -15,7 +16,6 @@ import { parseWebhookUrl } from "./webhookTargets.js";
 
 /** Endpoints per account: enough for every receiver a team runs, few enough to fan out cheaply. */
 export const MAX_WEBHOOKS = 20;
-export const MAX_DESCRIPTION_LENGTH = 255;
 
 export interface WebhookInput {
   url?: string;
@@ -33,10 +33,10 @@ export interface WebhookWithSecret {
 function parseDescription(description: string | undefined): Result<string | undefined> {
   if (description === undefined) return ok(undefined);
   const trimmed = description.trim();
-  if (trimmed.length > MAX_DESCRIPTION_LENGTH) {
+  if (trimmed.length > MAX_WEBHOOK_DESCRIPTION_LENGTH) {
     return fail(
       "invalid_request",
-      `description: at most ${MAX_DESCRIPTION_LENGTH} characters (got ${trimmed.length})`,
+      `description: at most ${MAX_WEBHOOK_DESCRIPTION_LENGTH} characters (got ${trimmed.length})`,
     );
   }
   return ok(trimmed);

@@ -1,9 +1,8 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { isIP } from "node:net";
+import { MAX_WEBHOOK_URL_LENGTH } from "@latchkey/core";
 import ipaddr from "ipaddr.js";
 import { fail, ok, type Result } from "../http/result.js";
-
-export const MAX_URL_LENGTH = 2048;
 
 /** Global unicast (RFC 4291 §2.4): every IPv6 address outside it is reserved or special. */
 const GLOBAL_UNICAST = ipaddr.IPv6.parseCIDR("2000::/3");
@@ -109,8 +108,11 @@ const refusal = (host: string, address: string) => {
  * they are resolved for each attempt, so re-pointing one at a private address does not help.
  */
 export function parseWebhookUrl(raw: string, allowPrivate: boolean): Result<string> {
-  if (raw.length > MAX_URL_LENGTH) {
-    return fail("invalid_request", `url: at most ${MAX_URL_LENGTH} characters (got ${raw.length})`);
+  if (raw.length > MAX_WEBHOOK_URL_LENGTH) {
+    return fail(
+      "invalid_request",
+      `url: at most ${MAX_WEBHOOK_URL_LENGTH} characters (got ${raw.length})`,
+    );
   }
   let url: URL;
   try {

@@ -1,3 +1,9 @@
+import {
+  MAX_EXPIRY_REMINDER_DAYS,
+  MAX_KEY_LIFETIME_DAYS,
+  MAX_REVOKE_UNUSED_DAYS,
+  MIN_POLICY_DAYS,
+} from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
@@ -8,7 +14,9 @@ import { policyView } from "../accountViews.js";
 
 const days = (max: number, description: string) =>
   Type.Optional(
-    Type.Union([Type.Integer({ minimum: 1, maximum: max }), Type.Null()], { description }),
+    Type.Union([Type.Integer({ minimum: MIN_POLICY_DAYS, maximum: max }), Type.Null()], {
+      description,
+    }),
   );
 
 const entry = serverRoute({
@@ -31,12 +39,15 @@ export const usersUpdatePolicy = defineRoute(entry, (app, ctx) => {
       body: Type.Object(
         {
           max_key_lifetime_days: days(
-            3650,
+            MAX_KEY_LIFETIME_DAYS,
             "New keys expire within this many days; keys created without expires_at get it.",
           ),
-          expiry_reminder_days: days(365, "Send key.expiring this many days before a key expires."),
+          expiry_reminder_days: days(
+            MAX_EXPIRY_REMINDER_DAYS,
+            "Send key.expiring this many days before a key expires.",
+          ),
           revoke_unused_after_days: days(
-            3650,
+            MAX_REVOKE_UNUSED_DAYS,
             "Revoke keys not used for this many days (key.unused).",
           ),
         },

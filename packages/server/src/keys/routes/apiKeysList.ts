@@ -1,11 +1,9 @@
+import { DEFAULT_KEYS_PAGE, MAX_KEYS_PAGE } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
 import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { keyView } from "../keyViews.js";
-
-export const DEFAULT_PAGE = 100;
-export const MAX_PAGE = 1000;
 
 const entry = serverRoute({
   method: "GET",
@@ -20,7 +18,7 @@ export const apiKeysList = defineRoute(entry, (app, ctx) => {
     ...endpoint(entry),
     schema: {
       summary: entry.summary,
-      description: `Without \`limit\` and \`after\`, every key, as Vast answers. With either, one page in id order: up to \`limit\` keys (default ${DEFAULT_PAGE}) with an id above \`after\` (default 0), and \`next_after\`, the \`after\` of the next page (null on the last). Keys created or deleted between pages never make a page skip or repeat another key.`,
+      description: `Without \`limit\` and \`after\`, every key, as Vast answers. With either, one page in id order: up to \`limit\` keys (default ${DEFAULT_KEYS_PAGE}) with an id above \`after\` (default 0), and \`next_after\`, the \`after\` of the next page (null on the last). Keys created or deleted between pages never make a page skip or repeat another key.`,
       tags: ["api keys"],
       security: [{ bearer: [] }],
       // Unknown query parameters stay allowed, as they were before paging: Vast's clients
@@ -29,8 +27,8 @@ export const apiKeysList = defineRoute(entry, (app, ctx) => {
         limit: Type.Optional(
           Type.Integer({
             minimum: 1,
-            maximum: MAX_PAGE,
-            description: `Keys per page (1 to ${MAX_PAGE}); asks for a page.`,
+            maximum: MAX_KEYS_PAGE,
+            description: `Keys per page (1 to ${MAX_KEYS_PAGE}); asks for a page.`,
           }),
         ),
         after: Type.Optional(
@@ -61,7 +59,7 @@ export const apiKeysList = defineRoute(entry, (app, ctx) => {
         const keys = await ctx.store.listKeys(userId, "api");
         return { apikeys: keys.map((k) => keyView(k, ctx.usage, now)) };
       }
-      const size = limit ?? DEFAULT_PAGE;
+      const size = limit ?? DEFAULT_KEYS_PAGE;
       // One more than the page, to tell whether another page follows.
       const keys = await ctx.store.listKeys(userId, "api", { after: after ?? 0, limit: size + 1 });
       const page = keys.slice(0, size);

@@ -1,10 +1,10 @@
+import { MAX_GRACE_SECONDS } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { sendSerialized, serializeNow } from "../../http/answerNow.js";
 import { unwrap } from "../../http/result.js";
 import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
-import { MAX_GRACE_SECONDS } from "../keyService.js";
 import { keyView } from "../keyViews.js";
 
 const Body = Type.Union([

@@ -1,4 +1,10 @@
-import { ApiError, instantMs, type UsageCount } from "@latchkey/core";
+import {
+  ApiError,
+  DEFAULT_USAGE_HOURS,
+  instantMs,
+  MAX_USAGE_HOURS,
+  type UsageCount,
+} from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { hourOf } from "../../auth/usageRecorder.js";
 import { endpoint, principalOf } from "../../http/access.js";
@@ -26,7 +32,11 @@ export const apiKeysUsage = defineRoute(entry, (app, ctx) => {
       security: [{ bearer: [] }],
       params: IdParams,
       querystring: Type.Object(
-        { hours: Type.Optional(Type.Integer({ minimum: 1, maximum: 24 * 90, default: 24 * 7 })) },
+        {
+          hours: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: MAX_USAGE_HOURS, default: DEFAULT_USAGE_HOURS }),
+          ),
+        },
         { additionalProperties: false },
       ),
       response: {
@@ -53,7 +63,9 @@ export const apiKeysUsage = defineRoute(entry, (app, ctx) => {
       const now = ctx.now();
       const to = hourOf(now.toISOString());
       const from = hourOf(
-        new Date(now.getTime() - ((request.query.hours ?? 168) - 1) * HOUR).toISOString(),
+        new Date(
+          now.getTime() - ((request.query.hours ?? DEFAULT_USAGE_HOURS) - 1) * HOUR,
+        ).toISOString(),
       );
       const [fromMs, toMs] = [instantMs(from), instantMs(to)];
       const byHour = new Map<number, UsageCount>();

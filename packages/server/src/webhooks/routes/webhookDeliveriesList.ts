@@ -1,4 +1,4 @@
-import { ApiError } from "@latchkey/core";
+import { ApiError, MAX_WEBHOOK_DELIVERIES_PAGE } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
 import { defineRoute, serverRoute, typed } from "../../http/route.js";
@@ -33,7 +33,9 @@ export const webhookDeliveriesList = defineRoute(entry, (app, ctx) => {
               description: "Only deliveries with a smaller id (paging).",
             }),
           ),
-          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })),
+          limit: Type.Optional(
+            Type.Integer({ minimum: 1, maximum: MAX_WEBHOOK_DELIVERIES_PAGE, default: 50 }),
+          ),
         },
         { additionalProperties: false },
       ),

@@ -1,3 +1,4 @@
+import { MAX_WEBHOOK_DESCRIPTION_LENGTH, MAX_WEBHOOK_URL_LENGTH } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
@@ -26,13 +27,15 @@ export const webhooksCreate = defineRoute(entry, (app, ctx) => {
       body: Type.Object(
         {
           url: Type.String({
-            maxLength: 4096,
-            description:
-              "http or https, without credentials or #fragment; at most 2048 characters.",
+            maxLength: MAX_WEBHOOK_URL_LENGTH,
+            description: `http or https, without credentials or #fragment; at most ${MAX_WEBHOOK_URL_LENGTH} characters.`,
           }),
           events: Type.Optional(EventList),
           description: Type.Optional(
-            Type.String({ maxLength: 1024, description: "For your eyes; at most 255 characters." }),
+            Type.String({
+              maxLength: MAX_WEBHOOK_DESCRIPTION_LENGTH,
+              description: `For your eyes; at most ${MAX_WEBHOOK_DESCRIPTION_LENGTH} characters.`,
+            }),
           ),
           active: Type.Optional(Type.Boolean({ default: true })),
         },

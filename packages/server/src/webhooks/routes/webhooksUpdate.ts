@@ -1,3 +1,4 @@
+import { MAX_WEBHOOK_DESCRIPTION_LENGTH, MAX_WEBHOOK_URL_LENGTH } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { unwrap } from "../../http/result.js";
@@ -26,9 +27,9 @@ export const webhooksUpdate = defineRoute(entry, (app, ctx) => {
       params: IdParams,
       body: Type.Object(
         {
-          url: Type.Optional(Type.String({ maxLength: 4096 })),
+          url: Type.Optional(Type.String({ maxLength: MAX_WEBHOOK_URL_LENGTH })),
           events: Type.Optional(EventList),
-          description: Type.Optional(Type.String({ maxLength: 1024 })),
+          description: Type.Optional(Type.String({ maxLength: MAX_WEBHOOK_DESCRIPTION_LENGTH })),
           active: Type.Optional(Type.Boolean()),
         },
         { additionalProperties: false },
