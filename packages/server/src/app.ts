@@ -74,8 +74,9 @@ export async function buildApp(
     },
     genReqId: () => randomUUID(),
   });
-  app.addHook("onSend", async (request, reply) => {
+  app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);
+    done(null, payload);
   });
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text body would otherwise reach validation as a string and get a confusing 400.

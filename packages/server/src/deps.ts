@@ -130,7 +130,7 @@ export function createDeps(options: DepsOptions): AppContext {
       perAddress: config.failedAuthLimit,
       perAccount: config.loginFailureLimit,
     }),
-    verification: new Verification(authenticator, credentials, usage, denied),
+    verification: new Verification(authenticator, credentials, usage, denied, now),
     keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix, accountLimits),
     accounts: new AccountService(store),
     sessions: new SessionService(store, peppers, revocations, config.keyPrefix, accountLimits),

@@ -1,9 +1,12 @@
 import { ApiError, keyRanges } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import type { AuthFailure } from "../auth/authenticator.js";
+import type { AuthFailure, AuthOutcome } from "../auth/authenticator.js";
+import type { Throttled } from "../auth/credentialThrottle.js";
 import type { AppContext } from "../deps.js";
+import type { Authorization } from "../verify/verification.js";
 import { originOf } from "./access.js";
 import { SESSION_COOKIE } from "./cookie.js";
+import { hook } from "./hook.js";
 import { limited } from "./rateLimitHooks.js";
 
 const THROTTLED =
@@ -82,12 +85,14 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
   app.decorateRequest("principal", undefined);
   app.decorateRequest("access", undefined);
 
-  app.addHook("onRequest", async (request) => {
+  /** Who is calling, in `request.principal`; synchronous for a cached credential. */
+  const authenticate = (request: FastifyRequest): void | Promise<void> => {
     // Keys in URLs end up in proxy logs and browser history; refuse them outright.
-    const query = request.query as Record<string, unknown> | undefined;
-    if ((query && typeof query === "object" && "api_key" in query) || keyInQuery(request.url))
-      throw new ApiError("api_key_in_query");
-
+    if (request.url.includes("?")) {
+      const query = request.query as Record<string, unknown> | undefined;
+      if ((query && typeof query === "object" && "api_key" in query) || keyInQuery(request.url))
+        throw new ApiError("api_key_in_query");
+    }
     const access = request.routeOptions.config.access;
     request.access = access;
     if (!access || access.auth === "none") return;
@@ -97,37 +102,53 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       return;
     }
     const verdict = ctx.verification.authenticate(credential.secret, request.ip, ctx.now());
-    // A cached key is answered synchronously: no extra turn of the event loop for it.
-    const outcome = verdict instanceof Promise ? await verdict : verdict;
-    if (!outcome.ok) {
-      const known = outcome.key && outcome.reason !== "revoked" ? outcome.key : undefined;
-      if (outcome.reason === "throttled") {
-        if (known) ctx.usage.count(known.record.id, "denied", ctx.now().getTime());
-        throw limited(outcome.retryAfterMs, THROTTLED);
-      }
-      if (known) {
-        const caller = { user: known.user, key: known.record };
-        const wait = await ctx.verification.recordDenial(caller, originOf(request, ctx), {
-          reason: outcome.reason,
-        });
-        if (wait !== undefined) throw limited(wait, KEY_THROTTLED);
-      }
-      throw failure(outcome.reason, outcome.key?.record.kind);
-    }
+    return verdict instanceof Promise
+      ? verdict.then((outcome) => admit(request, credential.via, outcome))
+      : admit(request, credential.via, verdict);
+  };
+
+  const admit = (
+    request: FastifyRequest,
+    via: "bearer" | "cookie",
+    outcome: AuthOutcome | Throttled,
+  ): void | Promise<void> => {
+    if (!outcome.ok) return refuse(request, outcome);
     const { record, user, permissions } = outcome.key;
-    if (credential.via === "cookie" && !SAFE_METHODS.has(request.method) && !sameOrigin(request)) {
+    if (via === "cookie" && !SAFE_METHODS.has(request.method) && !sameOrigin(request)) {
       throw new ApiError("cross_origin");
     }
     request.principal = {
       user,
       key: record,
       permissions,
-      via: credential.via,
+      via,
       superseded: outcome.key.viaPrevious,
     };
-  });
+  };
 
-  app.addHook("preHandler", async (request) => {
+  const refuse = async (
+    request: FastifyRequest,
+    outcome: Exclude<AuthOutcome | Throttled, { ok: true }>,
+  ): Promise<never> => {
+    const known = outcome.key && outcome.reason !== "revoked" ? outcome.key : undefined;
+    if (outcome.reason === "throttled") {
+      if (known) ctx.usage.count(known.record.id, "denied", ctx.now().getTime());
+      throw limited(outcome.retryAfterMs, THROTTLED);
+    }
+    if (known) {
+      const caller = { user: known.user, key: known.record };
+      const wait = await ctx.verification.recordDenial(caller, originOf(request, ctx), {
+        reason: outcome.reason,
+      });
+      if (wait !== undefined) throw limited(wait, KEY_THROTTLED);
+    }
+    throw failure(outcome.reason, outcome.key?.record.kind);
+  };
+
+  app.addHook("onRequest", hook(authenticate));
+
+  /** Whether the principal may call the route; synchronous when it may. */
+  const authorize = (request: FastifyRequest): void | Promise<void> => {
     const { access, principal } = request;
     if (!access || !principal) return;
     if (access.sessionOnly && principal.key.kind !== "session")
@@ -141,15 +162,17 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       ? access.params(request)
       : ((request.params ?? {}) as Record<string, unknown>);
     const scope = { category, route: access.entry.name, params };
-    const { decision, retryAfterMs } = await ctx.verification.authorize(
-      principal,
-      scope,
-      originOf(request, ctx),
-    );
-    if (decision.allowed) return;
-    if (retryAfterMs !== undefined) throw limited(retryAfterMs, KEY_THROTTLED);
-    throw new ApiError("permission_denied", `Permission denied: ${decision.reason}.`, {
-      required: decision.required,
-    });
+    const verdict = ctx.verification.authorize(principal, scope, () => originOf(request, ctx));
+    return verdict instanceof Promise ? verdict.then(permitted) : permitted(verdict);
+  };
+
+  app.addHook("preHandler", hook(authorize));
+}
+
+function permitted({ decision, retryAfterMs }: Authorization): void {
+  if (decision.allowed) return;
+  if (retryAfterMs !== undefined) throw limited(retryAfterMs, KEY_THROTTLED);
+  throw new ApiError("permission_denied", `Permission denied: ${decision.reason}.`, {
+    required: decision.required,
   });
 }

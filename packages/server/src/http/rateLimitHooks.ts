@@ -1,6 +1,7 @@
 import { ApiError } from "@latchkey/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { AppContext } from "../deps.js";
+import { hook } from "./hook.js";
 
 const MINUTE = 60_000;
 /** Probes answer load balancers, which poll from one address; they are never limited. */
@@ -24,12 +25,8 @@ function setHeaders(reply: FastifyReply, limit: number, remaining: number, reset
  * after the authentication hook, so the caller is known.
  */
 export function registerRateLimits(app: FastifyInstance, ctx: AppContext): void {
-  app.addHook("onRequest", async (request: FastifyRequest, reply) => {
-    const access = request.access;
-    if (!access || UNLIMITED.has(access.entry.name)) return;
-    const sensitive = access.limit === "sensitive";
-    const limit = sensitive ? ctx.config.sensitiveRateLimit : ctx.config.rateLimit;
-    if (limit === 0) return;
+  const count = async (request: FastifyRequest, reply: FastifyReply, limit: number) => {
+    const access = request.access as NonNullable<FastifyRequest["access"]>;
     const caller = request.principal ? `key:${request.principal.key.id}` : `ip:${request.ip}`;
     const hit = await ctx.limiter.hit(
       `${access.entry.method}:${access.entry.path}:${caller}`,
@@ -40,5 +37,16 @@ export function registerRateLimits(app: FastifyInstance, ctx: AppContext): void 
     if (!hit.allowed) {
       throw limited(hit.resetMs, `At most ${limit} requests a minute to this route.`);
     }
-  });
+  };
+  app.addHook(
+    "onRequest",
+    hook((request, reply) => {
+      const access = request.access;
+      if (!access || UNLIMITED.has(access.entry.name)) return;
+      const sensitive = access.limit === "sensitive";
+      const limit = sensitive ? ctx.config.sensitiveRateLimit : ctx.config.rateLimit;
+      if (limit === 0) return;
+      return count(request, reply, limit);
+    }),
+  );
 }

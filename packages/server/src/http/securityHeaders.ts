@@ -18,19 +18,25 @@ export const CONTENT_SECURITY_POLICY = [
   "frame-ancestors 'none'",
 ].join("; ");
 
+const HEADERS = Object.freeze({
+  "content-security-policy": CONTENT_SECURITY_POLICY,
+  "x-content-type-options": "nosniff",
+  "x-frame-options": "DENY",
+  "referrer-policy": "no-referrer",
+  "cross-origin-opener-policy": "same-origin",
+  "cross-origin-resource-policy": "same-origin",
+  "permissions-policy": "camera=(), microphone=(), geolocation=()",
+});
+
 export function registerSecurityHeaders(app: FastifyInstance): void {
-  app.addHook("onSend", async (request, reply) => {
-    reply.header("content-security-policy", CONTENT_SECURITY_POLICY);
-    reply.header("x-content-type-options", "nosniff");
-    reply.header("x-frame-options", "DENY");
-    reply.header("referrer-policy", "no-referrer");
-    reply.header("cross-origin-opener-policy", "same-origin");
-    reply.header("cross-origin-resource-policy", "same-origin");
-    reply.header("permissions-policy", "camera=(), microphone=(), geolocation=()");
+  // Synchronous: it runs on every answer and has nothing to wait for.
+  app.addHook("onSend", (request, reply, payload, done) => {
+    reply.headers(HEADERS);
     if (request.protocol === "https") {
       reply.header("strict-transport-security", "max-age=31536000; includeSubDomains");
     }
     // Answers that may carry a secret (a new key, a session) must never be cached.
     if (request.url.startsWith("/api/")) reply.header("cache-control", "no-store");
+    done(null, payload);
   });
 }

@@ -57,6 +57,12 @@ const failures = {
 const KEY_FLOOD =
   "too many refused uses of this key this minute (further refusals are not audited; allowed uses still are VALID)";
 
+/** A decision on a verified caller, with the wait when its refusals flood. */
+export interface Authorization {
+  decision: Decision;
+  retryAfterMs?: number;
+}
+
 type Refusal = Extract<Verdict, { valid: false }>;
 
 const refused = (code: Refusal["code"], reason: string): Refusal => ({
@@ -76,6 +82,7 @@ export class Verification {
     private readonly credentials: CredentialThrottle,
     private readonly usage: UsageRecorder,
     private readonly denied: DeniedUses,
+    private readonly now: () => Date,
   ) {}
 
   /**
@@ -103,21 +110,25 @@ export class Verification {
     return this.denied.refuse(caller, origin, args);
   }
 
-  /** Whether a verified caller may do `scope`; a refusal is recorded. */
-  async authorize(
+  /**
+   * Whether a verified caller may do `scope`: synchronous when it may (the use is counted),
+   * a promise when it may not (the refusal is recorded; `origin` is made only then).
+   */
+  authorize(
     caller: Pick<Principal, "user" | "key" | "permissions">,
     scope: Scope & { category: Category },
-    origin: Origin,
+    origin: () => Origin,
     context: Record<string, unknown> = {},
-  ): Promise<{ decision: Decision; retryAfterMs?: number }> {
+  ): Authorization | Promise<Authorization> {
     const decision = evaluate(caller.permissions, scope);
     if (decision.allowed) {
-      this.usage.count(caller.key.id, "verified", origin.at.getTime());
+      this.usage.count(caller.key.id, "verified", this.now().getTime());
       return { decision };
     }
     const args = { reason: decision.reason, required: decision.required, ...context };
-    const wait = await this.recordDenial(caller, origin, args);
-    return wait === undefined ? { decision } : { decision, retryAfterMs: wait };
+    return this.recordDenial(caller, origin(), args).then((wait) =>
+      wait === undefined ? { decision } : { decision, retryAfterMs: wait },
+    );
   }
 
   /**
@@ -159,7 +170,7 @@ export class Verification {
     }
     const caller = { user: key.user, key: key.record, permissions: key.permissions };
     const scope = { category, route, params: question.params };
-    const { decision, retryAfterMs } = await this.authorize(caller, scope, origin, {
+    const { decision, retryAfterMs } = await this.authorize(caller, scope, () => origin, {
       via: "verify",
     });
     if (decision.allowed) return { valid: true, code: "VALID", key };
