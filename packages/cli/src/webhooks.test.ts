@@ -28,7 +28,7 @@ const t = cliTestServer({
 let receiver: TestReceiver;
 let apiKey: string;
 const cli = (args: string[]) => t.cli(args, { env: { LATCHKEY_API_KEY: apiKey } });
-const pass = () => t.server.ctx.webhookDispatcher.runOnce();
+const pass = () => t.server.deps.webhookDispatcher.runOnce();
 
 beforeAll(async () => {
   receiver = await startReceiver();

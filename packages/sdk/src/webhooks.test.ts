@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 
 const client = (apiKey: string) => new Latchkey({ url: server.url, env: {}, retries: 0, apiKey });
-const pass = () => server.ctx.webhookDispatcher.runOnce();
+const pass = () => server.deps.webhookDispatcher.runOnce();
 const signatureOf = (request: ReceivedRequest) => String(request.headers["latchkey-signature"]);
 
 describe("webhooks through the SDK", () => {

@@ -8,7 +8,7 @@ import fastifySwagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
-import type { AppContext } from "./deps.js";
+import type { Deps } from "./deps.js";
 import { registerAuthHooks } from "./http/authHooks.js";
 import { registerErrorHandling, toApiError } from "./http/errorHandler.js";
 import { createLogger, errorSerializer, requestSerializer, UrlRedactor } from "./http/logging.js";
@@ -37,18 +37,15 @@ function trustProxyOption(setting: Config["trustProxy"]) {
 }
 
 /**
- * Builds the HTTP server over `ctx` (without listening): API, OpenAPI document and console.
+ * Builds the HTTP server over `deps` (without listening): API, OpenAPI document and console.
  * The services belong to the caller (deps.ts builds them, main.ts starts and stops them).
  */
-export async function buildApp(
-  ctx: AppContext,
-  options: AppOptions = {},
-): Promise<FastifyInstance> {
+export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<FastifyInstance> {
   // Whatever logger is given, requests are logged through our serializer, which drops headers
   // and bodies and shows of a URL only what the routes define (docs/security.md#logs).
   const urls = new UrlRedactor();
   const app = Fastify({
-    loggerInstance: (options.logger ?? createLogger(ctx.config.logLevel)).child(
+    loggerInstance: (options.logger ?? createLogger(deps.config.logLevel)).child(
       {},
       {
         serializers: {
@@ -58,11 +55,11 @@ export async function buildApp(
       },
     ) as FastifyBaseLogger,
     routerOptions: { ignoreTrailingSlash: true },
-    bodyLimit: ctx.config.bodyLimit,
+    bodyLimit: deps.config.bodyLimit,
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     // X-Forwarded-For is believed only from configured proxies (LATCHKEY_TRUST_PROXY).
-    trustProxy: trustProxyOption(ctx.config.trustProxy),
+    trustProxy: trustProxyOption(deps.config.trustProxy),
     // Request ids are ours, never taken from the client, and returned as X-Request-Id so a
     // client's error report can be matched with the server's log line.
     requestIdHeader: false,
@@ -103,8 +100,8 @@ export async function buildApp(
     },
   });
   // Order matters: authenticate (throttling failed credentials per address), then count per caller.
-  registerAuthHooks(app, ctx);
-  registerRateLimits(app, ctx);
+  registerAuthHooks(app, deps);
+  registerRateLimits(app, deps);
   app.addHook("onRoute", (route) => {
     urls.learn(route);
     // An API route outside the catalogue would have no category, hence no permission check.
@@ -114,7 +111,7 @@ export async function buildApp(
       throw new Error(`${String(route.method)} ${route.url} is not in the route catalogue`);
     }
   });
-  for (const route of routes) route.register(app, ctx);
+  for (const route of routes) route.register(app, deps);
 
   const consoleDir = options.consoleDir === undefined ? defaultConsoleDir() : options.consoleDir;
   if (consoleDir) {

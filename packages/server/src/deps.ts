@@ -29,7 +29,7 @@ import { WebhookService } from "./webhooks/webhookService.js";
  */
 
 /** Everything a route or a timer needs, built once per server (no module-level singletons). */
-export interface AppContext {
+export interface Deps {
   config: Readonly<Config>;
   store: Store;
   peppers: PepperRing;
@@ -76,7 +76,7 @@ export interface DepsOptions {
   now?: () => Date;
 }
 
-export function createDeps(options: DepsOptions): AppContext {
+export function createDeps(options: DepsOptions): Deps {
   const { config, store, peppers } = options;
   const onError = (err: unknown) => options.logger.error({ err }, "a background task failed");
   const catalogue = options.catalogue ?? serverCatalogue(config.operatorRoutes);
@@ -150,7 +150,7 @@ export function createDeps(options: DepsOptions): AppContext {
  * Starts the timers of the server's background work: batched usage writes, lifecycle sweeps,
  * webhook deliveries. The returned function stops them, waiting for a round in progress.
  */
-export function startBackgroundWork(deps: AppContext): () => Promise<void> {
+export function startBackgroundWork(deps: Deps): () => Promise<void> {
   const { config } = deps;
   deps.usage.start();
   deps.lifecycle.start(config.lifecycleSweepSeconds * 1000);

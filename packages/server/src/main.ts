@@ -4,13 +4,13 @@ import { buildApp } from "./app.js";
 import { openBackend } from "./backend.js";
 import { serverCatalogue } from "./catalogue/serverCatalogue.js";
 import { type Config, ConfigError, type ConfigSource, parseConfig } from "./config.js";
-import { type AppContext, createDeps, startBackgroundWork } from "./deps.js";
+import { createDeps, type Deps, startBackgroundWork } from "./deps.js";
 import { createLogger } from "./http/logging.js";
 import { loadPepper } from "./pepper.js";
 
 export interface RunningServer {
   app: FastifyInstance;
-  deps: AppContext;
+  deps: Deps;
   /** The port it listens on (the one given, or the one the system chose for 0). */
   port: number;
   /** Stops cleanly: connections drained, timers stopped, usage flushed, storage closed. */

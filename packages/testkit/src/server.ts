@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
-  type AppContext,
   type ConfigSource,
   createLogger,
+  type Deps,
   parseConfig,
   runServer,
 } from "@latchkey/server";
@@ -40,7 +40,7 @@ export function tempDir(label = "latchkey-test"): { path: string; remove(): void
 export interface TestServer {
   url: string;
   app: FastifyInstance;
-  ctx: AppContext;
+  deps: Deps;
   dataDir: string;
   /** Log lines the server wrote, for tests that check what is (not) logged. */
   logs: string[];
@@ -69,7 +69,7 @@ export async function startTestServer(
   return {
     url: `http://127.0.0.1:${server.port}`,
     app: server.app,
-    ctx: server.deps,
+    deps: server.deps,
     dataDir: config.dataDir,
     logs,
     async close() {

@@ -230,10 +230,10 @@ describe("key lifecycle", () => {
     const after = await call(server.url, "GET", `/api/v0/auth/apikeys/${id}/`, { key: session });
     expect(after.body.last_used_at).toEqual(expect.any(String));
     expect(after.body.last_used_ip).toBe("127.0.0.1");
-    const row = await server.ctx.store.findKey(after.body.user_id as number, id, "api");
+    const row = await server.deps.store.findKey(after.body.user_id as number, id, "api");
     expect(row?.lastUsedAt).toBeNull();
-    await server.ctx.usage.flush();
-    const flushed = await server.ctx.store.findKey(after.body.user_id as number, id, "api");
+    await server.deps.usage.flush();
+    const flushed = await server.deps.store.findKey(after.body.user_id as number, id, "api");
     expect(flushed?.lastUsedAt).toBe(after.body.last_used_at);
   });
 

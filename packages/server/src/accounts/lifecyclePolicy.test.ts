@@ -23,7 +23,7 @@ describe("account lifecycle policy", () => {
   const policy = (session: string, body?: object) =>
     call(server.url, "PUT", "/api/v0/users/current/policy/", { key: session, body });
   const events = async (userId: number) =>
-    (await server.ctx.store.listEvents(userId, 0, 100)).map((e) => ({
+    (await server.deps.store.listEvents(userId, 0, 100)).map((e) => ({
       type: e.type,
       keyId: e.apiKeyId,
     }));
@@ -87,8 +87,8 @@ describe("account lifecycle policy", () => {
     const later = await createKey(server.url, user.session, {
       expires_at: new Date(clock + 10 * DAY).toISOString(),
     });
-    await server.ctx.lifecycle.sweep();
-    await server.ctx.lifecycle.sweep();
+    await server.deps.lifecycle.sweep();
+    await server.deps.lifecycle.sweep();
     const reminders = (await events(user.userId)).filter((e) => e.type === "key.expiring");
     expect(reminders).toEqual([{ type: "key.expiring", keyId: soon.id }]);
 
@@ -96,8 +96,8 @@ describe("account lifecycle policy", () => {
     expect(
       (await call(server.url, "GET", "/api/v0/users/current/", { key: soon.key })).status,
     ).toBe(401);
-    await server.ctx.lifecycle.sweep();
-    await server.ctx.lifecycle.sweep();
+    await server.deps.lifecycle.sweep();
+    await server.deps.lifecycle.sweep();
     const all = await events(user.userId);
     expect(all.filter((e) => e.type === "key.expired")).toEqual([
       { type: "key.expired", keyId: soon.id },
@@ -133,7 +133,7 @@ describe("account lifecycle policy", () => {
       (await call(server.url, "GET", "/api/v0/users/current/", { key: busy.key })).status,
     ).toBe(200);
     clock += 2 * DAY;
-    const result = await server.ctx.lifecycle.sweep();
+    const result = await server.deps.lifecycle.sweep();
     expect(result.revokedUnused).toBeGreaterThanOrEqual(1);
 
     expect(
@@ -161,7 +161,7 @@ describe("account lifecycle policy", () => {
       key: user.session,
     });
     await call(server.url, "DELETE", `/api/v0/auth/apikeys/${key.id}/`, { key: user.session });
-    const rows = await server.ctx.store.listEvents(user.userId, 0, 100);
+    const rows = await server.deps.store.listEvents(user.userId, 0, 100);
     expect(rows.map((r) => r.type)).toEqual(["key.created", "key.reset", "key.deleted"]);
     const text = JSON.stringify(rows);
     expect(text).not.toContain(key.key);

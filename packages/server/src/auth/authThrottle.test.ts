@@ -47,12 +47,12 @@ describe.each(Object.entries(limiters))("failed-authentication throttle (%s limi
     });
 
   it("lets valid keys and sessions through from an address a deleted key throttled, and refuses guesses there without a look-up", async () => {
-    const { url, ctx } = await start({
+    const { url, deps } = await start({
       LATCHKEY_FAILED_AUTH_LIMIT: "5",
       LATCHKEY_THROTTLED_LOOKUP_LIMIT: "3",
     });
     // Real reads of the real store, counted on their way through.
-    const keyReads = vi.spyOn(ctx.store, "findKeyByHash");
+    const keyReads = vi.spyOn(deps.store, "findKeyByHash");
     const { session, email, password } = await signUpAndLogIn(url);
     const live = await createKey(url, session);
     const spare = await createKey(url, session);
@@ -84,7 +84,7 @@ describe.each(Object.entries(limiters))("failed-authentication throttle (%s limi
     expect((await from(url, nat, session)).status).toBe(200);
     expect(keyReads.mock.calls.length).toBe(reads);
     // A valid key this node has not cached yet is looked up once, gets in, and is cached.
-    expect(ctx.cache.get(cacheKeyOf(spare.key))).toBeUndefined();
+    expect(deps.cache.get(cacheKeyOf(spare.key))).toBeUndefined();
     expect((await from(url, nat, spare.key)).status).toBe(200);
     expect(keyReads.mock.calls.length).toBe(reads + 1);
     expect((await from(url, nat, spare.key)).status).toBe(200);
@@ -110,9 +110,9 @@ describe.each(Object.entries(limiters))("failed-authentication throttle (%s limi
   });
 
   it("refuses password guesses from an address after the limit, without reading the account", async () => {
-    const { url, ctx } = await start({ LATCHKEY_FAILED_AUTH_LIMIT: "3" });
+    const { url, deps } = await start({ LATCHKEY_FAILED_AUTH_LIMIT: "3" });
     const { session, email, password } = await signUpAndLogIn(url);
-    const userReads = vi.spyOn(ctx.store, "findUserByEmail");
+    const userReads = vi.spyOn(deps.store, "findUserByEmail");
     const guesser = "203.0.113.50";
     for (let i = 0; i < 3; i++) {
       expect((await login(url, guesser, email, `wrong password ${i}`)).status).toBe(401);
@@ -130,13 +130,13 @@ describe.each(Object.entries(limiters))("failed-authentication throttle (%s limi
   });
 
   it("holds a per-account limit on failed logins across addresses, also for concurrent guesses", async () => {
-    const { url, ctx } = await start({
+    const { url, deps } = await start({
       LATCHKEY_FAILED_AUTH_LIMIT: "20",
       LATCHKEY_LOGIN_FAILURE_LIMIT: "3",
     });
     const victim = await signUpAndLogIn(url);
     const other = await signUpAndLogIn(url);
-    const userReads = vi.spyOn(ctx.store, "findUserByEmail");
+    const userReads = vi.spyOn(deps.store, "findUserByEmail");
     // One guess from each of three addresses uses the account's allowance up.
     for (let i = 0; i < 3; i++) {
       expect((await login(url, `192.0.2.${i + 1}`, victim.email, "not the password")).status).toBe(

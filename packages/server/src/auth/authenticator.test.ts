@@ -27,7 +27,7 @@ describe("Authenticator", () => {
 
   /** The database reads of keys that authentication makes while `run` runs. */
   async function readsDuring(run: () => Promise<unknown> | unknown): Promise<number> {
-    const reads = vi.spyOn(server.ctx.store, "findKeyByHash");
+    const reads = vi.spyOn(server.deps.store, "findKeyByHash");
     try {
       await run();
       return reads.mock.calls.length;
@@ -38,7 +38,7 @@ describe("Authenticator", () => {
 
   it("reads a key once, then answers it from the cache synchronously", async () => {
     const { key, id } = await createKey(server.url, session);
-    const auth = server.ctx.authenticator;
+    const auth = server.deps.authenticator;
     const first = auth.authenticate(key, ip, now());
     expect(first).toBeInstanceOf(Promise);
     expect(await first).toMatchObject({ ok: true, key: { record: { id } } });
@@ -56,7 +56,7 @@ describe("Authenticator", () => {
 
   it("never caches a secret it does not know: each try is a lookup, and each is refused", async () => {
     const unknown = generateKey("lk");
-    const auth = server.ctx.authenticator;
+    const auth = server.deps.authenticator;
     const reads = await readsDuring(async () => {
       for (let i = 0; i < 3; i++) {
         expect(await auth.authenticate(unknown, ip, now())).toEqual({
@@ -70,7 +70,7 @@ describe("Authenticator", () => {
 
   it("refuses a secret whose checksum is wrong without a lookup, even one differing from a cached key by a character", async () => {
     const { key } = await createKey(server.url, session);
-    const auth = server.ctx.authenticator;
+    const auth = server.deps.authenticator;
     expect(await auth.authenticate(key, ip, now())).toMatchObject({ ok: true });
     const last = key.at(-1) === "A" ? "B" : "A";
     const typo = `${key.slice(0, -1)}${last}`;
@@ -86,7 +86,7 @@ describe("Authenticator", () => {
     const { key } = await createKey(server.url, session, {
       expires_at: expiresAt.toISOString(),
     });
-    const auth = server.ctx.authenticator;
+    const auth = server.deps.authenticator;
     expect(await auth.authenticate(key, ip, now())).toMatchObject({ ok: true });
     const reads = await readsDuring(() => {
       const before = new Date(expiresAt.getTime() - 1);
@@ -98,7 +98,7 @@ describe("Authenticator", () => {
 
   it("reads a deleted key again and refuses it: the cache no longer holds it", async () => {
     const { key, id } = await createKey(server.url, session);
-    const auth = server.ctx.authenticator;
+    const auth = server.deps.authenticator;
     expect(await auth.authenticate(key, ip, now())).toMatchObject({ ok: true });
     const deleted = await call(server.url, "DELETE", `/api/v0/auth/apikeys/${id}/`, {
       key: session,

@@ -43,7 +43,7 @@ interface Sample {
 }
 
 /** A request that succeeds for a key holding the category; `prepare` makes what it needs. */
-type SampleFor = (ctx: { url: string; session: string; category: Category }) => Promise<Sample>;
+type SampleFor = (deps: { url: string; session: string; category: Category }) => Promise<Sample>;
 
 const scopedTree = (category: Category) => ({ api: { [category]: {} } });
 
@@ -204,7 +204,7 @@ describe("route catalogue", () => {
   });
 
   it("refuses to serve an API route that is not in the catalogue", async () => {
-    const app = await buildApp(server.ctx, {
+    const app = await buildApp(server.deps, {
       consoleDir: null,
       logger: pino({ level: "silent" }),
     });

@@ -11,7 +11,7 @@ describe("GET /readyz", () => {
       expect(ready.body).toEqual({ status: "ready", storage: "sqlite", cache: "local" });
       expect((await call(server.url, "GET", "/healthz")).status).toBe(200);
 
-      await server.ctx.store.close();
+      await server.deps.store.close();
       const down = await call(server.url, "GET", "/readyz");
       expect(down.status).toBe(503);
       expect(down.body).toEqual({

@@ -53,10 +53,10 @@ export function principalOf(request: FastifyRequest): Principal {
 }
 
 /** Where the request came from, for the audit log: the route is the catalogue's pattern. */
-export function originOf(request: FastifyRequest, ctx: { now: () => Date }): Origin {
+export function originOf(request: FastifyRequest, deps: { now: () => Date }): Origin {
   const entry = request.routeOptions.config.access?.entry;
   const route = entry
     ? `${entry.method} ${entry.path}`
     : `${request.method} ${request.routeOptions.url ?? "?"}`;
-  return { ip: request.ip, route, at: ctx.now() };
+  return { ip: request.ip, route, at: deps.now() };
 }

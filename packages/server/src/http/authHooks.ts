@@ -2,7 +2,7 @@ import { ApiError, keyRanges } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AuthFailure, AuthOutcome } from "../auth/authenticator.js";
 import type { Throttled } from "../auth/credentialThrottle.js";
-import type { AppContext } from "../deps.js";
+import type { Deps } from "../deps.js";
 import type { Authorization } from "../verify/verification.js";
 import { originOf } from "./access.js";
 import { SESSION_COOKIE } from "./cookie.js";
@@ -81,7 +81,7 @@ function sameOrigin(request: FastifyRequest): boolean {
  * Authentication (onRequest: before the body is read, so an anonymous caller learns nothing
  * about validation) and authorization (preHandler: constraints may need the body).
  */
-export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
+export function registerAuthHooks(app: FastifyInstance, deps: Deps): void {
   app.decorateRequest("principal", undefined);
   app.decorateRequest("access", undefined);
 
@@ -101,7 +101,7 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       if (access.auth === "required") throw new ApiError("auth_required");
       return;
     }
-    const verdict = ctx.verification.authenticate(credential.secret, request.ip, ctx.now());
+    const verdict = deps.verification.authenticate(credential.secret, request.ip, deps.now());
     return verdict instanceof Promise
       ? verdict.then((outcome) => admit(request, credential.via, outcome))
       : admit(request, credential.via, verdict);
@@ -132,12 +132,12 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
   ): Promise<never> => {
     const known = outcome.key && outcome.reason !== "revoked" ? outcome.key : undefined;
     if (outcome.reason === "throttled") {
-      if (known) ctx.usage.count(known.record.id, "denied", ctx.now().getTime());
+      if (known) deps.usage.count(known.record.id, "denied", deps.now().getTime());
       throw limited(outcome.retryAfterMs, THROTTLED);
     }
     if (known) {
       const caller = { user: known.user, key: known.record };
-      const wait = await ctx.verification.recordDenial(caller, originOf(request, ctx), {
+      const wait = await deps.verification.recordDenial(caller, originOf(request, deps), {
         reason: outcome.reason,
       });
       if (wait !== undefined) throw limited(wait, KEY_THROTTLED);
@@ -162,7 +162,7 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       ? access.params(request)
       : ((request.params ?? {}) as Record<string, unknown>);
     const scope = { category, route: access.entry.name, params };
-    const verdict = ctx.verification.authorize(principal, scope, () => originOf(request, ctx));
+    const verdict = deps.verification.authorize(principal, scope, () => originOf(request, deps));
     return verdict instanceof Promise ? verdict.then(permitted) : permitted(verdict);
   };
 

@@ -1,6 +1,6 @@
 import { ApiError } from "@latchkey/core";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import type { AppContext } from "../deps.js";
+import type { Deps } from "../deps.js";
 import { hook } from "./hook.js";
 
 const MINUTE = 60_000;
@@ -24,11 +24,11 @@ function setHeaders(reply: FastifyReply, limit: number, remaining: number, reset
  * for anonymous routes. Sign-up, login and key creation have a stricter limit. Registered
  * after the authentication hook, so the caller is known.
  */
-export function registerRateLimits(app: FastifyInstance, ctx: AppContext): void {
+export function registerRateLimits(app: FastifyInstance, deps: Deps): void {
   const count = async (request: FastifyRequest, reply: FastifyReply, limit: number) => {
     const access = request.access as NonNullable<FastifyRequest["access"]>;
     const caller = request.principal ? `key:${request.principal.key.id}` : `ip:${request.ip}`;
-    const hit = await ctx.limiter.hit(
+    const hit = await deps.limiter.hit(
       `${access.entry.method}:${access.entry.path}:${caller}`,
       limit,
       MINUTE,
@@ -44,7 +44,7 @@ export function registerRateLimits(app: FastifyInstance, ctx: AppContext): void 
       const access = request.access;
       if (!access || UNLIMITED.has(access.entry.name)) return;
       const sensitive = access.limit === "sensitive";
-      const limit = sensitive ? ctx.config.sensitiveRateLimit : ctx.config.rateLimit;
+      const limit = sensitive ? deps.config.sensitiveRateLimit : deps.config.rateLimit;
       if (limit === 0) return;
       return count(request, reply, limit);
     }),

@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from "@fastify/type-provider-typebox";
 import type { RouteEntry } from "@latchkey/core";
 import type { FastifyInstance } from "fastify";
-import type { AppContext } from "../deps.js";
+import type { Deps } from "../deps.js";
 
 /**
  * One operation of this server: its catalogue entry (method, path, the category that grants
@@ -10,7 +10,7 @@ import type { AppContext } from "../deps.js";
  */
 export interface RouteModule {
   readonly entry: RouteEntry;
-  register(app: FastifyInstance, ctx: AppContext): void;
+  register(app: FastifyInstance, deps: Deps): void;
 }
 
 /** A catalogue entry of this server's own. */

@@ -87,7 +87,7 @@ interface Sample {
   status?: number;
 }
 
-type SampleFor = (ctx: Context) => Promise<Sample>;
+type SampleFor = (deps: Context) => Promise<Sample>;
 
 /** One request per catalogued route that does what the route is for, with real objects. */
 const samples: Record<string, SampleFor> = {
@@ -95,123 +95,125 @@ const samples: Record<string, SampleFor> = {
   "GET /readyz": async () => ({ path: "/readyz", credential: null }),
   "GET /api/v0/openapi.json": async () => ({ path: "/api/v0/openapi.json", credential: null }),
   "GET /api/v0/permissions/": async () => ({ path: "/api/v0/permissions/" }),
-  "POST /api/v0/users/": async (ctx) => ({
+  "POST /api/v0/users/": async (deps) => ({
     path: "/api/v0/users/",
     credential: null,
-    body: { email: `new-${hex(4)}@example.com`, password: ctx.remember(newPassword()) },
+    body: { email: `new-${hex(4)}@example.com`, password: deps.remember(newPassword()) },
   }),
-  "POST /api/v0/auth/login/": async (ctx) => ({
+  "POST /api/v0/auth/login/": async (deps) => ({
     path: "/api/v0/auth/login/",
     credential: null,
-    body: { email: ctx.emailA, password: ctx.passwordA },
+    body: { email: deps.emailA, password: deps.passwordA },
   }),
-  "POST /api/v0/auth/verify/": async (ctx) => ({
+  "POST /api/v0/auth/verify/": async (deps) => ({
     path: "/api/v0/auth/verify/",
     credential: null,
-    body: { key: (await ctx.key()).key, category: "user_read", params: { note: ctx.marker } },
+    body: { key: (await deps.key()).key, category: "user_read", params: { note: deps.marker } },
   }),
-  "POST /api/v0/auth/logout/": async (ctx) => ({
+  "POST /api/v0/auth/logout/": async (deps) => ({
     path: "/api/v0/auth/logout/",
-    credential: (await ctx.login()).session,
+    credential: (await deps.login()).session,
   }),
   "GET /api/v0/auth/sessions/": async () => ({ path: "/api/v0/auth/sessions/" }),
-  "DELETE /api/v0/auth/sessions/": async (ctx) => {
+  "DELETE /api/v0/auth/sessions/": async (deps) => {
     // Ends every other session of the account: done from a session of its own account.
-    const other = await signUp(ctx);
-    const { session } = await logIn(ctx, other.email, other.password);
-    await logIn(ctx, other.email, other.password);
+    const other = await signUp(deps);
+    const { session } = await logIn(deps, other.email, other.password);
+    await logIn(deps, other.email, other.password);
     return { path: "/api/v0/auth/sessions/", credential: session };
   },
-  "DELETE /api/v0/auth/sessions/{id}/": async (ctx) => ({
-    path: `/api/v0/auth/sessions/${(await ctx.login()).id}/`,
+  "DELETE /api/v0/auth/sessions/{id}/": async (deps) => ({
+    path: `/api/v0/auth/sessions/${(await deps.login()).id}/`,
   }),
   "GET /api/v0/users/current/": async () => ({ path: "/api/v0/users/current/" }),
-  "POST /api/v0/auth/apikeys/": async (ctx) => ({
+  "POST /api/v0/auth/apikeys/": async (deps) => ({
     path: "/api/v0/auth/apikeys/",
-    body: { name: `named after ${ctx.passwordA}`, permissions: { api: { user_read: {} } } },
+    body: { name: `named after ${deps.passwordA}`, permissions: { api: { user_read: {} } } },
   }),
   "GET /api/v0/auth/apikeys/": async () => ({ path: "/api/v0/auth/apikeys/" }),
-  "GET /api/v0/auth/apikeys/{id}/": async (ctx) => ({
-    path: `/api/v0/auth/apikeys/${(await ctx.key()).id}/`,
+  "GET /api/v0/auth/apikeys/{id}/": async (deps) => ({
+    path: `/api/v0/auth/apikeys/${(await deps.key()).id}/`,
   }),
-  "DELETE /api/v0/auth/apikeys/{id}/": async (ctx) => ({
-    path: `/api/v0/auth/apikeys/${(await ctx.key()).id}/`,
+  "DELETE /api/v0/auth/apikeys/{id}/": async (deps) => ({
+    path: `/api/v0/auth/apikeys/${(await deps.key()).id}/`,
   }),
-  "POST /api/v0/auth/apikeys/{id}/reset/": async (ctx) => ({
-    path: `/api/v0/auth/apikeys/${(await ctx.key()).id}/reset/`,
+  "POST /api/v0/auth/apikeys/{id}/reset/": async (deps) => ({
+    path: `/api/v0/auth/apikeys/${(await deps.key()).id}/reset/`,
     body: { grace_seconds: 600 },
   }),
-  "DELETE /api/v0/auth/apikeys/{id}/previous/": async (ctx) => {
-    const { id } = await ctx.key();
-    const reset = await call(ctx.url, "POST", `/api/v0/auth/apikeys/${id}/reset/`, {
-      key: ctx.session,
+  "DELETE /api/v0/auth/apikeys/{id}/previous/": async (deps) => {
+    const { id } = await deps.key();
+    const reset = await call(deps.url, "POST", `/api/v0/auth/apikeys/${id}/reset/`, {
+      key: deps.session,
       body: { grace_seconds: 600 },
     });
-    ctx.remember(reset.body.key);
+    deps.remember(reset.body.key);
     return { path: `/api/v0/auth/apikeys/${id}/previous/` };
   },
-  "GET /api/v0/auth/apikeys/{id}/usage/": async (ctx) => ({
-    path: `/api/v0/auth/apikeys/${(await ctx.key()).id}/usage/`,
+  "GET /api/v0/auth/apikeys/{id}/usage/": async (deps) => ({
+    path: `/api/v0/auth/apikeys/${(await deps.key()).id}/usage/`,
   }),
   "GET /api/v0/users/current/policy/": async () => ({ path: "/api/v0/users/current/policy/" }),
   "PUT /api/v0/users/current/policy/": async () => ({
     path: "/api/v0/users/current/policy/",
     body: { expiry_reminder_days: 7 },
   }),
-  "PUT /api/v0/commands/reset_apikey/": async (ctx) => ({
+  "PUT /api/v0/commands/reset_apikey/": async (deps) => ({
     path: "/api/v0/commands/reset_apikey/",
-    body: { id: (await ctx.key()).id },
+    body: { id: (await deps.key()).id },
   }),
   "GET /api/v0/audit_logs/": async () => ({ path: "/api/v0/audit_logs/" }),
-  "POST /api/v0/auth/apikeys/report-leak/": async (ctx) => ({
+  "POST /api/v0/auth/apikeys/report-leak/": async (deps) => ({
     path: "/api/v0/auth/apikeys/report-leak/",
     credential: null,
     body: {
-      secrets: [(await ctx.key()).key],
-      url: `https://paste.example.com/${ctx.marker}`,
+      secrets: [(await deps.key()).key],
+      url: `https://paste.example.com/${deps.marker}`,
     },
     status: 202,
   }),
-  "POST /api/v0/webhooks/": async (ctx) => ({
+  "POST /api/v0/webhooks/": async (deps) => ({
     path: "/api/v0/webhooks/",
-    body: { url: `${ctx.receiver.url}/${ctx.marker}?token=${ctx.marker}`, description: "x" },
+    body: { url: `${deps.receiver.url}/${deps.marker}?token=${deps.marker}`, description: "x" },
   }),
   "GET /api/v0/webhooks/": async () => ({ path: "/api/v0/webhooks/" }),
-  "GET /api/v0/webhooks/{id}/": async (ctx) => ({
-    path: `/api/v0/webhooks/${await ctx.webhook()}/`,
+  "GET /api/v0/webhooks/{id}/": async (deps) => ({
+    path: `/api/v0/webhooks/${await deps.webhook()}/`,
   }),
-  "PUT /api/v0/webhooks/{id}/": async (ctx) => ({
-    path: `/api/v0/webhooks/${await ctx.webhook()}/`,
-    body: { description: ctx.passwordA },
+  "PUT /api/v0/webhooks/{id}/": async (deps) => ({
+    path: `/api/v0/webhooks/${await deps.webhook()}/`,
+    body: { description: deps.passwordA },
   }),
-  "DELETE /api/v0/webhooks/{id}/": async (ctx) => ({
-    path: `/api/v0/webhooks/${await ctx.webhook()}/`,
+  "DELETE /api/v0/webhooks/{id}/": async (deps) => ({
+    path: `/api/v0/webhooks/${await deps.webhook()}/`,
   }),
-  "GET /api/v0/webhooks/{id}/deliveries/": async (ctx) => ({
-    path: `/api/v0/webhooks/${await ctx.webhook()}/deliveries/`,
+  "GET /api/v0/webhooks/{id}/deliveries/": async (deps) => ({
+    path: `/api/v0/webhooks/${await deps.webhook()}/deliveries/`,
   }),
-  "POST /api/v0/webhooks/{id}/test/": async (ctx) => ({
-    path: `/api/v0/webhooks/${await ctx.webhook()}/test/`,
+  "POST /api/v0/webhooks/{id}/test/": async (deps) => ({
+    path: `/api/v0/webhooks/${await deps.webhook()}/test/`,
   }),
-  "POST /api/v0/webhooks/{id}/deliveries/{delivery_id}/redeliver/": async (ctx) => {
-    const id = await ctx.webhook();
-    const ping = await call(ctx.url, "POST", `/api/v0/webhooks/${id}/test/`, { key: ctx.session });
+  "POST /api/v0/webhooks/{id}/deliveries/{delivery_id}/redeliver/": async (deps) => {
+    const id = await deps.webhook();
+    const ping = await call(deps.url, "POST", `/api/v0/webhooks/${id}/test/`, {
+      key: deps.session,
+    });
     return { path: `/api/v0/webhooks/${id}/deliveries/${ping.body.id}/redeliver/` };
   },
 };
 
-async function signUp(ctx: Pick<Context, "url" | "remember">) {
+async function signUp(deps: Pick<Context, "url" | "remember">) {
   const email = `acct-${hex(4)}@example.com`;
-  const password = ctx.remember(newPassword());
-  const answer = await call(ctx.url, "POST", "/api/v0/users/", { body: { email, password } });
+  const password = deps.remember(newPassword());
+  const answer = await call(deps.url, "POST", "/api/v0/users/", { body: { email, password } });
   if (answer.status !== 200) throw new Error(`sign-up: ${JSON.stringify(answer.body)}`);
   return { email, password };
 }
 
-async function logIn(ctx: Pick<Context, "url" | "remember">, email: string, password: string) {
-  const answer = await call(ctx.url, "POST", "/api/v0/auth/login/", { body: { email, password } });
+async function logIn(deps: Pick<Context, "url" | "remember">, email: string, password: string) {
+  const answer = await call(deps.url, "POST", "/api/v0/auth/login/", { body: { email, password } });
   if (answer.status !== 200) throw new Error(`login: ${JSON.stringify(answer.body)}`);
-  return { session: ctx.remember(answer.body.session_key), id: Number(answer.body.session_id) };
+  return { session: deps.remember(answer.body.session_key), id: Number(answer.body.session_id) };
 }
 
 /** A request written straight to the socket, for requests no HTTP client would send. */
@@ -264,7 +266,7 @@ describe("secrets in the log", () => {
     const marker = remember(`tok${hex(16)}`);
     const a = await signUp({ url, remember });
     const session = (await logIn({ url, remember }, a.email, a.password)).session;
-    const ctx: Context = {
+    const deps: Context = {
       url,
       session,
       remember,
@@ -323,14 +325,14 @@ describe("secrets in the log", () => {
 
     // More kinds of credential: a key, a key made by a key, a key in a reset's grace window, a
     // session set as a cookie, another account's key, a webhook signing secret.
-    const full = await ctx.key();
+    const full = await deps.key();
     const child = (
       await send("child", "POST", "/api/v0/auth/apikeys/", {
         key: full.key,
         body: { name: "child", permissions: { api: { user_read: {} } } },
       })
     ).body.key as string;
-    const graced = await ctx.key();
+    const graced = await deps.key();
     await send("grace", "POST", `/api/v0/auth/apikeys/${graced.id}/reset/`, {
       key: session,
       body: { grace_seconds: 600 },
@@ -345,7 +347,7 @@ describe("secrets in the log", () => {
       (await call(url, "POST", "/api/v0/auth/apikeys/", { key: bSession, body: { name: "b" } }))
         .body.key,
     );
-    await ctx.webhook();
+    await deps.webhook();
     // Failed logins: a password that is not the account's is a secret too.
     for (const email of [a.email, "nobody@example.com"]) {
       await send("bad login", "POST", "/api/v0/auth/login/", {
@@ -358,7 +360,7 @@ describe("secrets in the log", () => {
       const label = `${entry.method} ${entry.path}`;
       const sample = samples[label];
       if (!sample) throw new Error(`no sample request for ${label}: add one so it is covered`);
-      const request = await sample(ctx);
+      const request = await sample(deps);
       const credential = request.credential === undefined ? session : request.credential;
       const answer = await send(label, entry.method, request.path, {
         ...(credential === null ? {} : { key: credential }),

@@ -35,7 +35,7 @@ describe("security headers", () => {
   it("sends the CSP with the console's page", async () => {
     const dir = tempDir("console");
     writeFileSync(join(dir.path, "index.html"), "<!doctype html><title>console</title>");
-    const app = await buildApp(server.ctx, {
+    const app = await buildApp(server.deps, {
       consoleDir: dir.path,
       logger: pino({ level: "silent" }),
     });

@@ -397,7 +397,7 @@ describe("strings that are not text", () => {
 
     // The query parser keeps an undecodable escape as the text it is; no surrogate reaches a
     // handler. Checked on the app as built, with a route outside /api that echoes the query.
-    const app = await buildApp(server.ctx, {
+    const app = await buildApp(server.deps, {
       consoleDir: null,
       logger: pino({ level: "silent" }),
     });

@@ -95,7 +95,7 @@ describe.each(["sqlite", "postgres"] as const)("dates on %s", (kind) => {
   const statusWith = async (key: string) =>
     (await call(server.url, "GET", "/api/v0/users/current/", { key })).status;
   const events = async (userId: number) =>
-    (await server.ctx.store.listEvents(userId, 0, 10_000)).map((e) => ({
+    (await server.deps.store.listEvents(userId, 0, 10_000)).map((e) => ({
       type: e.type,
       keyId: e.apiKeyId,
     }));
@@ -216,7 +216,7 @@ describe.each(["sqlite", "postgres"] as const)("dates on %s", (kind) => {
 
     it("gives the sweeper no key.expired to announce falsely", async () => {
       const { owner, ordinary } = await attacked();
-      await server.ctx.lifecycle.sweep();
+      await server.deps.lifecycle.sweep();
       const notices = (await events(owner.userId)).filter((e) => e.type !== "key.created");
       expect(notices).toEqual([]);
       expect(await statusWith(ordinary.key)).toBe(200);
@@ -233,7 +233,7 @@ describe.each(["sqlite", "postgres"] as const)("dates on %s", (kind) => {
       for (let i = 0; i < 500; i++) {
         statuses.add((await create(owner.session, { name: `${i}`, expires_at: FAR })).status);
       }
-      await server.ctx.lifecycle.sweep();
+      await server.deps.lifecycle.sweep();
       expect(await events(other.userId)).toContainEqual({ type: "key.expiring", keyId: due.id });
       expect([...statuses]).toEqual([400]);
     }, 180_000);
@@ -248,7 +248,7 @@ describe.each(["sqlite", "postgres"] as const)("dates on %s", (kind) => {
     await policy(other.session, { expiry_reminder_days: 7 });
     const soon = new Date(clock + 2 * DAY).toISOString();
     // Written in one transaction (the API would take a request each; the sweep is under test).
-    await server.ctx.store.transaction(async (tx) => {
+    await server.deps.store.transaction(async (tx) => {
       for (let i = 0; i < 501; i++) {
         await tx.insertKey({
           userId: busy.userId,
@@ -268,13 +268,13 @@ describe.each(["sqlite", "postgres"] as const)("dates on %s", (kind) => {
     const due = await createKey(server.url, other.session, {
       expires_at: new Date(clock + 3 * DAY).toISOString(),
     });
-    await server.ctx.lifecycle.sweep();
+    await server.deps.lifecycle.sweep();
     expect(await events(other.userId)).toContainEqual({ type: "key.expiring", keyId: due.id });
     expect((await events(busy.userId)).filter((e) => e.type === "key.expiring")).toEqual([]);
     // A day and a second later they are all due, and all reminded in one sweep.
     clock += DAY + 1000;
     try {
-      await server.ctx.lifecycle.sweep();
+      await server.deps.lifecycle.sweep();
     } finally {
       clock -= DAY + 1000;
     }
@@ -286,7 +286,7 @@ describe.each(["sqlite", "postgres"] as const)("dates on %s", (kind) => {
     // behind the server's back: the server itself no longer can).
     const owner = await signUpAndLogIn(server.url);
     const key = await createKey(server.url, owner.session, { name: "stored before the fix" });
-    const before = await server.ctx.store.findKey(owner.userId, key.id, "api");
+    const before = await server.deps.store.findKey(owner.userId, key.id, "api");
     await rawSql("update api_keys set expires_at = ? where id = ?", [
       "+010000-01-01T00:00:00.000Z",
       key.id,
@@ -300,7 +300,7 @@ describe.each(["sqlite", "postgres"] as const)("dates on %s", (kind) => {
     // The failure is logged without the secret that was never handed out.
     const tokens = server.logs.join("\n").match(/[A-Za-z0-9]+_[0-9A-Za-z]{46}/g) ?? [];
     expect(tokens.filter(isWellFormedKey)).toEqual([]);
-    const after = await server.ctx.store.findKey(owner.userId, key.id, "api");
+    const after = await server.deps.store.findKey(owner.userId, key.id, "api");
     // The old secret's hash is still the key's, with no grace window: nothing was committed.
     expect(after?.keyHash).toBe(before?.keyHash);
     expect(after?.previousKeyHash).toBeNull();

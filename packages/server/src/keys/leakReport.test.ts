@@ -69,7 +69,7 @@ describe("POST /api/v0/auth/apikeys/report-leak/", () => {
     expect(JSON.stringify(log.body)).not.toContain(leaked.key);
 
     const from = receiver.received.length;
-    await server.ctx.webhookDispatcher.runOnce();
+    await server.deps.webhookDispatcher.runOnce();
     const sent = receiver.received.slice(from).filter((r) => r.url === "/hook/leaks");
     expect(sent).toHaveLength(1);
     const event = JSON.parse(sent[0]?.body ?? "{}");

@@ -34,8 +34,8 @@ describe("usage per key", () => {
     expect(before.hours).toHaveLength(1);
     expect(before.hours[0]?.hour).toMatch(/T\d\d:00:00\.000Z$/);
 
-    await server.ctx.usage.flush();
-    const stored = await server.ctx.store.listUsage(
+    await server.deps.usage.flush();
+    const stored = await server.deps.store.listUsage(
       id,
       "2000-01-01T00:00:00.000Z",
       "2999-01-01T00:00:00.000Z",
@@ -43,7 +43,7 @@ describe("usage per key", () => {
     expect(stored.map((r) => [r.verified, r.denied])).toEqual([[3, 2]]);
     await call(server.url, "GET", "/api/v0/users/current/", { key });
     expect((await read()).totals).toEqual({ verified: 4, denied: 2 });
-    await server.ctx.usage.flush();
+    await server.deps.usage.flush();
     expect((await read()).totals).toEqual({ verified: 4, denied: 2 });
   });
 

@@ -32,7 +32,7 @@ describe("secrets at rest and in logs", () => {
         await call(server.url, "GET", `/api/v0/users/current/?api_key=${fresh}`);
         await call(server.url, "DELETE", `/api/v0/auth/apikeys/${id}/`, { key: user.session });
       }
-      await server.ctx.usage.flush();
+      await server.deps.usage.flush();
       const files = filesUnder(server.dataDir);
       expect(files.map((f) => f.path).some((p) => p.endsWith("latchkey.db"))).toBe(true);
       const logs = server.logs.join("");

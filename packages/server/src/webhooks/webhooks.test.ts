@@ -59,7 +59,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const pass = () => server.ctx.webhookDispatcher.runOnce();
+const pass = () => server.deps.webhookDispatcher.runOnce();
 const body = (request: ReceivedRequest) => JSON.parse(request.body) as Event;
 
 async function register(session: string, fields: Record<string, unknown>) {

@@ -13,7 +13,7 @@ const entry = serverRoute({
   summary: "Sign up",
 });
 
-export const usersCreate = defineRoute(entry, (app, ctx) => {
+export const usersCreate = defineRoute(entry, (app, deps) => {
   typed(app).route({
     // The credential is optional: sign-up is public while open, and needs an admin when closed.
     ...endpoint(entry, { auth: "optional", limit: "sensitive" }),
@@ -31,8 +31,8 @@ export const usersCreate = defineRoute(entry, (app, ctx) => {
     handler: async (request) => {
       // Closed sign-up still admits the very first account, which becomes the administrator:
       // a fresh deployment needs one, and there is nobody yet to let it in.
-      const closed = ctx.config.signup === "closed" && !request.principal?.user.isAdmin;
-      const user = unwrap(await ctx.accounts.signUp(request.body, ctx.now(), closed));
+      const closed = deps.config.signup === "closed" && !request.principal?.user.isAdmin;
+      const user = unwrap(await deps.accounts.signUp(request.body, deps.now(), closed));
       return { success: true as const, id: user.id, email: user.email };
     },
   });

@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "The account's key lifecycle policy",
 });
 
-export const usersPolicy = defineRoute(entry, (app, ctx) => {
+export const usersPolicy = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -23,7 +23,7 @@ export const usersPolicy = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const caller = principalOf(request);
-      const user = (await ctx.store.findUserById(caller.user.id)) ?? caller.user;
+      const user = (await deps.store.findUserById(caller.user.id)) ?? caller.user;
       return policyView(user.policy);
     },
   });

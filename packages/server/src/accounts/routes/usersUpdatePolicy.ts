@@ -27,7 +27,7 @@ const entry = serverRoute({
   summary: "Set the account's key lifecycle policy",
 });
 
-export const usersUpdatePolicy = defineRoute(entry, (app, ctx) => {
+export const usersUpdatePolicy = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -64,7 +64,7 @@ export const usersUpdatePolicy = defineRoute(entry, (app, ctx) => {
       };
       const caller = principalOf(request);
       return policyView(
-        unwrap(await ctx.accounts.updatePolicy(caller, changes, originOf(request, ctx))),
+        unwrap(await deps.accounts.updatePolicy(caller, changes, originOf(request, deps))),
       );
     },
   });

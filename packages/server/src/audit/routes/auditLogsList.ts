@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "The account's audit log, newest first",
 });
 
-export const auditLogsList = defineRoute(entry, (app, ctx) => {
+export const auditLogsList = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -39,7 +39,7 @@ export const auditLogsList = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const q = request.query;
-      const rows = await ctx.store.listAudit(principalOf(request).user.id, {
+      const rows = await deps.store.listAudit(principalOf(request).user.id, {
         action: q.action,
         apiKeyId: q.api_key_id,
         before: q.before,

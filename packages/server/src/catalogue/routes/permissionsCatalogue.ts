@@ -47,7 +47,7 @@ const entry = serverRoute({
 });
 
 /** The categories, every route a tree can name, and the presets: public, it holds no secret. */
-export const permissionsCatalogue = defineRoute(entry, (app, ctx) => {
+export const permissionsCatalogue = defineRoute(entry, (app, deps) => {
   app.addSchema(Catalogue);
   typed(app).route({
     ...endpoint(entry),
@@ -60,7 +60,7 @@ export const permissionsCatalogue = defineRoute(entry, (app, ctx) => {
       categories: categories.map((name) => ({
         name,
         description: categoryDescriptions[name],
-        routes: ctx.catalogue
+        routes: deps.catalogue
           .routesIn(name)
           .map(({ method, path, name: route, summary, source }) => ({
             method,

@@ -20,7 +20,7 @@ const entry = serverRoute({
  * also says whether the node answers from its key cache or, its revocation channel being
  * down, reads every key from the database (still correct, only slower).
  */
-export const readyz = defineRoute(entry, (app, ctx) => {
+export const readyz = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -40,7 +40,7 @@ export const readyz = defineRoute(entry, (app, ctx) => {
     handler: async () => {
       const timeout = new AbortController();
       const ready = await Promise.race([
-        ctx.store.ping(),
+        deps.store.ping(),
         sleep(PING_TIMEOUT_MS, false, { signal: timeout.signal }).catch(() => false),
       ]);
       timeout.abort();
@@ -52,8 +52,8 @@ export const readyz = defineRoute(entry, (app, ctx) => {
       }
       return {
         status: "ready" as const,
-        storage: ctx.store.dialect,
-        cache: ctx.revocations.state(),
+        storage: deps.store.dialect,
+        cache: deps.revocations.state(),
       };
     },
   });

@@ -13,7 +13,7 @@ const entry = serverRoute({
   summary: "Create an API key",
 });
 
-export const apiKeysCreate = defineRoute(entry, (app, ctx) => {
+export const apiKeysCreate = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry, { limit: "sensitive" }),
     schema: {
@@ -29,9 +29,9 @@ export const apiKeysCreate = defineRoute(entry, (app, ctx) => {
       const { name, permissions, key_params, expires_at } = request.body;
       const input = { name, permissions, keyParams: key_params, expiresAt: expires_at };
       const { record, secret } = unwrap(
-        await ctx.keys.create(principalOf(request), input, originOf(request, ctx)),
+        await deps.keys.create(principalOf(request), input, originOf(request, deps)),
       );
-      return { success: true as const, ...keyView(record, ctx.usage, ctx.now()), key: secret };
+      return { success: true as const, ...keyView(record, deps.usage, deps.now()), key: secret };
     },
   });
 });

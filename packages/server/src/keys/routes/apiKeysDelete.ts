@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "Delete an API key",
 });
 
-export const apiKeysDelete = defineRoute(entry, (app, ctx) => {
+export const apiKeysDelete = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -28,7 +28,7 @@ export const apiKeysDelete = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       unwrap(
-        await ctx.keys.delete(principalOf(request), request.params.id, originOf(request, ctx)),
+        await deps.keys.delete(principalOf(request), request.params.id, originOf(request, deps)),
       );
       return { success: true as const, msg: "Successfully Deleted API Key" };
     },

@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "End a reset's grace window now",
 });
 
-export const apiKeysEndGrace = defineRoute(entry, (app, ctx) => {
+export const apiKeysEndGrace = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -25,9 +25,9 @@ export const apiKeysEndGrace = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const record = unwrap(
-        await ctx.keys.endGrace(principalOf(request), request.params.id, originOf(request, ctx)),
+        await deps.keys.endGrace(principalOf(request), request.params.id, originOf(request, deps)),
       );
-      return keyView(record, ctx.usage, ctx.now());
+      return keyView(record, deps.usage, deps.now());
     },
   });
 });

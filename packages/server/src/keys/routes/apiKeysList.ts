@@ -13,7 +13,7 @@ const entry = serverRoute({
   summary: "List the account's API keys",
 });
 
-export const apiKeysList = defineRoute(entry, (app, ctx) => {
+export const apiKeysList = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -53,19 +53,19 @@ export const apiKeysList = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const userId = principalOf(request).user.id;
-      const now = ctx.now();
+      const now = deps.now();
       const { limit, after } = request.query;
       if (limit === undefined && after === undefined) {
-        const keys = await ctx.store.listKeys(userId, "api");
-        return { apikeys: keys.map((k) => keyView(k, ctx.usage, now)) };
+        const keys = await deps.store.listKeys(userId, "api");
+        return { apikeys: keys.map((k) => keyView(k, deps.usage, now)) };
       }
       const size = limit ?? DEFAULT_KEYS_PAGE;
       // One more than the page, to tell whether another page follows.
-      const keys = await ctx.store.listKeys(userId, "api", { after: after ?? 0, limit: size + 1 });
+      const keys = await deps.store.listKeys(userId, "api", { after: after ?? 0, limit: size + 1 });
       const page = keys.slice(0, size);
       const last = page.at(-1);
       return {
-        apikeys: page.map((k) => keyView(k, ctx.usage, now)),
+        apikeys: page.map((k) => keyView(k, deps.usage, now)),
         next_after: keys.length > size && last ? last.id : null,
       };
     },

@@ -14,7 +14,7 @@ const entry = serverRoute({
   summary: "Report leaked secrets",
 });
 
-export const apiKeysReportLeak = defineRoute(entry, (app, ctx) => {
+export const apiKeysReportLeak = defineRoute(entry, (app, deps) => {
   typed(app).route({
     // Public like GitHub's revocation API: whoever finds a key can have it revoked. Limited per
     // IP address with the stricter limit of sign-up and login.
@@ -46,7 +46,7 @@ export const apiKeysReportLeak = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request, reply) => {
       const { secrets, url } = request.body;
-      await ctx.leaks.report(secrets, url, originOf(request, ctx));
+      await deps.leaks.report(secrets, url, originOf(request, deps));
       reply.status(202);
       return { success: true as const, msg: LEAK_REPORT_ANSWER };
     },

@@ -32,7 +32,7 @@ const entry = serverRoute({
   summary: "Reset an API key",
 });
 
-export const apiKeysReset = defineRoute(entry, (app, ctx) => {
+export const apiKeysReset = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -48,15 +48,15 @@ export const apiKeysReset = defineRoute(entry, (app, ctx) => {
     handler: async (request, reply) => {
       const grace = request.body?.grace_seconds ?? 0;
       const body = unwrap(
-        await ctx.keys.reset(
+        await deps.keys.reset(
           principalOf(request),
           request.params.id,
-          originOf(request, ctx),
+          originOf(request, deps),
           grace,
           ({ record, secret }) =>
             serializeNow(reply, {
               success: true as const,
-              ...keyView(record, ctx.usage, ctx.now()),
+              ...keyView(record, deps.usage, deps.now()),
               key: secret,
             }),
         ),

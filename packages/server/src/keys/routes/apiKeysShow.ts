@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "Show one API key",
 });
 
-export const apiKeysShow = defineRoute(entry, (app, ctx) => {
+export const apiKeysShow = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -23,11 +23,11 @@ export const apiKeysShow = defineRoute(entry, (app, ctx) => {
       response: { 200: { $ref: "ApiKey#" }, ...errorResponses },
     },
     handler: async (request) => {
-      const key = await ctx.store.findKey(principalOf(request).user.id, request.params.id, "api");
+      const key = await deps.store.findKey(principalOf(request).user.id, request.params.id, "api");
       // Another account's key answers exactly like a missing one.
       if (!key)
         throw new ApiError("not_found", `API key ${request.params.id} not found in this account.`);
-      return keyView(key, ctx.usage, ctx.now());
+      return keyView(key, deps.usage, deps.now());
     },
   });
 });

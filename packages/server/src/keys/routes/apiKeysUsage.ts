@@ -21,7 +21,7 @@ const entry = serverRoute({
   summary: "A key's verified and denied requests per hour",
 });
 
-export const apiKeysUsage = defineRoute(entry, (app, ctx) => {
+export const apiKeysUsage = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -58,9 +58,9 @@ export const apiKeysUsage = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const { id } = request.params;
-      const key = await ctx.store.findKey(principalOf(request).user.id, id, "api");
+      const key = await deps.store.findKey(principalOf(request).user.id, id, "api");
       if (!key) throw new ApiError("not_found", `API key ${id} not found in this account.`);
-      const now = ctx.now();
+      const now = deps.now();
       const to = hourOf(now.toISOString());
       const from = hourOf(
         new Date(
@@ -70,8 +70,8 @@ export const apiKeysUsage = defineRoute(entry, (app, ctx) => {
       const [fromMs, toMs] = [instantMs(from), instantMs(to)];
       const byHour = new Map<number, UsageCount>();
       for (const row of [
-        ...(await ctx.store.listUsage(id, from, to)),
-        ...ctx.usage.pendingCountsOf(id),
+        ...(await deps.store.listUsage(id, from, to)),
+        ...deps.usage.pendingCountsOf(id),
       ]) {
         const hourMs = instantMs(row.hour);
         if (hourMs < fromMs || hourMs > toMs) continue;

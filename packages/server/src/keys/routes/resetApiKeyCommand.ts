@@ -29,7 +29,7 @@ const entry = serverRoute({
   summary: "Reset an API key (Vast's form)",
 });
 
-export const resetApiKeyCommand = defineRoute(entry, (app, ctx) => {
+export const resetApiKeyCommand = defineRoute(entry, (app, deps) => {
   typed(app).route({
     // Constraints on `id` apply to the key being reset, whichever form names it.
     ...endpoint(entry, {
@@ -60,7 +60,7 @@ export const resetApiKeyCommand = defineRoute(entry, (app, ctx) => {
         );
       }
       const body = unwrap(
-        await ctx.keys.reset(principalOf(request), id, originOf(request, ctx), 0, (reset) =>
+        await deps.keys.reset(principalOf(request), id, originOf(request, deps), 0, (reset) =>
           serializeNow(reply, {
             success: true as const,
             new_api_key: reset.secret,

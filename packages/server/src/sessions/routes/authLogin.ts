@@ -20,7 +20,7 @@ const entry = serverRoute({
   summary: "Log in",
 });
 
-export const authLogin = defineRoute(entry, (app, ctx) => {
+export const authLogin = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry, { limit: "sensitive" }),
     schema: {
@@ -51,9 +51,12 @@ export const authLogin = defineRoute(entry, (app, ctx) => {
       const device = request.headers["user-agent"] ?? "unknown device";
       const { email, password } = request.body;
       // Decided before the account is read or the password hashed.
-      const admission = await ctx.logins.admit(request.ip, email);
+      const admission = await deps.logins.admit(request.ip, email);
       if (!admission.ok) throw limited(admission.retryAfterMs, LOCKED[admission.scope]);
-      const result = await ctx.sessions.logIn({ email, password, device }, originOf(request, ctx));
+      const result = await deps.sessions.logIn(
+        { email, password, device },
+        originOf(request, deps),
+      );
       if (result.ok) await admission.succeeded();
       const session = unwrap(result);
       const answer = {

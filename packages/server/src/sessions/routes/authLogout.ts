@@ -13,7 +13,7 @@ const entry = serverRoute({
   summary: "Log out: end the calling session",
 });
 
-export const authLogout = defineRoute(entry, (app, ctx) => {
+export const authLogout = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry, { sessionOnly: true }),
     schema: {
@@ -27,7 +27,7 @@ export const authLogout = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request, reply) => {
       const caller = principalOf(request);
-      unwrap(await ctx.sessions.endSession(caller, caller.key.id, originOf(request, ctx)));
+      unwrap(await deps.sessions.endSession(caller, caller.key.id, originOf(request, deps)));
       reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
       return { success: true as const, msg: "Logged out." };
     },

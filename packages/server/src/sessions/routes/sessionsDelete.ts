@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "End one session",
 });
 
-export const sessionsDelete = defineRoute(entry, (app, ctx) => {
+export const sessionsDelete = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -27,10 +27,10 @@ export const sessionsDelete = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       unwrap(
-        await ctx.sessions.endSession(
+        await deps.sessions.endSession(
           principalOf(request),
           request.params.id,
-          originOf(request, ctx),
+          originOf(request, deps),
         ),
       );
       return { success: true as const, msg: "Session ended." };

@@ -11,7 +11,7 @@ const entry = serverRoute({
   summary: "End every session but the calling one",
 });
 
-export const sessionsDeleteOthers = defineRoute(entry, (app, ctx) => {
+export const sessionsDeleteOthers = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -28,9 +28,9 @@ export const sessionsDeleteOthers = defineRoute(entry, (app, ctx) => {
       },
     },
     handler: async (request) => {
-      const ended = await ctx.sessions.endOtherSessions(
+      const ended = await deps.sessions.endOtherSessions(
         principalOf(request),
-        originOf(request, ctx),
+        originOf(request, deps),
       );
       return { success: true as const, msg: `Ended ${ended} other session(s).`, ended };
     },

@@ -13,7 +13,7 @@ const entry = serverRoute({
   summary: "List the account's sessions",
 });
 
-export const sessionsList = defineRoute(entry, (app, ctx) => {
+export const sessionsList = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -27,12 +27,12 @@ export const sessionsList = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const caller = principalOf(request);
-      const now = ctx.now().getTime();
-      const sessions = await ctx.store.listKeys(caller.user.id, "session");
+      const now = deps.now().getTime();
+      const sessions = await deps.store.listKeys(caller.user.id, "session");
       return {
         sessions: sessions
           .filter((s) => s.expiresAt === null || instantMs(s.expiresAt) > now)
-          .map((s) => sessionView(s, ctx.usage, caller.key.id)),
+          .map((s) => sessionView(s, deps.usage, caller.key.id)),
       };
     },
   });

@@ -94,7 +94,7 @@ const entry = serverRoute({
  * (unknown category or route, bad IP) is a 400, so a service can tell its own bugs from a
  * caller's bad key.
  */
-export const authVerify = defineRoute(entry, (app, ctx) => {
+export const authVerify = defineRoute(entry, (app, deps) => {
   app.addSchema(VerdictSchema);
   typed(app).route({
     ...endpoint(entry),
@@ -108,21 +108,21 @@ export const authVerify = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request, reply): Promise<VerdictBody> => {
       const { key, route, params, ip } = request.body;
-      const category = checkedCategory(ctx.catalogue, request.body.category, route);
+      const category = checkedCategory(deps.catalogue, request.body.category, route);
       if (ip !== undefined && isIP(ip) === 0) {
         throw new ApiError("invalid_request", "ip: not an IPv4 or IPv6 address.");
       }
       // Counted before any lookup, so the limit also bounds database work for unknown keys.
       // The same counters as every other limit: shared by all nodes when Redis is configured.
-      const limit = ctx.config.verifyRateLimit;
+      const limit = deps.config.verifyRateLimit;
       const slot =
-        limit > 0 ? await ctx.limiter.hit(`verify:${request.ip}`, limit, 60_000) : undefined;
+        limit > 0 ? await deps.limiter.hit(`verify:${request.ip}`, limit, 60_000) : undefined;
       const verdict =
         slot && !slot.allowed
           ? Verification.callerLimited(slot.resetMs)
-          : await ctx.verification.verifyKey(
+          : await deps.verification.verifyKey(
               { secret: key, ip, callerIp: request.ip, category, route, params },
-              originOf(request, ctx),
+              originOf(request, deps),
             );
       const body = verdictBody(verdict);
       if (body.retry_after !== undefined) reply.header("Retry-After", String(body.retry_after));

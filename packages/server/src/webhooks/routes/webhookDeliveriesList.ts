@@ -14,7 +14,7 @@ const entry = serverRoute({
   summary: "A webhook endpoint's delivery log, newest first",
 });
 
-export const webhookDeliveriesList = defineRoute(entry, (app, ctx) => {
+export const webhookDeliveriesList = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -47,16 +47,16 @@ export const webhookDeliveriesList = defineRoute(entry, (app, ctx) => {
     handler: async (request) => {
       const { id } = request.params;
       const userId = principalOf(request).user.id;
-      if (!(await ctx.store.findWebhook(userId, id))) {
+      if (!(await deps.store.findWebhook(userId, id))) {
         throw new ApiError("not_found", `Webhook ${id} not found in this account.`);
       }
       const q = request.query;
-      const rows = await ctx.store.listDeliveries(userId, id, {
+      const rows = await deps.store.listDeliveries(userId, id, {
         status: q.status,
         before: q.before,
         limit: q.limit ?? 50,
       });
-      const max = ctx.webhookDispatcher.maxAttempts;
+      const max = deps.webhookDispatcher.maxAttempts;
       return { deliveries: rows.map((row) => deliveryView(row, max)) };
     },
   });

@@ -15,7 +15,7 @@ const entry = serverRoute({
   summary: "Send a delivery's event again",
 });
 
-export const webhookDeliveriesRedeliver = defineRoute(entry, (app, ctx) => {
+export const webhookDeliveriesRedeliver = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -30,9 +30,14 @@ export const webhookDeliveriesRedeliver = defineRoute(entry, (app, ctx) => {
     handler: async (request) => {
       const { id, delivery_id } = request.params;
       const delivery = unwrap(
-        await ctx.webhooks.redeliver(principalOf(request), id, delivery_id, originOf(request, ctx)),
+        await deps.webhooks.redeliver(
+          principalOf(request),
+          id,
+          delivery_id,
+          originOf(request, deps),
+        ),
       );
-      return deliveryView(delivery, ctx.webhookDispatcher.maxAttempts);
+      return deliveryView(delivery, deps.webhookDispatcher.maxAttempts);
     },
   });
 });

@@ -15,7 +15,7 @@ const entry = serverRoute({
   summary: "Register a webhook endpoint",
 });
 
-export const webhooksCreate = defineRoute(entry, (app, ctx) => {
+export const webhooksCreate = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -45,7 +45,7 @@ export const webhooksCreate = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const { record, secret } = unwrap(
-        await ctx.webhooks.create(principalOf(request), request.body, originOf(request, ctx)),
+        await deps.webhooks.create(principalOf(request), request.body, originOf(request, deps)),
       );
       return { success: true as const, ...webhookView(record), secret };
     },

@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "Delete a webhook endpoint",
 });
 
-export const webhooksDelete = defineRoute(entry, (app, ctx) => {
+export const webhooksDelete = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -28,7 +28,11 @@ export const webhooksDelete = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       unwrap(
-        await ctx.webhooks.delete(principalOf(request), request.params.id, originOf(request, ctx)),
+        await deps.webhooks.delete(
+          principalOf(request),
+          request.params.id,
+          originOf(request, deps),
+        ),
       );
       return { success: true as const, msg: "Successfully Deleted Webhook" };
     },

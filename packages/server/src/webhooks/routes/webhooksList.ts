@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "List the account's webhook endpoints",
 });
 
-export const webhooksList = defineRoute(entry, (app, ctx) => {
+export const webhooksList = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -26,7 +26,7 @@ export const webhooksList = defineRoute(entry, (app, ctx) => {
       },
     },
     handler: async (request) => {
-      const hooks = await ctx.store.listWebhooks(principalOf(request).user.id);
+      const hooks = await deps.store.listWebhooks(principalOf(request).user.id);
       return { webhooks: hooks.map(webhookView) };
     },
   });

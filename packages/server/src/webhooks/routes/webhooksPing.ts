@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "Send a ping event to a webhook endpoint",
 });
 
-export const webhooksPing = defineRoute(entry, (app, ctx) => {
+export const webhooksPing = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -26,9 +26,9 @@ export const webhooksPing = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const delivery = unwrap(
-        await ctx.webhooks.ping(principalOf(request), request.params.id, originOf(request, ctx)),
+        await deps.webhooks.ping(principalOf(request), request.params.id, originOf(request, deps)),
       );
-      return deliveryView(delivery, ctx.webhookDispatcher.maxAttempts);
+      return deliveryView(delivery, deps.webhookDispatcher.maxAttempts);
     },
   });
 });

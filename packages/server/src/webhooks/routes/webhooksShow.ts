@@ -12,7 +12,7 @@ const entry = serverRoute({
   summary: "Show one webhook endpoint",
 });
 
-export const webhooksShow = defineRoute(entry, (app, ctx) => {
+export const webhooksShow = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -24,7 +24,7 @@ export const webhooksShow = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const { id } = request.params;
-      const hook = await ctx.store.findWebhook(principalOf(request).user.id, id);
+      const hook = await deps.store.findWebhook(principalOf(request).user.id, id);
       if (!hook) throw new ApiError("not_found", `Webhook ${id} not found in this account.`);
       return webhookView(hook);
     },

@@ -15,7 +15,7 @@ const entry = serverRoute({
   summary: "Change a webhook endpoint",
 });
 
-export const webhooksUpdate = defineRoute(entry, (app, ctx) => {
+export const webhooksUpdate = defineRoute(entry, (app, deps) => {
   typed(app).route({
     ...endpoint(entry),
     schema: {
@@ -38,11 +38,11 @@ export const webhooksUpdate = defineRoute(entry, (app, ctx) => {
     },
     handler: async (request) => {
       const record = unwrap(
-        await ctx.webhooks.update(
+        await deps.webhooks.update(
           principalOf(request),
           request.params.id,
           request.body,
-          originOf(request, ctx),
+          originOf(request, deps),
         ),
       );
       return webhookView(record);
