@@ -13,7 +13,7 @@ import { logoutCommand } from "./commands/logout.js";
 import { redeliverWebhookCommand } from "./commands/redeliverWebhook.js";
 import { resetApiKeyCommand } from "./commands/resetApiKey.js";
 import { scanCommand } from "./commands/scan.js";
-import { serveCommand } from "./commands/serve.js";
+import { hookServe, type ServerModule, serveCommand } from "./commands/serve.js";
 import { setApiKeyCommand } from "./commands/setApiKey.js";
 import { setPolicyCommand } from "./commands/setPolicy.js";
 import { showApiKeyCommand } from "./commands/showApiKey.js";
@@ -86,8 +86,11 @@ function routeOutput(command: Command, app: App): void {
   for (const child of command.commands) routeOutput(child, app);
 }
 
-/** The whole command tree. */
-export function buildProgram(app: App): Command {
+/**
+ * The whole command tree. `serve` is a stand-in without `server` (see serveCommand): the CLI
+ * loads the server package only for that command.
+ */
+export function buildProgram(app: App, server?: ServerModule): Command {
   const program = new Command("latchkey")
     .description(
       "Create, scope, reset and delete Latchkey API keys; scan for leaked keys; run the server.",
@@ -146,7 +149,9 @@ export function buildProgram(app: App): Command {
   program.addCommand(loginCommand(app));
   program.addCommand(logoutCommand(app));
   program.addCommand(scanCommand(app));
-  program.addCommand(serveCommand(app));
+  const serve = serveCommand(app, server);
+  program.addCommand(serve);
+  hookServe(program, serve, server);
   routeOutput(program, app);
   return program;
 }
