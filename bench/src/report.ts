@@ -27,6 +27,9 @@ export function formatResults(results: BenchResults): string {
         const c = cases[name];
         if (!c) continue;
         const zero = shareOfZero(cases, name);
+        const zeroCpu =
+          cases[name === "verify" || name === "bare_post" ? "bare_post" : "bare_get"]
+            .serverCpuUsPerRequest;
         rows.push([
           run.backend,
           run.keys.toLocaleString("en"),
@@ -38,6 +41,9 @@ export function formatResults(results: BenchResults): string {
           c.latencyMs.p50.toFixed(2),
           c.latencyMs.p99.toFixed(2),
           c.serverCpuUsPerRequest === null ? "–" : c.serverCpuUsPerRequest.toFixed(0),
+          c.serverCpuUsPerRequest === null || !zeroCpu
+            ? "–"
+            : `${(c.serverCpuUsPerRequest / zeroCpu).toFixed(2)}×`,
           c.clientCpuUsPerRequest.toFixed(0),
         ]);
       }
@@ -55,10 +61,11 @@ export function formatResults(results: BenchResults): string {
       "p50 ms",
       "p99 ms",
       "server µs/req",
+      "of (0)'s",
       "client µs/req",
     ],
     rows,
-    new Set([1, 2, 4, 5, 6, 7, 8, 9, 10]),
+    new Set([1, 2, 4, 5, 6, 7, 8, 9, 10, 11]),
   );
   const memory = table(
     [
@@ -100,7 +107,7 @@ export function formatResults(results: BenchResults): string {
           `Load: ${s.connections.join(" and ")} connections; ${s.rounds} rounds, each in fresh server processes, of ${s.durationSeconds} s per case and connection count after ${s.warmupSeconds} s warm-up; ${s.activeKeys} distinct keys in (b)–(d); key cache ${s.cacheSize.toLocaleString("en")}; rate limits off; server log level ${s.serverEnv.LATCHKEY_LOG_LEVEL ?? "?"}${s.infoCase ? " (and info for the info case)" : ""}; Fastify ${s.fastifyVersion}`,
           "",
           "of (0): requests/s as a share of the bare Fastify app's route of the same method (case (0), same rounds); of (a): of GET /healthz.",
-          "µs/req: CPU time (user + system) per answer of the process answering and of the load generator.",
+          "µs/req: CPU time (user + system) per answer of the process answering and of the load generator; of (0)'s: the server's as a multiple of (0)'s (steadier than req/s on a busy machine).",
           speed,
           "",
           "Server memory after a full GC: RSS (JavaScript heap in use, MB); the cache-size columns after presenting that many distinct keys.",
