@@ -12,25 +12,12 @@ export interface ServerModule {
 
 /**
  * Importing the server (Fastify, the stores' drivers, the console's assets) takes most of a
- * second, which every other command would pay at start for nothing: only `serve` loads it.
+ * second, which every other command would pay at start for nothing: only `serve` loads it,
+ * when it runs or shows its help (see program.ts).
  */
 export async function loadServer(): Promise<ServerModule> {
   return await import("@latchkey/server");
 }
-
-/**
- * Thrown while parsing a command line that needs `serve`'s real command (to run it or show its
- * help) when the program was built without the server: runCli then loads the server and
- * parses the same command line again. Nothing is written or done before it is thrown.
- */
-export class ServerNeeded extends Error {
-  constructor() {
-    super("the serve command needs the server package loaded");
-  }
-}
-
-const DESCRIPTION =
-  "run the Latchkey server (as 'npm start'); each flag overrides its environment variable";
 
 /** Each server setting as a flag; given flags override the environment, keyed by its name. */
 function overrides(command: Command, server: ServerModule): Record<string, string> {
@@ -43,22 +30,14 @@ function overrides(command: Command, server: ServerModule): Record<string, strin
   return given;
 }
 
-/**
- * `serve`, with a flag per server setting when `server` is given. Without it, a stand-in that
- * lists the command in the root help and throws ServerNeeded as soon as the command line turns
- * out to be about it: dispatched to (`serve …`, through `hookServe`) or asked for its help
- * (`help serve`).
- */
-export function serveCommand(app: App, server: ServerModule | undefined): Command {
-  const command = new Command("serve").description(DESCRIPTION);
-  if (server === undefined) {
-    // Hidden: it only keeps the root help's "serve [options]" as it is with the real command.
-    command.addOption(new Option("--port <value>").hideHelp());
-    command.help = () => {
-      throw new ServerNeeded();
-    };
-    return command;
-  }
+async function serve(ctx: Context, command: Command, server: ServerModule): Promise<number> {
+  return server.main(ctx.io.env, overrides(command, server));
+}
+
+export function serveCommand(app: App, server: ServerModule): Command {
+  const command = new Command("serve").description(
+    "run the Latchkey server (as 'npm start'); each flag overrides its environment variable",
+  );
   for (const setting of server.settings) {
     const fallback = setting.default === undefined ? "unset" : String(setting.default);
     command.addOption(
@@ -83,13 +62,5 @@ ${examples(
   ],
 )}`,
     )
-    .action(app.action((ctx: Context, cmd) => server.main(ctx.io.env, overrides(cmd, server))));
-}
-
-/** Makes dispatching to the stand-in `serve` (see serveCommand) throw ServerNeeded. */
-export function hookServe(program: Command, serve: Command, server: ServerModule | undefined) {
-  if (server !== undefined) return;
-  program.hook("preSubcommand", (_program, subcommand) => {
-    if (subcommand === serve) throw new ServerNeeded();
-  });
+    .action(app.action((ctx, cmd) => serve(ctx, cmd, server)));
 }
