@@ -9,7 +9,8 @@ import { afterAll, describe, expect, test } from "vitest";
 import type { RefusalFloodResult } from "./refusalFlood.js";
 import type { BenchResults } from "./runBench.js";
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "dist", "main.js");
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const MAIN = join(ROOT, "bench", "dist", "main.js");
 const work = mkdtempSync(join(tmpdir(), "latchkey-bench-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
@@ -47,7 +48,7 @@ function processesUsing(dir: string): number[] {
 }
 
 describe("npm run bench", () => {
-  test("the quickest SQLite run measures all four cases at both sizes, writes valid JSON and cleans up", async () => {
+  test("the quickest SQLite run measures every case at both sizes and connection counts, writes valid JSON and cleans up", async () => {
     const out = join(work, "results");
     const scratch = join(work, "tmp");
     mkdirSync(scratch);
@@ -62,6 +63,8 @@ describe("npm run bench", () => {
         "0",
         "--rounds",
         "2",
+        "--connections",
+        "2,4",
         "--out",
         out,
       ],
@@ -69,7 +72,8 @@ describe("npm run bench", () => {
     );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/\| sqlite \| +1,000 \| \(a\) GET \/healthz/);
+    expect(result.stdout).toMatch(/\| sqlite \| +1,000 \| +2 \| \(a\) GET \/healthz/);
+    expect(result.stdout).toMatch(/\| sqlite \| +1,000 \| +4 \| \(0\) bare Fastify GET/);
     expect(result.stdout).toMatch(/^(PASS|FAIL) {2}sqlite/m);
 
     const files = readdirSync(out);
@@ -86,32 +90,56 @@ describe("npm run bench", () => {
       ["sqlite", 1000],
       ["sqlite", 10000],
     ]);
-    const expected = { floor: "200", current_user: "200", verify: "200", unknown_key: "401" };
+    const expected = {
+      bare_get: "200",
+      bare_post: "200",
+      floor: "200",
+      current_user: "200",
+      verify: "200",
+      unknown_key: "401",
+      current_user_info: "200",
+    };
     for (const scenario of results.scenarios) {
-      expect(Object.keys(scenario.cases).sort()).toEqual(Object.keys(expected).sort());
-      for (const [name, status] of Object.entries(expected)) {
-        const c = scenario.cases[name as keyof typeof expected];
-        expect(c.responses).toBeGreaterThan(0);
-        expect(c.unexpected).toBe(0);
-        expect(c.statuses).toEqual({ [status]: c.responses });
-        expect(c.requestsPerSecond).toBeGreaterThan(0);
-        expect(c.latencyMs.p99).toBeGreaterThanOrEqual(c.latencyMs.p50);
-        expect(c.latencyMs.p50).toBeGreaterThan(0);
+      // Every case at each connection count asked for.
+      expect(scenario.loads.map((l) => l.connections)).toEqual([2, 4]);
+      for (const { cases } of scenario.loads) {
+        expect(Object.keys(cases).sort()).toEqual(Object.keys(expected).sort());
+        for (const [name, status] of Object.entries(expected)) {
+          const c = cases[name as keyof typeof expected];
+          if (!c) throw new Error(`no ${name} case`);
+          expect(c.responses).toBeGreaterThan(0);
+          expect(c.unexpected).toBe(0);
+          expect(c.statuses).toEqual({ [status]: c.responses });
+          expect(c.requestsPerSecond).toBeGreaterThan(0);
+          expect(c.latencyMs.p99).toBeGreaterThanOrEqual(c.latencyMs.p50);
+          expect(c.latencyMs.p50).toBeGreaterThan(0);
+        }
+        // Each round ran in server processes of their own, and every case ran in each: the
+        // bare app's and the info-level server's processes too.
+        const pids = cases.floor.rounds.map((r) => r.serverPid);
+        expect(pids).toHaveLength(2);
+        expect(new Set(pids).size).toBe(2);
+        for (const c of [cases.current_user, cases.verify, cases.unknown_key]) {
+          expect(c.rounds.map((r) => r.serverPid)).toEqual(pids);
+        }
+        const barePids = cases.bare_get.rounds.map((r) => r.serverPid);
+        expect(cases.bare_post.rounds.map((r) => r.serverPid)).toEqual(barePids);
+        const infoPids = cases.current_user_info?.rounds.map((r) => r.serverPid) ?? [];
+        expect(new Set([...pids, ...barePids, ...infoPids]).size).toBe(6);
+        // The valid-key cases cycle through many keys, as real traffic would.
+        expect(cases.current_user.distinctRequests).toBe(256);
+        if (existsSync("/proc")) {
+          expect(cases.current_user.serverCpuUsPerRequest).toBeGreaterThan(0);
+          expect(cases.bare_get.serverCpuUsPerRequest).toBeGreaterThan(0);
+        }
       }
-      // Each round ran in a server process of its own, and every case ran in each.
-      const pids = scenario.cases.floor.rounds.map((r) => r.serverPid);
-      expect(pids).toHaveLength(2);
-      expect(new Set(pids).size).toBe(2);
-      for (const c of Object.values(scenario.cases)) {
-        expect(c.rounds.map((r) => r.serverPid)).toEqual(pids);
-      }
-      // The valid-key cases cycle through many keys, as real traffic would.
-      expect(scenario.cases.current_user.distinctRequests).toBe(256);
-      if (existsSync("/proc")) {
-        expect(scenario.memory.afterLoad?.rssKb).toBeGreaterThan(0);
-        expect(scenario.cases.current_user.serverCpuUsPerRequest).toBeGreaterThan(0);
-      }
+      if (existsSync("/proc")) expect(scenario.memory.afterLoad?.rssKb).toBeGreaterThan(0);
     }
+    // Case (0) runs the server's own fastify package.
+    const fastify = JSON.parse(
+      readFileSync(join(ROOT, "node_modules", "fastify", "package.json"), "utf8"),
+    ) as { version: string };
+    expect(results.settings.fastifyVersion).toBe(fastify.version);
     // 10 000 keys are enough to present four times the quick run's cache of 2 000.
     const steps = results.scenarios[1]?.memory.saturation ?? [];
     expect(steps.map((s) => s.distinctKeys)).toEqual([2000, 4000, 8000]);
@@ -119,7 +147,17 @@ describe("npm run bench", () => {
     const targetNames = results.targets.map((t) => t.name).join("\n");
     expect(targetNames).toContain("(b) req/s ≥ 80% of (a)");
     expect(targetNames).toContain("(b) p99 ≤ 1.5× (a)'s");
-    expect(targetNames).toContain("within 10%, 10,000 vs 1,000 keys");
+    expect(targetNames).toContain("within 5%, 10,000 vs 1,000 keys, 2 connections");
+    expect(targetNames).toContain("within 5%, 10,000 vs 1,000 keys, 4 connections");
+    // Issue 16's: shares of case (0), at each store size and connection count.
+    for (const at of ["1,000 keys, 2 connections", "10,000 keys, 4 connections"]) {
+      expect(targetNames).toContain(`(a) req/s ≥ 0.90× (0) (${at})`);
+      expect(targetNames).toContain(`(b) req/s ≥ 0.80× (0) (${at})`);
+      expect(targetNames).toContain(`(b) p99 ≤ 1.5× (0)'s (${at})`);
+      expect(targetNames).toContain(`(c) req/s ≥ 0.70× (0)'s POST (${at})`);
+      expect(targetNames).toContain(`(d) req/s ≥ 0.40× (0) (${at})`);
+      expect(targetNames).toContain(`(b) at log level info req/s ≥ 0.60× (0) (${at})`);
+    }
     expect(targetNames).toContain("RSS after load grows");
     expect(targetNames).toContain("heap after load grows");
     expect(targetNames).toContain("from 4,000 to 8,000 distinct keys");
@@ -152,7 +190,7 @@ describe("npm run bench", () => {
     // Nothing left behind: no temp dirs, no server processes.
     expect(readdirSync(scratch)).toEqual([]);
     expect(processesUsing(scratch)).toEqual([]);
-  }, 240_000);
+  }, 360_000);
 
   test("the revocation scenario on three PostgreSQL nodes reports its count and latencies", async () => {
     const out = join(work, "revocation-results");

@@ -1,11 +1,27 @@
 import autocannon from "autocannon";
 import type { BenchServer } from "./serverProcess.js";
 
-export type CaseName = "floor" | "current_user" | "verify" | "unknown_key";
+export type CaseName =
+  | "bare_get"
+  | "bare_post"
+  | "floor"
+  | "current_user"
+  | "verify"
+  | "unknown_key"
+  | "current_user_info";
+
+/**
+ * Which process a case is sent to: the bare Fastify app of case (0), the server at the run's
+ * log level, or the server at log level info.
+ */
+export type CaseTarget = "bare" | "server" | "serverInfo";
 
 /** One kind of request, sent by many connections for a fixed time. */
 export interface CaseSpec {
   name: CaseName;
+  target: CaseTarget;
+  /** The case (0) it is compared with: the bare app's route of the same method. */
+  zero: "bare_get" | "bare_post";
   /** What the table calls it. */
   label: string;
   method: "GET" | "POST";

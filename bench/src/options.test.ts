@@ -9,6 +9,8 @@ describe("parseOptions", () => {
       keyCounts: [1000, 1_000_000],
       duration: 3,
       rounds: 5,
+      connections: [10, 50],
+      infoCase: true,
       cacheSize: 10_000,
       postgresUrl: "postgres://postgres@127.0.0.1:5432/test",
       revocation: "run",
@@ -26,6 +28,7 @@ describe("parseOptions", () => {
       keyCounts: [1000, 10_000],
       duration: 2,
       rounds: 1,
+      connections: [10],
       cacheSize: 2000,
       revocationKeys: 12,
       revocationDeletes: 3,
@@ -59,6 +62,14 @@ describe("parseOptions", () => {
       warmup: 0,
       postgresUrl: "postgres://bench@127.0.0.1:5433/b",
     });
+  });
+
+  test("--connections takes a list, --skip-info-log leaves the info case out", () => {
+    expect(parseOptions(["--connections", "2, 20", "--skip-info-log"], {})).toMatchObject({
+      connections: [2, 20],
+      infoCase: false,
+    });
+    expect(() => parseOptions(["--connections", "10,0"], {})).toThrow(/--connections/);
   });
 
   test("bad values are usage errors that name the option", () => {

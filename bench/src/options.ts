@@ -10,8 +10,11 @@ export interface BenchOptions {
   /** Seconds of measured load per case, and of unmeasured warm-up before it. */
   duration: number;
   warmup: number;
-  /** Concurrent connections of the load generator. */
-  connections: number;
+  /**
+   * Concurrent connections of the load generator: every case is measured at each count. The
+   * refusal floods and the revocation scenario use the first.
+   */
+  connections: number[];
   /** Distinct valid keys cycled through in the authenticated and verify cases. */
   activeKeys: number;
   /** The server's LATCHKEY_KEY_CACHE_SIZE. */
@@ -21,6 +24,8 @@ export interface BenchOptions {
   outDir: string;
   /** The server's LATCHKEY_LOG_LEVEL (request logging happens at "info"). */
   logLevel: string;
+  /** Also measure (b) against a server at log level info, the default: one line per request. */
+  infoCase: boolean;
   quick: boolean;
   /**
    * Each case runs this many times, interleaved with the others, each round in a fresh server
@@ -48,20 +53,24 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]
 
 Measures requests/s, p50/p99 latency and server CPU per request of Latchkey's hot path:
-(a) GET /healthz, (b) GET /api/v0/users/current/ with valid keys, (c) the verify API with a
-category check, (d) checksum-valid unknown keys; for each store size and backend. Then, per
-backend, (e) floods of refused requests with known keys: how they are answered and how much
-the audit table grows; and on PostgreSQL the revocation scenario (below).
+(0) a bare Fastify app of the same version (a GET answering a JSON object of the size of (b)'s
+answer, a POST echoing its body), the physical limit; (a) GET /healthz, (b) GET
+/api/v0/users/current/ with valid keys, (c) the verify API with a category check, (d)
+checksum-valid unknown keys, and (b) again against a server at log level info; for each store
+size, backend and number of connections. Then, per backend, (e) floods of refused requests with
+known keys: how they are answered and how much the audit table grows; and on PostgreSQL the
+revocation scenario (below).
 
 Options:
-  --quick              smoke run: 1 000 and 10 000 keys, 2 s per case, 1 s warm-up
+  --quick              smoke run: 1 000 and 10 000 keys, 10 connections, 2 s per case, 1 s warm-up
   --sqlite-only        only the embedded SQLite store
   --postgres-only      only PostgreSQL
   --keys LIST          store sizes, comma-separated (default 1000,1000000)
   --duration S         seconds of measured load per case and round (default 3)
-  --rounds N           rounds of all four cases, each in a fresh server process (default 5; 1 with --quick)
+  --rounds N           rounds of all cases, each in fresh server processes (default 5; 1 with --quick)
   --warmup S           seconds of unmeasured load per case before each round (default 3)
-  --connections N      concurrent connections (default 10)
+  --connections LIST   concurrent connections, comma-separated: every case at each (default
+                       10,50; 10 with --quick); the floods and the revocation scenario use the first
   --active-keys N      distinct valid keys used by (b) and (c) (default 256)
   --cache-size N       the server's LATCHKEY_KEY_CACHE_SIZE (default 10000; 2000 with --quick,
                        so that the 10 000-key store can overfill it)
@@ -69,6 +78,7 @@ Options:
                        (default $LATCHKEY_BENCH_DATABASE_URL or postgres://postgres@127.0.0.1:5432/test)
   --out DIR            where to write the JSON results (default bench-results)
   --log-level LEVEL    the server's log level (default warn: no per-request log lines)
+  --skip-info-log      not the case of (b) against a server at log level info
   --cpu-prof DIR       write the server's CPU profile of each scenario (node --cpu-prof) into DIR
   --check              exit with status 3 when a target is missed
   --help               this text
@@ -141,7 +151,9 @@ export function parseOptions(
     keyCounts,
     duration: positive("--duration", values.duration ?? (quick ? "2" : "3")),
     warmup: positive("--warmup", values.warmup ?? (quick ? "1" : "3"), true),
-    connections: wholeNumber("--connections", values.connections ?? "10"),
+    connections: (values.connections ?? (quick ? "10" : "10,50"))
+      .split(",")
+      .map((c) => wholeNumber("--connections", c.trim())),
     activeKeys: wholeNumber("--active-keys", values["active-keys"] ?? "256"),
     cacheSize: wholeNumber("--cache-size", values["cache-size"] ?? (quick ? "2000" : "10000")),
     postgresUrl:
@@ -150,6 +162,7 @@ export function parseOptions(
       "postgres://postgres@127.0.0.1:5432/test",
     outDir: values.out ?? "bench-results",
     logLevel: values["log-level"] ?? "warn",
+    infoCase: !(values["skip-info-log"] ?? false),
     quick,
     rounds: wholeNumber("--rounds", values.rounds ?? (quick ? "1" : "5")),
     cpuProfDir: values["cpu-prof"],
@@ -208,6 +221,7 @@ function parse(argv: readonly string[]) {
       "postgres-url": { type: "string" },
       out: { type: "string" },
       "log-level": { type: "string" },
+      "skip-info-log": { type: "boolean" },
       rounds: { type: "string" },
       "cpu-prof": { type: "string" },
       check: { type: "boolean" },

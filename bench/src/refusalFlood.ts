@@ -197,7 +197,7 @@ async function runOne(
             answers[outcome] = (answers[outcome] ?? 0) + 1;
           }
         };
-        await Promise.all(Array.from({ length: options.connections }, worker));
+        await Promise.all(Array.from({ length: options.connections[0] ?? 10 }, worker));
         const endedAt = Date.now();
         const rows = await auditRows(`&action=api_key.denied&api_key_id=${key.id}`);
         const result: FloodResult = {

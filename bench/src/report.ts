@@ -2,6 +2,7 @@ import type { RevocationResult } from "./revocationCase.js";
 import type { BenchResults } from "./runBench.js";
 import { CASE_NAMES, SATURATION_STEPS } from "./runBench.js";
 import type { Memory } from "./serverProcess.js";
+import { shareOfZero } from "./targets.js";
 
 const MB = (kb: number | undefined) => (kb === undefined ? "–" : `${(kb / 1024).toFixed(0)} MB`);
 /** "RSS (heap)" after a full GC. */
@@ -20,36 +21,51 @@ function table(header: string[], rows: string[][], right: Set<number>): string {
 export function formatResults(results: BenchResults): string {
   const rows: string[][] = [];
   for (const run of results.scenarios) {
-    const floor = run.cases.floor.requestsPerSecond;
-    for (const name of CASE_NAMES) {
-      const c = run.cases[name];
-      rows.push([
-        run.backend,
-        run.keys.toLocaleString("en"),
-        c.label,
-        c.requestsPerSecond.toFixed(0),
-        `${((c.requestsPerSecond / floor) * 100).toFixed(0)}%`,
-        c.latencyMs.p50.toFixed(2),
-        c.latencyMs.p99.toFixed(2),
-        c.serverCpuUsPerRequest === null ? "–" : c.serverCpuUsPerRequest.toFixed(0),
-        c.clientCpuUsPerRequest.toFixed(0),
-      ]);
+    for (const { connections, cases } of run.loads) {
+      const floor = cases.floor.requestsPerSecond;
+      for (const name of CASE_NAMES) {
+        const c = cases[name];
+        if (!c) continue;
+        const zero = shareOfZero(cases, name);
+        const zeroCpu =
+          cases[name === "verify" || name === "bare_post" ? "bare_post" : "bare_get"]
+            .serverCpuUsPerRequest;
+        rows.push([
+          run.backend,
+          run.keys.toLocaleString("en"),
+          String(connections),
+          c.label,
+          c.requestsPerSecond.toFixed(0),
+          zero === null ? "–" : `${zero.toFixed(2)}×`,
+          `${((c.requestsPerSecond / floor) * 100).toFixed(0)}%`,
+          c.latencyMs.p50.toFixed(2),
+          c.latencyMs.p99.toFixed(2),
+          c.serverCpuUsPerRequest === null ? "–" : c.serverCpuUsPerRequest.toFixed(0),
+          c.serverCpuUsPerRequest === null || !zeroCpu
+            ? "–"
+            : `${(c.serverCpuUsPerRequest / zeroCpu).toFixed(2)}×`,
+          c.clientCpuUsPerRequest.toFixed(0),
+        ]);
+      }
     }
   }
   const speed = table(
     [
       "store",
       "keys",
+      "conns",
       "case",
       "req/s",
+      "of (0)",
       "of (a)",
       "p50 ms",
       "p99 ms",
       "server µs/req",
+      "of (0)'s",
       "client µs/req",
     ],
     rows,
-    new Set([1, 3, 4, 5, 6, 7, 8]),
+    new Set([1, 2, 4, 5, 6, 7, 8, 9, 10, 11]),
   );
   const memory = table(
     [
@@ -88,9 +104,10 @@ export function formatResults(results: BenchResults): string {
     ...(results.scenarios.length === 0
       ? []
       : [
-          `Load: ${s.connections} connections; ${s.rounds} rounds, each in a fresh server process, of ${s.durationSeconds} s per case after ${s.warmupSeconds} s warm-up; ${s.activeKeys} distinct keys in (b)–(d); key cache ${s.cacheSize.toLocaleString("en")}; rate limits off`,
+          `Load: ${s.connections.join(" and ")} connections; ${s.rounds} rounds, each in fresh server processes, of ${s.durationSeconds} s per case and connection count after ${s.warmupSeconds} s warm-up; ${s.activeKeys} distinct keys in (b)–(d); key cache ${s.cacheSize.toLocaleString("en")}; rate limits off; server log level ${s.serverEnv.LATCHKEY_LOG_LEVEL ?? "?"}${s.infoCase ? " (and info for the info case)" : ""}; Fastify ${s.fastifyVersion}`,
           "",
-          "µs/req: CPU time (user + system) per answer of the server process and of the load generator.",
+          "of (0): requests/s as a share of the bare Fastify app's route of the same method (case (0), same rounds); of (a): of GET /healthz.",
+          "µs/req: CPU time (user + system) per answer of the process answering and of the load generator; of (0)'s: the server's as a multiple of (0)'s (steadier than req/s on a busy machine).",
           speed,
           "",
           "Server memory after a full GC: RSS (JavaScript heap in use, MB); the cache-size columns after presenting that many distinct keys.",

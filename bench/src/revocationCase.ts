@@ -117,13 +117,15 @@ function countWarnings(file: string): { evictions: number; cacheDistrusted: numb
 export type RevocationSettings = Pick<
   BenchOptions,
   | "postgresUrl"
-  | "connections"
   | "revocationKeys"
   | "revocationDeletes"
   | "revocationResets"
   | "revocationLoad"
   | "revocationAfter"
->;
+> & {
+  /** autocannon connections per node. */
+  connections: number;
+};
 
 interface Answer {
   status: number;

@@ -86,28 +86,41 @@ function exited(child: ChildProcess): boolean {
   return child.exitCode !== null || child.signalCode !== null;
 }
 
+/** Another program than the server, started the same way (the bare Fastify app of case (0)). */
+export interface EntryPoint {
+  /** The script node runs. */
+  script: string;
+  /** A GET that answers 200 once it is ready. */
+  readyPath: string;
+}
+
 /**
- * Starts `node packages/server/dist/main.js` with `env` on a free 127.0.0.1 port, its output
- * in `logFile`, and waits until GET /readyz answers 200.
+ * Starts `node packages/server/dist/main.js` (or `entry`) with `env` on a free 127.0.0.1
+ * port, its output in `logFile`, and waits until GET /readyz (or `entry.readyPath`) answers 200.
  */
 export async function startBenchServer(
   env: Record<string, string>,
   logFile: string,
   nodeArgs: readonly string[] = [],
+  entry: EntryPoint = { script: MAIN, readyPath: "/readyz" },
 ): Promise<BenchServer> {
   const port = await freePort();
   const memoryFile = `${logFile}.memory.json`;
   const log = openSync(logFile, "a", 0o600);
-  const child = spawn(process.execPath, ["--expose-gc", "--import", PROBE, ...nodeArgs, MAIN], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      ...env,
-      LATCHKEY_BENCH_MEMORY_FILE: memoryFile,
-      LATCHKEY_HOST: "127.0.0.1",
-      LATCHKEY_PORT: String(port),
+  const child = spawn(
+    process.execPath,
+    ["--expose-gc", "--import", PROBE, ...nodeArgs, entry.script],
+    {
+      env: {
+        PATH: process.env.PATH ?? "",
+        ...env,
+        LATCHKEY_BENCH_MEMORY_FILE: memoryFile,
+        LATCHKEY_HOST: "127.0.0.1",
+        LATCHKEY_PORT: String(port),
+      },
+      stdio: ["ignore", log, log],
     },
-    stdio: ["ignore", log, log],
-  });
+  );
   closeSync(log);
   const pid = child.pid;
   if (pid === undefined) throw new Error("could not start the server process");
@@ -134,7 +147,7 @@ export async function startBenchServer(
   for (;;) {
     if (exited(child)) throw new Error(`the server exited during start-up:\n${logTail()}`);
     try {
-      const answer = await fetch(`${url}/readyz`);
+      const answer = await fetch(`${url}${entry.readyPath}`);
       await answer.arrayBuffer();
       if (answer.status === 200) break;
     } catch {

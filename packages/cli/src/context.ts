@@ -1,6 +1,7 @@
 import { Latchkey, resolveCredentials } from "@latchkey/sdk";
 import { explainRequest } from "./explain.js";
 import type { GlobalOptions } from "./globals.js";
+import { httpFetch } from "./httpFetch.js";
 import type { Io } from "./io.js";
 import { type Colours, colours, useColour } from "./output/colours.js";
 
@@ -76,6 +77,7 @@ export class Context {
     const apiKey = use === undefined ? creds.apiKey : use.apiKey;
     this.origin = { source: use?.source ?? creds.source, keyFile: creds.keyFile, apiKey };
     return new Latchkey({
+      fetch: httpFetch,
       apiKey,
       url: creds.url,
       env: this.io.env,

@@ -54,6 +54,20 @@ describe("--help", () => {
     }
   });
 
+  it("help serve and --url … serve --help show the same help as serve --help", async () => {
+    // The CLI loads the server only for serve (see commands/serve.ts), whichever way it is asked.
+    const direct = await runCli(["serve", "--help"]);
+    expect(direct.stdout).toContain("--database-url");
+    for (const args of [
+      ["help", "serve"],
+      ["--url", "http://127.0.0.1:1", "serve", "--help"],
+    ]) {
+      const result = await runCli(args);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toBe(direct.stdout);
+    }
+  });
+
   it("--version prints the package version", async () => {
     const { version } = JSON.parse(
       readFileSync(new URL("../package.json", import.meta.url), "utf8"),

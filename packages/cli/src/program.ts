@@ -1,34 +1,9 @@
 import { readFileSync } from "node:fs";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import type { App } from "./app.js";
-import { createApiKeyCommand } from "./commands/createApiKey.js";
-import { createWebhookCommand } from "./commands/createWebhook.js";
-import { deleteApiKeyCommand } from "./commands/deleteApiKey.js";
-import { deleteWebhookCommand } from "./commands/deleteWebhook.js";
-import { endGraceWindowCommand } from "./commands/endGraceWindow.js";
-import { endSessionCommand } from "./commands/endSession.js";
-import { endSessionsCommand } from "./commands/endSessions.js";
-import { loginCommand } from "./commands/login.js";
-import { logoutCommand } from "./commands/logout.js";
-import { redeliverWebhookCommand } from "./commands/redeliverWebhook.js";
-import { resetApiKeyCommand } from "./commands/resetApiKey.js";
-import { scanCommand } from "./commands/scan.js";
-import { serveCommand } from "./commands/serve.js";
-import { setApiKeyCommand } from "./commands/setApiKey.js";
-import { setPolicyCommand } from "./commands/setPolicy.js";
-import { showApiKeyCommand } from "./commands/showApiKey.js";
-import { showApiKeysCommand } from "./commands/showApiKeys.js";
-import { showAuditLogsCommand } from "./commands/showAuditLogs.js";
-import { showPermissionsCommand } from "./commands/showPermissions.js";
-import { showPolicyCommand } from "./commands/showPolicy.js";
-import { showSessionsCommand } from "./commands/showSessions.js";
-import { showUsageCommand } from "./commands/showUsage.js";
-import { showUserCommand } from "./commands/showUser.js";
-import { showWebhookCommand } from "./commands/showWebhook.js";
-import { showWebhooksCommand } from "./commands/showWebhooks.js";
-import { testWebhookCommand } from "./commands/testWebhook.js";
 import { exitCodeHelp } from "./exitCodes.js";
 import { addGlobalOptions } from "./globals.js";
+import type { Io } from "./io.js";
 import { examples } from "./output/examples.js";
 
 const { version } = JSON.parse(
@@ -75,19 +50,179 @@ ${examples(
  * Commander's exits become exceptions and its output goes to the injected streams, on every
  * command: commands built with `new Command` inherit nothing from their parent.
  */
-function routeOutput(command: Command, app: App): void {
+function routeOutput(command: Command, io: Io): void {
   command
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => app.io.stdout.write(text),
-      writeErr: (text) => app.io.stderr.write(text),
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
     })
     .showHelpAfterError("(add --help for usage and examples)");
-  for (const child of command.commands) routeOutput(child, app);
+  for (const child of command.commands) routeOutput(child, io);
 }
 
-/** The whole command tree. */
-export function buildProgram(app: App): Command {
+/** Builds a top-level command, given the App its actions run in. */
+export type CommandFactory = (app: App) => Command;
+
+/**
+ * A first word of the command line. Its code (and what that imports: the SDK, the server for
+ * `serve`) is loaded only when a command line is about it: starting takes most of its time in
+ * loading modules, and `--version` or `--help` need none of them.
+ */
+interface TopLevel {
+  name: string;
+  /** As the root help lists it; for a single command, the same as its module's. */
+  description: string;
+  /** For that listing: whether the command has options, and its arguments. */
+  options?: true;
+  args?: string;
+  load(): Promise<CommandFactory>;
+}
+
+type Factories = Promise<readonly ((app: App) => Command)[]>;
+
+/** A group of second words (see group), with its children's modules loaded together. */
+function lazyGroup(name: string, description: string, children: () => Factories): TopLevel {
+  return {
+    name,
+    description,
+    load: async () => {
+      const factories = await children();
+      return (app) =>
+        group(
+          name,
+          description,
+          factories.map((f) => f(app)),
+        );
+    },
+  };
+}
+
+const TOP_LEVEL: readonly TopLevel[] = [
+  lazyGroup("set", "save the API key, or set the account's key policy", async () => [
+    (await import("./commands/setApiKey.js")).setApiKeyCommand,
+    (await import("./commands/setPolicy.js")).setPolicyCommand,
+  ]),
+  lazyGroup("create", "create an API key or a webhook", async () => [
+    (await import("./commands/createApiKey.js")).createApiKeyCommand,
+    (await import("./commands/createWebhook.js")).createWebhookCommand,
+  ]),
+  lazyGroup(
+    "show",
+    "show keys, usage, the account, policy, audit logs, permissions, sessions, webhooks",
+    async () => [
+      (await import("./commands/showApiKeys.js")).showApiKeysCommand,
+      (await import("./commands/showApiKey.js")).showApiKeyCommand,
+      (await import("./commands/showUsage.js")).showUsageCommand,
+      (await import("./commands/showUser.js")).showUserCommand,
+      (await import("./commands/showPolicy.js")).showPolicyCommand,
+      (await import("./commands/showAuditLogs.js")).showAuditLogsCommand,
+      (await import("./commands/showPermissions.js")).showPermissionsCommand,
+      (await import("./commands/showSessions.js")).showSessionsCommand,
+      (await import("./commands/showWebhooks.js")).showWebhooksCommand,
+      (await import("./commands/showWebhook.js")).showWebhookCommand,
+    ],
+  ),
+  lazyGroup("delete", "delete an API key or a webhook", async () => [
+    (await import("./commands/deleteApiKey.js")).deleteApiKeyCommand,
+    (await import("./commands/deleteWebhook.js")).deleteWebhookCommand,
+  ]),
+  lazyGroup("reset", "give an API key a new secret", async () => [
+    (await import("./commands/resetApiKey.js")).resetApiKeyCommand,
+  ]),
+  lazyGroup("redeliver", "send a webhook delivery again", async () => [
+    (await import("./commands/redeliverWebhook.js")).redeliverWebhookCommand,
+  ]),
+  lazyGroup("test", "send a ping to a webhook", async () => [
+    (await import("./commands/testWebhook.js")).testWebhookCommand,
+  ]),
+  lazyGroup("end", "end a reset's grace window early, or login sessions", async () => [
+    (await import("./commands/endGraceWindow.js")).endGraceWindowCommand,
+    (await import("./commands/endSession.js")).endSessionCommand,
+    (await import("./commands/endSessions.js")).endSessionsCommand,
+  ]),
+  {
+    name: "login",
+    description:
+      "log in with email and password, create an API key named after this host and save it to the key file",
+    options: true,
+    load: async () => (await import("./commands/login.js")).loginCommand,
+  },
+  {
+    name: "logout",
+    description: "delete the saved API key on the server and remove the key file",
+    load: async () => (await import("./commands/logout.js")).logoutCommand,
+  },
+  {
+    name: "scan",
+    description:
+      "find Latchkey keys (any prefix, valid checksum) in files or in the git index; exits 1 when any is found",
+    options: true,
+    args: "[PATH...]",
+    load: async () => (await import("./commands/scan.js")).scanCommand,
+  },
+  {
+    name: "serve",
+    description:
+      "run the Latchkey server (as 'npm start'); each flag overrides its environment variable",
+    options: true,
+    load: async () => {
+      const { loadServer, serveCommand } = await import("./commands/serve.js");
+      const server = await loadServer();
+      return (app) => serveCommand(app, server);
+    },
+  },
+];
+
+/** The names of the top-level commands, in the root help's order. */
+export const TOP_LEVEL_NAMES: readonly string[] = TOP_LEVEL.map((t) => t.name);
+
+/**
+ * Thrown while parsing when the command line turns out to be about a top-level command that
+ * is not loaded (dispatched to, or asked for its help with `help NAME`): runCli loads it and
+ * parses the same command line again. Nothing has been written or done when it is thrown.
+ */
+export class CommandNeeded extends Error {
+  constructor(readonly command: string) {
+    super(`the '${command}' command is not loaded`);
+  }
+}
+
+/** Loads the named top-level commands (all of them without names). */
+export async function loadCommands(
+  names: readonly string[] = TOP_LEVEL_NAMES,
+): Promise<Map<string, CommandFactory>> {
+  const loaded = new Map<string, CommandFactory>();
+  for (const top of TOP_LEVEL) {
+    if (names.includes(top.name)) loaded.set(top.name, await top.load());
+  }
+  return loaded;
+}
+
+/**
+ * Listed in the root help as the real command is, and throws CommandNeeded as soon as the
+ * command line is about it.
+ */
+function standIn(top: TopLevel): Command {
+  const command = new Command(top.name).description(top.description);
+  // Hidden: it only keeps the root help's "NAME [options]" as it is with the real command.
+  if (top.options) command.addOption(new Option("--stand-in").hideHelp());
+  if (top.args) command.argument(top.args);
+  command.help = () => {
+    throw new CommandNeeded(top.name);
+  };
+  return command;
+}
+
+/**
+ * The whole command tree: the commands in `loaded` for real (`app` runs their actions),
+ * stand-ins for the others (see standIn).
+ */
+export function buildProgram(
+  io: Io,
+  loaded: ReadonlyMap<string, CommandFactory> = new Map(),
+  app?: App,
+): Command {
   const program = new Command("latchkey")
     .description(
       "Create, scope, reset and delete Latchkey API keys; scan for leaked keys; run the server.",
@@ -95,58 +230,18 @@ export function buildProgram(app: App): Command {
     .version(version, "-V, --version", "print the version")
     .addHelpText("after", rootHelp);
   addGlobalOptions(program);
-  program.addCommand(
-    group("set", "save the API key, or set the account's key policy", [
-      setApiKeyCommand(app),
-      setPolicyCommand(app),
-    ]),
-  );
-  program.addCommand(
-    group("create", "create an API key or a webhook", [
-      createApiKeyCommand(app),
-      createWebhookCommand(app),
-    ]),
-  );
-  program.addCommand(
-    group(
-      "show",
-      "show keys, usage, the account, policy, audit logs, permissions, sessions, webhooks",
-      [
-        showApiKeysCommand(app),
-        showApiKeyCommand(app),
-        showUsageCommand(app),
-        showUserCommand(app),
-        showPolicyCommand(app),
-        showAuditLogsCommand(app),
-        showPermissionsCommand(app),
-        showSessionsCommand(app),
-        showWebhooksCommand(app),
-        showWebhookCommand(app),
-      ],
-    ),
-  );
-  program.addCommand(
-    group("delete", "delete an API key or a webhook", [
-      deleteApiKeyCommand(app),
-      deleteWebhookCommand(app),
-    ]),
-  );
-  program.addCommand(group("reset", "give an API key a new secret", [resetApiKeyCommand(app)]));
-  program.addCommand(
-    group("redeliver", "send a webhook delivery again", [redeliverWebhookCommand(app)]),
-  );
-  program.addCommand(group("test", "send a ping to a webhook", [testWebhookCommand(app)]));
-  program.addCommand(
-    group("end", "end a reset's grace window early, or login sessions", [
-      endGraceWindowCommand(app),
-      endSessionCommand(app),
-      endSessionsCommand(app),
-    ]),
-  );
-  program.addCommand(loginCommand(app));
-  program.addCommand(logoutCommand(app));
-  program.addCommand(scanCommand(app));
-  program.addCommand(serveCommand(app));
-  routeOutput(program, app);
+  const standIns = new Map<Command, string>();
+  for (const top of TOP_LEVEL) {
+    const factory = loaded.get(top.name);
+    if (factory && !app) throw new Error("loaded commands need an App");
+    const command = factory && app ? factory(app) : standIn(top);
+    if (!factory) standIns.set(command, top.name);
+    program.addCommand(command);
+  }
+  program.hook("preSubcommand", (_program, subcommand) => {
+    const name = standIns.get(subcommand);
+    if (name !== undefined) throw new CommandNeeded(name);
+  });
+  routeOutput(program, io);
   return program;
 }

@@ -1,16 +1,36 @@
 import { CommanderError } from "commander";
-import { App } from "./app.js";
+import type { App } from "./app.js";
 import { ExitCode } from "./exitCodes.js";
 import type { Io } from "./io.js";
-import { buildProgram } from "./program.js";
+import { buildProgram, type CommandFactory, CommandNeeded, loadCommands } from "./program.js";
 
-/** Runs one command line (without `node` and the script) and returns the exit status. */
+/**
+ * Runs one command line (without `node` and the script) and returns the exit status. Only
+ * the top-level command the line is about is loaded: parsing starts with none, stops with
+ * CommandNeeded before anything is written or done, and starts again with that one loaded.
+ */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
-  const app = new App(io);
-  const program = buildProgram(app);
+  const loaded = new Map<string, CommandFactory>();
+  for (;;) {
+    try {
+      return await run(argv, io, loaded);
+    } catch (err) {
+      if (!(err instanceof CommandNeeded) || loaded.has(err.command)) throw err;
+      const command = (await loadCommands([err.command])).get(err.command);
+      if (!command) throw err;
+      loaded.set(err.command, command);
+    }
+  }
+}
+
+async function run(argv: readonly string[], io: Io, loaded: ReadonlyMap<string, CommandFactory>) {
+  // The App (and the SDK it needs) only once a command that runs is loaded.
+  let app: App | undefined;
+  if (loaded.size > 0) app = new (await import("./app.js")).App(io);
+  const program = buildProgram(io, loaded, app);
   try {
     await program.parseAsync([...argv], { from: "user" });
-    return app.exitCode;
+    return app?.exitCode ?? ExitCode.ok;
   } catch (err) {
     if (!(err instanceof CommanderError)) throw err;
     // --help, `help CMD` and --version end parsing the way errors do, but with status 0; help

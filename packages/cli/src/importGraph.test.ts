@@ -1,0 +1,178 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { generateKey } from "@latchkey/core";
+import type { Command } from "commander";
+import { afterAll, describe, expect, it } from "vitest";
+import { App } from "./app.js";
+import { buildProgram, loadCommands, TOP_LEVEL_NAMES } from "./program.js";
+import { BIN } from "./testing/cliProcess.js";
+
+/**
+ * Every command but `serve` starts without the server package or its heavy dependencies:
+ * importing them takes most of a second (docs/benchmarks.md). Checked at run time, on the
+ * built CLI, with a module hook that records every module resolved, so an import that reaches
+ * them by any path (a re-export, a shared helper, a dynamic import in an action) is caught.
+ */
+const FORBIDDEN = ["@latchkey/server", "fastify", "pg", "better-sqlite3"];
+
+const work = mkdtempSync(join(tmpdir(), "latchkey-import-graph-"));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+// The hook runs on the loader's own thread: it appends "specifier<TAB>resolved URL" per line.
+const HOOKS = join(work, "hooks.mjs");
+writeFileSync(
+  HOOKS,
+  `import { appendFileSync } from "node:fs";
+let file;
+export function initialize(data) { file = data.file; }
+export async function resolve(specifier, context, next) {
+  const resolved = await next(specifier, context);
+  appendFileSync(file, specifier + "\\t" + resolved.url + "\\n");
+  return resolved;
+}
+`,
+);
+// Preloaded with --import: registers the hook, and at exit adds what CommonJS loaded by
+// require() alone (drivers such as pg load their own parts that way, past the ESM hook).
+const REGISTER = join(work, "register.mjs");
+writeFileSync(
+  REGISTER,
+  `import { appendFileSync } from "node:fs";
+import { createRequire, register } from "node:module";
+const file = process.env.RECORD_IMPORTS_FILE;
+register(${JSON.stringify(pathToFileURL(HOOKS).href)}, import.meta.url, { data: { file } });
+const cache = createRequire(import.meta.url).cache;
+process.on("exit", () => {
+  for (const path of Object.keys(cache)) appendFileSync(file, "\\t" + path + "\\n");
+});
+`,
+);
+
+let runs = 0;
+/** Runs the built CLI with the recorder; returns its exit status and what it resolved. */
+function recordImports(args: readonly string[]) {
+  const file = join(work, `run-${++runs}.txt`);
+  writeFileSync(file, "");
+  const home = join(work, `home-${runs}`);
+  mkdirSync(home);
+  return new Promise<{ code: number | null; output: string; modules: string[] }>((resolve) => {
+    const child = spawn(process.execPath, ["--import", REGISTER, BIN, ...args], {
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: home,
+        XDG_CONFIG_HOME: home,
+        RECORD_IMPORTS_FILE: file,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    child.once("close", (code) =>
+      resolve({ code, output, modules: readFileSync(file, "utf8").split("\n").filter(Boolean) }),
+    );
+  });
+}
+
+/** The forbidden packages among the recorded lines, by specifier or by where it resolved. */
+function forbidden(modules: readonly string[]): string[] {
+  const found = new Set<string>();
+  for (const line of modules) {
+    const [specifier = "", url = ""] = line.split("\t");
+    for (const name of FORBIDDEN) {
+      if (
+        specifier === name ||
+        specifier.startsWith(`${name}/`) ||
+        url.includes(`/node_modules/${name}/`) ||
+        (name === "@latchkey/server" && url.includes("/packages/server/"))
+      ) {
+        found.add(name);
+      }
+    }
+  }
+  return [...found];
+}
+
+/** A port nothing listens on: the command fails fast with a connection error. */
+function closedPort(): Promise<number> {
+  return new Promise((resolve) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === "object" && address ? address.port : 1));
+    });
+  });
+}
+
+/** Every command line word pair of the program but serve, from the program itself. */
+async function commands(): Promise<string[]> {
+  const silent = { write: () => {}, isTTY: false };
+  const io = {
+    stdout: silent,
+    stderr: silent,
+    input: { isTTY: false, readLine: async () => null, readSecret: async () => null },
+    env: {},
+    cwd: work,
+  };
+  const names: string[] = [];
+  const walk = (command: Command, path: string[]) => {
+    // Leaves only; commander's implicit help command is not in .commands.
+    if (command.commands.length === 0) names.push(path.join(" "));
+    for (const child of command.commands) walk(child, [...path, child.name()]);
+  };
+  const loaded = await loadCommands(TOP_LEVEL_NAMES.filter((name) => name !== "serve"));
+  walk(buildProgram(io, loaded, new App(io)), []);
+  return names.filter((name) => name !== "serve");
+}
+
+describe("the CLI's import graph", () => {
+  it("has none of the server's packages for --version, --help and each command's --help", async () => {
+    const all = await commands();
+    // The walk found the program's commands (a broken walk would check nothing).
+    expect(all).toEqual(expect.arrayContaining(["show api-keys", "create webhook", "scan"]));
+    const lines = [["--version"], ["--help"], ...all.map((c) => [...c.split(" "), "--help"])];
+    const found: string[] = [];
+    // A few at a time: each is a process of its own.
+    for (let i = 0; i < lines.length; i += 4) {
+      const results = await Promise.all(lines.slice(i, i + 4).map((args) => recordImports(args)));
+      results.forEach((result, j) => {
+        const args = (lines[i + j] ?? []).join(" ");
+        expect(result.code, `latchkey ${args}: ${result.output}`).toBe(0);
+        // The recorder saw the CLI's own modules, so an empty list means nothing.
+        expect(result.modules.some((m) => m.includes("/packages/cli/dist/program.js"))).toBe(true);
+        const names = forbidden(result.modules);
+        if (names.length > 0) found.push(`latchkey ${args}: ${names.join(", ")}`);
+      });
+    }
+    expect(found).toEqual([]);
+  }, 120_000);
+
+  it("has none of them when a command runs", async () => {
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const key = generateKey("lk");
+    const show = await recordImports(["show", "api-keys", "--url", url, "--api-key", key]);
+    // Exit 5: the connection was refused, after the command's whole code path had loaded.
+    expect(show.code, show.output).toBe(5);
+    const empty = join(work, "empty");
+    mkdirSync(empty);
+    const scan = await recordImports(["scan", empty]);
+    expect(scan.code, scan.output).toBe(0);
+    expect([...forbidden(show.modules), ...forbidden(scan.modules)]).toEqual([]);
+  });
+
+  it("has the server for serve, which the recorder sees", async () => {
+    const result = await recordImports(["serve", "--help"]);
+    expect(result.code).toBe(0);
+    expect(result.output).toContain("--database-url");
+    expect(forbidden(result.modules)).toEqual(
+      expect.arrayContaining(["@latchkey/server", "fastify"]),
+    );
+  });
+});
