@@ -40,7 +40,13 @@ export function tempDir(label = "latchkey-test"): { path: string; remove(): void
 }
 
 export interface TestServer {
+  /**
+   * Where to send requests: `http://127.0.0.1:<port>` when the server listens, else an
+   * origin under `.invalid` (which no resolver answers) that only `call` and `fetch` reach.
+   */
   url: string;
+  /** A WHATWG fetch that reaches this server, for clients that accept one (the SDK). */
+  fetch: typeof fetch;
   app: FastifyInstance;
   ctx: AppContext;
   dataDir: string;
@@ -49,11 +55,75 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** An in-process server (the app factory, listening), with its own data dir unless given. */
+/**
+ * In-process servers that do not listen, by the origin of their `url`. Requests to them go
+ * through `app.inject` (Fastify's light-my-request): the same routes, hooks, store and logger,
+ * without a socket or an HTTP parser between the test and the app.
+ */
+const inProcess = new Map<string, FastifyInstance>();
+let inProcessCount = 0;
+
+/** The headers Node's fetch adds to every request, so injected requests look the same. */
+const FETCH_DEFAULTS = {
+  accept: "*/*",
+  "accept-language": "*",
+  "sec-fetch-mode": "cors",
+  "user-agent": "node",
+  "accept-encoding": "gzip, deflate",
+} as const;
+
+/** Statuses whose response has no body (a Response refuses one). */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+/** A fetch answered by `app.inject` instead of the network. */
+function injectingFetch(app: FastifyInstance): typeof fetch {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const headers: Record<string, string> = { ...FETCH_DEFAULTS, host: url.host };
+    request.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    const payload = request.body === null ? undefined : Buffer.from(await request.arrayBuffer());
+    const answer = await app.inject({
+      method: request.method as "GET",
+      url: url.pathname + url.search,
+      headers,
+      signal: request.signal,
+      ...(payload === undefined ? {} : { payload }),
+    });
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined) continue;
+      for (const one of Array.isArray(value) ? value : [value]) {
+        responseHeaders.append(name, String(one));
+      }
+    }
+    const noBody = NULL_BODY.has(answer.statusCode) || request.method === "HEAD";
+    return new Response(noBody ? null : new Uint8Array(answer.rawPayload), {
+      status: answer.statusCode,
+      statusText: answer.statusMessage,
+      headers: responseHeaders,
+    });
+  };
+}
+
+/** The fetch that reaches `url`: an in-process server's, or the network's. */
+function fetchFor(url: string): typeof fetch {
+  const app = inProcess.get(new URL(url).origin);
+  return app ? injectingFetch(app) : fetch;
+}
+
+/**
+ * A server from the app factory, with its own data dir unless given. In-process by default
+ * (requests through `app.inject`); `listen: true` puts it on 127.0.0.1 and a free port, for
+ * tests of sockets and for clients in other processes or a browser (CLI, console).
+ */
 export async function startTestServer(
   env: ConfigSource = {},
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; listen?: boolean } = {},
 ): Promise<TestServer> {
+  const { listen = false, ...appOptions } = options;
   const dir = env.LATCHKEY_DATA_DIR === undefined ? tempDir() : undefined;
   const config = parseConfig(
     { LATCHKEY_PORT: "0", LATCHKEY_LOG_LEVEL: "info", ...UNLIMITED, ...env },
@@ -64,17 +134,33 @@ export async function startTestServer(
   const peppers = loadPepper(config);
   const backend = await openBackend(config, logger);
   const { store, revocations } = backend;
-  const { app, ctx } = await buildApp({ config, store, peppers, logger, revocations, ...options });
-  await app.listen({ port: 0, host: "127.0.0.1" });
-  const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : 0;
+  const { app, ctx } = await buildApp({
+    config,
+    store,
+    peppers,
+    logger,
+    revocations,
+    ...appOptions,
+  });
+  let url: string;
+  if (listen) {
+    await app.listen({ port: 0, host: "127.0.0.1" });
+    const address = app.server.address();
+    url = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  } else {
+    await app.ready();
+    url = `http://in-process-${++inProcessCount}.invalid`;
+    inProcess.set(url, app);
+  }
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
+    fetch: listen ? fetch : injectingFetch(app),
     app,
     ctx,
     dataDir: config.dataDir,
     logs,
     async close() {
+      inProcess.delete(url);
       await app.close();
       await backend.close();
       dir?.remove();
@@ -143,7 +229,10 @@ export interface ApiAnswer<T = Record<string, unknown>> {
   body: T;
 }
 
-/** A plain HTTP call as any client would make it; `key` goes in the Authorization header. */
+/**
+ * A plain HTTP call as any client would make it; `key` goes in the Authorization header. An
+ * in-process server's `url` is answered by its app, any other over the network.
+ */
 export async function call<T = Record<string, unknown>>(
   url: string,
   method: string,
@@ -153,7 +242,7 @@ export async function call<T = Record<string, unknown>>(
   const headers: Record<string, string> = { ...options.headers };
   if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
   if (options.body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(url + path, {
+  const response = await fetchFor(url)(url + path, {
     method,
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
