@@ -3,6 +3,37 @@ import { defineConfig } from "vitest/config";
 
 const packages = fileURLToPath(new URL("./packages/", import.meta.url));
 
+const include = [
+  "packages/*/src/**/*.test.{ts,tsx}",
+  "examples/**/*.test.ts",
+  "test/**/*.test.ts",
+  "bench/src/**/*.test.ts",
+];
+// The fresh-clone test runs on its own afterwards (vitest.freshClone.config.ts): its
+// `npm ci` compiles SQLite, which would slow every timing-sensitive test beside it.
+const exclude = ["**/node_modules/**", "**/dist/**", "test/freshClone.test.ts"];
+
+/**
+ * Files that measure real time against a budget (Redis windows of a minute, node leases and
+ * heartbeats, retry and restart deadlines) while driving several server processes or
+ * thousands of requests. They run one at a time after the others, so that the rest of the
+ * suite cannot starve them.
+ */
+const alone = [
+  "packages/server/src/auth/refusalFlood.test.ts",
+  "packages/server/src/cluster/accountCaps.test.ts",
+  "packages/server/src/cluster/revocationRace.test.ts",
+  "packages/server/src/webhooks/webhookDurability.test.ts",
+  "packages/store/src/revocation/pgRevocationBus.test.ts",
+];
+
+/**
+ * Test files at once. Most wait on something (a spawned CLI or server, PostgreSQL, a
+ * browser, scrypt in libuv's pool), so more files than cores keep the cores busy; Vitest's
+ * default of one fewer than the cores would run the suite one file at a time on two.
+ */
+const maxWorkers = 3;
+
 export default defineConfig({
   resolve: {
     // Tests run every package from its sources, so a package's own tests and the testkit's
@@ -16,18 +47,25 @@ export default defineConfig({
     ],
   },
   test: {
-    include: [
-      "packages/*/src/**/*.test.{ts,tsx}",
-      "examples/**/*.test.ts",
-      "test/**/*.test.ts",
-      "bench/src/**/*.test.ts",
-    ],
-    // The fresh-clone test runs on its own afterwards (vitest.freshClone.config.ts): its
-    // `npm ci` compiles SQLite, which would slow every timing-sensitive test beside it.
-    exclude: ["**/node_modules/**", "**/dist/**", "test/freshClone.test.ts"],
     globalSetup: ["test/globalSetup.ts"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    projects: [
+      {
+        extends: true,
+        test: { name: "parallel", include, exclude: [...exclude, ...alone], maxWorkers },
+      },
+      {
+        extends: true,
+        test: {
+          name: "alone",
+          include: alone,
+          exclude,
+          maxWorkers: 1,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -31,7 +31,8 @@ let owner: Latchkey;
 const keys: Record<keyof typeof patterns, string> = { ci: "", dashboard: "", only1227: "" };
 
 beforeAll(async () => {
-  latchkey = await startTestServer();
+  // End to end as the README runs it: the example reaches Latchkey over a socket.
+  latchkey = await startTestServer({}, { listen: true });
   const { session } = await signUpAndLogIn(latchkey.url);
   owner = new Latchkey({ url: latchkey.url, apiKey: session, env: {} });
   for (const [name, permissions] of Object.entries(patterns)) {

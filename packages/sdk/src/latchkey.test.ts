@@ -5,9 +5,19 @@ import { Latchkey } from "./latchkey.js";
 import { LatchkeyError } from "./latchkeyError.js";
 
 let server: TestServer;
-/** A client that must never read the developer's own key file or environment. */
+/**
+ * A client that must never read the developer's own key file or environment. It reaches the
+ * in-process server through the fetch it is given, as an app would with its own fetch.
+ */
 const client = (apiKey?: string, extra: Record<string, unknown> = {}) =>
-  new Latchkey({ url: server.url, env: {}, retries: 0, ...(apiKey ? { apiKey } : {}), ...extra });
+  new Latchkey({
+    url: server.url,
+    fetch: server.fetch,
+    env: {},
+    retries: 0,
+    ...(apiKey ? { apiKey } : {}),
+    ...extra,
+  });
 
 beforeAll(async () => {
   server = await startTestServer();
@@ -312,7 +322,8 @@ describe("errors", () => {
   });
 
   it("reports an unreachable server as a network error with status 0", async () => {
-    const { url } = await startTestServer().then(async (s) => {
+    // A server that listened and stopped: its port refuses connections.
+    const { url } = await startTestServer({}, { listen: true }).then(async (s) => {
       await s.close();
       return s;
     });

@@ -30,7 +30,8 @@ afterAll(async () => {
   await receiver.close();
 });
 
-const client = (apiKey: string) => new Latchkey({ url: server.url, env: {}, retries: 0, apiKey });
+const client = (apiKey: string) =>
+  new Latchkey({ url: server.url, fetch: server.fetch, env: {}, retries: 0, apiKey });
 const pass = () => server.deps.webhookDispatcher.runOnce();
 const signatureOf = (request: ReceivedRequest) => String(request.headers["latchkey-signature"]);
 
@@ -98,7 +99,7 @@ describe("webhooks through the SDK", () => {
   it("reports a leak without a credential and gets the same answer either way", async () => {
     const { session } = await signUpAndLogIn(server.url);
     const leaked = await createKey(server.url, session);
-    const anonymous = new Latchkey({ url: server.url, env: {}, retries: 0 });
+    const anonymous = new Latchkey({ url: server.url, fetch: server.fetch, env: {}, retries: 0 });
     const found = await anonymous.reportLeak({ secrets: [leaked.key], url: "https://x.example/1" });
     const nothing = await anonymous.reportLeak({
       secrets: ["lk_nope"],

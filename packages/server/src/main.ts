@@ -11,7 +11,7 @@ import { loadPepper } from "./pepper.js";
 export interface RunningServer {
   app: FastifyInstance;
   deps: Deps;
-  /** The port it listens on (the one given, or the one the system chose for 0). */
+  /** The port it listens on (the one given, or the one the system chose for 0); 0 without. */
   port: number;
   /** Stops cleanly: connections drained, timers stopped, usage flushed, storage closed. */
   stop(): Promise<void>;
@@ -21,18 +21,29 @@ export interface RunningServer {
 export async function runServer(
   config: Readonly<Config>,
   logger: Logger,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; listen?: boolean } = {},
 ): Promise<RunningServer> {
+  const { listen = true, ...depsOptions } = options;
   const peppers = loadPepper(config);
   // Assembled before the storage opens: an operator route that collides stops start-up here.
   const catalogue = serverCatalogue(config.operatorRoutes);
   const backend = await openBackend(config, logger);
   const { store, revocations } = backend;
-  const deps = createDeps({ config, store, peppers, logger, revocations, catalogue, ...options });
+  const deps = createDeps({
+    config,
+    store,
+    peppers,
+    logger,
+    revocations,
+    catalogue,
+    ...depsOptions,
+  });
   const app = await buildApp(deps, { logger });
   const stopBackgroundWork = startBackgroundWork(deps);
   try {
-    await app.listen({ port: config.port, host: config.host });
+    // Tests may answer through app.inject without a socket.
+    if (listen) await app.listen({ port: config.port, host: config.host });
+    else await app.ready();
   } catch (err) {
     await stopBackgroundWork();
     await deps.close();
@@ -40,7 +51,7 @@ export async function runServer(
     throw err;
   }
   const address = app.server.address();
-  const port = typeof address === "object" && address ? address.port : config.port;
+  const port = typeof address === "object" && address ? address.port : listen ? config.port : 0;
   return {
     app,
     deps,

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { hashPassword } from "@latchkey/core";
 import {
   type ConfigSource,
   createLogger,
@@ -38,7 +39,13 @@ export function tempDir(label = "latchkey-test"): { path: string; remove(): void
 }
 
 export interface TestServer {
+  /**
+   * Where to send requests: `http://127.0.0.1:<port>` when the server listens, else an
+   * origin under `.invalid` (which no resolver answers) that only `call` and `fetch` reach.
+   */
   url: string;
+  /** A WHATWG fetch that reaches this server, for clients that accept one (the SDK). */
+  fetch: typeof fetch;
   app: FastifyInstance;
   deps: Deps;
   dataDir: string;
@@ -47,11 +54,75 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** An in-process server (the app factory, listening), with its own data dir unless given. */
+/**
+ * In-process servers that do not listen, by the origin of their `url`. Requests to them go
+ * through `app.inject` (Fastify's light-my-request): the same routes, hooks, store and logger,
+ * without a socket or an HTTP parser between the test and the app.
+ */
+const inProcess = new Map<string, { app: FastifyInstance; deps: Deps }>();
+let inProcessCount = 0;
+
+/** The headers Node's fetch adds to every request, so injected requests look the same. */
+const FETCH_DEFAULTS = {
+  accept: "*/*",
+  "accept-language": "*",
+  "sec-fetch-mode": "cors",
+  "user-agent": "node",
+  "accept-encoding": "gzip, deflate",
+} as const;
+
+/** Statuses whose response has no body (a Response refuses one). */
+const NULL_BODY = new Set([101, 204, 205, 304]);
+
+/** A fetch answered by `app.inject` instead of the network. */
+function injectingFetch(app: FastifyInstance): typeof fetch {
+  return async (input, init) => {
+    const request = new Request(input, init);
+    const url = new URL(request.url);
+    const headers: Record<string, string> = { ...FETCH_DEFAULTS, host: url.host };
+    request.headers.forEach((value, name) => {
+      headers[name] = value;
+    });
+    const payload = request.body === null ? undefined : Buffer.from(await request.arrayBuffer());
+    const answer = await app.inject({
+      method: request.method as "GET",
+      url: url.pathname + url.search,
+      headers,
+      signal: request.signal,
+      ...(payload === undefined ? {} : { payload }),
+    });
+    const responseHeaders = new Headers();
+    for (const [name, value] of Object.entries(answer.headers)) {
+      if (value === undefined) continue;
+      for (const one of Array.isArray(value) ? value : [value]) {
+        responseHeaders.append(name, String(one));
+      }
+    }
+    const noBody = NULL_BODY.has(answer.statusCode) || request.method === "HEAD";
+    return new Response(noBody ? null : new Uint8Array(answer.rawPayload), {
+      status: answer.statusCode,
+      statusText: answer.statusMessage,
+      headers: responseHeaders,
+    });
+  };
+}
+
+/** The fetch that reaches `url`: an in-process server's, or the network's. */
+function fetchFor(url: string): typeof fetch {
+  const server = inProcess.get(new URL(url).origin);
+  return server ? injectingFetch(server.app) : fetch;
+}
+
+/**
+ * A server from the app factory, with its own data dir unless given. In-process by default
+ * (requests through `app.inject`); `listen: true` puts it on 127.0.0.1 and a free port, for
+ * tests of sockets and for clients in other processes or a browser (CLI, console).
+ */
 export async function startTestServer(
   env: ConfigSource = {},
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; listen?: boolean } = {},
 ): Promise<TestServer> {
+  const { listen = false, ...appOptions } = options;
   const dir = env.LATCHKEY_DATA_DIR === undefined ? tempDir() : undefined;
   const config = parseConfig(
     {
@@ -65,14 +136,21 @@ export async function startTestServer(
   );
   const logs: string[] = [];
   const logger = createLogger(config.logLevel, { write: (line: string) => void logs.push(line) });
-  const server = await runServer(config, logger, options);
+  const server = await runServer(config, logger, { ...appOptions, listen });
+  let url = `http://127.0.0.1:${server.port}`;
+  if (!listen) {
+    url = `http://in-process-${++inProcessCount}.invalid`;
+    inProcess.set(url, { app: server.app, deps: server.deps });
+  }
   return {
-    url: `http://127.0.0.1:${server.port}`,
+    url,
+    fetch: listen ? fetch : injectingFetch(server.app),
     app: server.app,
     deps: server.deps,
     dataDir: config.dataDir,
     logs,
     async close() {
+      inProcess.delete(url);
       await server.stop();
       dir?.remove();
     },
@@ -140,7 +218,10 @@ export interface ApiAnswer<T = Record<string, unknown>> {
   body: T;
 }
 
-/** A plain HTTP call as any client would make it; `key` goes in the Authorization header. */
+/**
+ * A plain HTTP call as any client would make it; `key` goes in the Authorization header. An
+ * in-process server's `url` is answered by its app, any other over the network.
+ */
 export async function call<T = Record<string, unknown>>(
   url: string,
   method: string,
@@ -150,7 +231,7 @@ export async function call<T = Record<string, unknown>>(
   const headers: Record<string, string> = { ...options.headers };
   if (options.key !== undefined) headers.authorization = `Bearer ${options.key}`;
   if (options.body !== undefined) headers["content-type"] = "application/json";
-  const response = await fetch(url + path, {
+  const response = await fetchFor(url)(url + path, {
     method,
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -165,14 +246,38 @@ export async function call<T = Record<string, unknown>>(
 
 let accounts = 0;
 
-/** Signs up a fresh account and logs in; returns its session key. */
+/** The password of every account signUpAndLogIn makes. */
+const PASSWORD = "correct horse battery staple";
+let passwordHash: Promise<string> | undefined;
+
+/**
+ * Signs up a fresh account and logs in; returns its session key.
+ *
+ * On an in-process server the account goes straight into its store, with the password hash
+ * the product's own hashPassword made of PASSWORD (full strength, once per test process), as
+ * the sign-up route would store it. Hashing costs ~0.1 s of CPU: once per process instead of
+ * once per account. The login, which checks that hash, stays an HTTP request. Tests of sign-up
+ * itself post to /api/v0/users/; servers in other processes get every account that way too.
+ */
 export async function signUpAndLogIn(
   url: string,
   email = `user${++accounts}-${Date.now()}@example.com`,
 ) {
-  const password = "correct horse battery staple";
-  const signup = await call(url, "POST", "/api/v0/users/", { body: { email, password } });
-  if (signup.status !== 200) throw new Error(`sign-up failed: ${JSON.stringify(signup.body)}`);
+  const password = PASSWORD;
+  const server = inProcess.get(new URL(url).origin);
+  if (server) {
+    passwordHash ??= hashPassword(PASSWORD);
+    const { deps } = server;
+    const user = await deps.store.createUser(
+      { email, passwordHash: await passwordHash, createdAt: deps.now().toISOString() },
+      // As the sign-up route asks when no administrator does: closed admits only the first.
+      { onlyFirst: deps.config.signup === "closed" },
+    );
+    if (typeof user === "string") throw new Error(`sign-up failed: ${user}`);
+  } else {
+    const signup = await call(url, "POST", "/api/v0/users/", { body: { email, password } });
+    if (signup.status !== 200) throw new Error(`sign-up failed: ${JSON.stringify(signup.body)}`);
+  }
   const login = await call<{ session_key: string; user_id: number }>(
     url,
     "POST",

@@ -27,7 +27,8 @@ export function cliTestServer(serverEnv?: Record<string, string>): CliTestServer
   let account: CliTestServer["account"] | undefined;
 
   beforeAll(async () => {
-    server = await startTestServer(serverEnv);
+    // The CLI runs in a process of its own and needs a socket.
+    server = await startTestServer(serverEnv, { listen: true });
     home = cliHome();
     account = await signUpAndLogIn(server.url);
   });

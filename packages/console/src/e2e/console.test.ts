@@ -428,7 +428,7 @@ describe("console", () => {
 
   it("shows a placeholder while loading, and says so when the server cannot be reached", async () => {
     // A server of its own, so that it can be stopped.
-    const own = await startTestServer();
+    const own = await startTestServer({}, { listen: true });
     try {
       const context = await harness.browser.newContext({ viewport: { width: 1280, height: 860 } });
       const page = await context.newPage();

@@ -38,7 +38,8 @@ export function consoleHarness(label: string, env?: Record<string, string>): Con
 
   beforeAll(async () => {
     ensureConsoleBuilt();
-    server = await startTestServer(env);
+    // A browser needs a socket.
+    server = await startTestServer(env, { listen: true });
     browser = await launchChromium();
   }, 240_000);
 

@@ -120,12 +120,19 @@ const frameworks: Record<string, Mount> = {
 let latchkey: TestServer;
 let owner: Latchkey;
 let userId: number;
-const service = () => new Latchkey({ url: latchkey.url, env: {}, retries: 0 });
+/** The protected apps listen; their client reaches the in-process Latchkey through its fetch. */
+const service = () =>
+  new Latchkey({ url: latchkey.url, fetch: latchkey.fetch, env: {}, retries: 0 });
 
 beforeAll(async () => {
   latchkey = await startTestServer();
   const account = await signUpAndLogIn(latchkey.url);
-  owner = new Latchkey({ url: latchkey.url, apiKey: account.session, env: {} });
+  owner = new Latchkey({
+    url: latchkey.url,
+    fetch: latchkey.fetch,
+    apiKey: account.session,
+    env: {},
+  });
   userId = account.userId;
 });
 afterAll(() => latchkey.close());
@@ -234,7 +241,8 @@ describe.each(Object.entries(frameworks))("requireKey for %s", (_name, mount) =>
 
 describe.each(Object.entries(frameworks))("requireKey for %s, edge cases", (_name, mount) => {
   it("fails closed with 503 when Latchkey cannot be reached", async () => {
-    const gone = await startTestServer();
+    // A server that listened and stopped: its port refuses connections.
+    const gone = await startTestServer({}, { listen: true });
     await gone.close();
     const app = await mount(new Latchkey({ url: gone.url, env: {}, retries: 0 }), {});
     try {
@@ -249,12 +257,18 @@ describe.each(Object.entries(frameworks))("requireKey for %s, edge cases", (_nam
 
   it("answers 429 with Retry-After when Latchkey rate-limits the verification", async () => {
     const limited = await startTestServer({ LATCHKEY_VERIFY_RATE_LIMIT: "2" });
-    const app = await mount(new Latchkey({ url: limited.url, env: {}, retries: 0 }), {});
+    const app = await mount(
+      new Latchkey({ url: limited.url, fetch: limited.fetch, env: {}, retries: 0 }),
+      {},
+    );
     try {
       const { session } = await signUpAndLogIn(limited.url);
-      const key = await new Latchkey({ url: limited.url, apiKey: session, env: {} }).createApiKey({
-        name: "busy",
-      });
+      const key = await new Latchkey({
+        url: limited.url,
+        fetch: limited.fetch,
+        apiKey: session,
+        env: {},
+      }).createApiKey({ name: "busy" });
       for (let i = 0; i < 2; i++) {
         expect((await get(`${app.url}/account`, `Bearer ${key.key}`)).status).toBe(200);
       }

@@ -145,7 +145,7 @@ describe("POST /api/v0/auth/apikeys/report-leak/", () => {
       expect(answer.body.success).toBe(false);
       expect(answer.body.error).toBe("invalid_request");
     }
-    const text = await fetch(`${server.url}${REPORT}`, {
+    const text = await server.fetch(`${server.url}${REPORT}`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: "{not json",
