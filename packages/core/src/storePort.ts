@@ -396,6 +396,8 @@ export interface Store extends StoreTx {
   findDelivery(userId: number, webhookId: number, id: number): Promise<DeliveryRecord | undefined>;
   /** Deletes delivered and failed deliveries created before `before`; returns how many. */
   pruneDeliveries(before: string): Promise<number>;
+  /** Pending deliveries of active endpoints, and the creation time of the oldest (metrics). */
+  deliveryBacklog(): Promise<{ pending: number; oldestCreatedAt: string | null }>;
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** True when the database answers and migrations are done. */

@@ -7,7 +7,12 @@ import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
 import { defaultCatalogue, type PepperRing, type RouteCatalogue, type Store } from "@latchkey/core";
 import { LocalRevocationBus, type RevocationBus } from "@latchkey/store";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from "fastify";
 import type { Logger } from "pino";
 import { AccountLimits, accountLimitSettings } from "./accounts/accountLimits.js";
 import { AccountService } from "./accounts/accountService.js";
@@ -22,7 +27,13 @@ import { loadOperatorRoutes } from "./catalogue/operatorCatalogue.js";
 import type { Config } from "./config.js";
 import { registerAuthHooks } from "./http/authHooks.js";
 import { registerErrorHandling, toApiError } from "./http/errorHandler.js";
-import { createLogger, errorSerializer, requestSerializer, UrlRedactor } from "./http/logging.js";
+import {
+  createLogger,
+  errorSerializer,
+  registerRequestLog,
+  requestSerializer,
+  UrlRedactor,
+} from "./http/logging.js";
 import { registerRateLimits } from "./http/rateLimitHooks.js";
 import { sharedSchemas } from "./http/schemas.js";
 import { registerSecurityHeaders } from "./http/securityHeaders.js";
@@ -30,6 +41,8 @@ import { registerStrictJson } from "./http/strictJson.js";
 import { validatorCompiler } from "./http/validation.js";
 import { KeyService } from "./keys/keyService.js";
 import { LeakReports } from "./keys/leakReports.js";
+import { createMetrics, type Metrics } from "./metrics/metrics.js";
+import { registerMetrics } from "./metrics/registerMetrics.js";
 import { MemoryRateLimiter } from "./rateLimit/memoryRateLimiter.js";
 import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { routes } from "./routes.js";
@@ -52,6 +65,8 @@ export interface AppOptions {
    * Like the store, it belongs to the caller.
    */
   revocations?: RevocationBus;
+  /** What the server counts; by default Prometheus metrics when LATCHKEY_METRICS_PORT is set. */
+  metrics?: Metrics;
   now?: () => Date;
 }
 
@@ -75,21 +90,22 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
       config.catalogueFile === undefined ? [] : loadOperatorRoutes(config.catalogueFile),
     );
   const now = options.now ?? (() => new Date());
-  const revocations = options.revocations ?? new LocalRevocationBus();
-  const cache = new KeyCache(config.keyCacheSize, () => revocations.cacheTrusted());
+  const metrics = options.metrics ?? createMetrics(config);
+  const revocations = metrics.observeRevocations(options.revocations ?? new LocalRevocationBus());
+  const cache = new KeyCache(config.keyCacheSize, () => revocations.cacheTrusted(), metrics.cache);
   revocations.attach({
     invalidate: (ids) => {
       for (const id of ids) cache.invalidate(id);
     },
     clear: () => cache.clear(),
   });
-  const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError);
+  const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError, metrics.usage);
   const memoryLimiter = new MemoryRateLimiter(() => now().getTime());
   const limiter =
     config.redisUrl === undefined
       ? memoryLimiter
       : new RedisRateLimiter(config.redisUrl, memoryLimiter, onError, `${config.redisPrefix}rl:`);
-  const accountLimits = new AccountLimits(store, limiter, accountLimitSettings(config));
+  const accountLimits = new AccountLimits(store, limiter, accountLimitSettings(config), metrics);
   const authenticator = new Authenticator(store, peppers, cache, usage);
   const secrets = new WebhookSecretBox(peppers);
   const webhookDispatcher = new WebhookDispatcher(
@@ -103,9 +119,12 @@ export function createContext(options: AppOptions, onError: (err: unknown) => vo
     },
     now,
     onError,
+    undefined,
+    metrics.deliveries,
   );
   return {
     config,
+    metrics,
     store,
     peppers,
     catalogue,
@@ -144,7 +163,9 @@ export async function buildApp(
   // and bodies and shows of a URL only what the routes define (docs/security.md#logs).
   const urls = new UrlRedactor();
   const app = Fastify({
-    loggerInstance: (options.logger ?? createLogger(options.config.logLevel)).child(
+    loggerInstance: (
+      options.logger ?? createLogger(options.config.logLevel, undefined, options.config.logFormat)
+    ).child(
       {},
       {
         serializers: {
@@ -153,6 +174,8 @@ export async function buildApp(
         },
       },
     ) as FastifyBaseLogger,
+    // Our own line per request instead of Fastify's two (registerRequestLog).
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: options.config.bodyLimit,
     onProtoPoisoning: "error",
@@ -173,6 +196,7 @@ export async function buildApp(
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  registerRequestLog(app);
   const ctx = createContext(options, (err) => app.log.error({ err }, "a background task failed"));
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text body would otherwise reach validation as a string and get a confusing 400.
@@ -198,6 +222,7 @@ export async function buildApp(
       buildLocalReference: (json, _baseUri, _fragment, i) => String(json.$id ?? `def-${i}`),
     },
   });
+  registerMetrics(app, ctx);
   // Order matters: authenticate (throttling failed credentials per address), then count per caller.
   registerAuthHooks(app, ctx);
   registerRateLimits(app, ctx);

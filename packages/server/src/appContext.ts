@@ -10,6 +10,7 @@ import type { UsageRecorder } from "./auth/usageRecorder.js";
 import type { Config } from "./config.js";
 import type { KeyService } from "./keys/keyService.js";
 import type { LeakReports } from "./keys/leakReports.js";
+import type { Metrics } from "./metrics/metrics.js";
 import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import type { DeniedUses } from "./verify/deniedUses.js";
 import type { WebhookDispatcher } from "./webhooks/webhookDispatcher.js";
@@ -18,6 +19,8 @@ import type { WebhookService } from "./webhooks/webhookService.js";
 /** Everything a route needs, built once per app (no module-level singletons). */
 export interface AppContext {
   config: Readonly<Config>;
+  /** Counters for Prometheus, or calls that do nothing when metrics are off. */
+  metrics: Metrics;
   store: Store;
   peppers: PepperRing;
   catalogue: RouteCatalogue;

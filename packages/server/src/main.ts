@@ -3,6 +3,7 @@ import { openBackend } from "./backend.js";
 import { ConfigError, type ConfigSource, parseConfig } from "./config.js";
 import { createLogger } from "./http/logging.js";
 import { loadPepper } from "./pepper.js";
+import { startupLine } from "./startup.js";
 
 /**
  * Starts a server from the environment (and `overrides`, keyed by environment name). Returns
@@ -10,18 +11,21 @@ import { loadPepper } from "./pepper.js";
  */
 export async function startServer(env: ConfigSource, overrides: ConfigSource = {}) {
   const config = parseConfig(env, overrides);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const peppers = loadPepper(config);
   const backend = await openBackend(config, logger);
   const { store, revocations } = backend;
-  const { app } = await buildApp({ config, store, peppers, logger, revocations });
+  const { app, ctx } = await buildApp({ config, store, peppers, logger, revocations });
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  logger.info(
-    { port, host: config.host, storage: store.dialect },
-    `Latchkey is listening on http://${config.host}:${port} (console at /, API at /api/v0)`,
-  );
+  const line = startupLine({
+    config,
+    port,
+    console: app.hasRoute({ method: "GET", url: "/" }),
+    metricsUrl: ctx.metrics.scrapeUrl(),
+  });
+  logger.info(line.fields, line.msg);
   return {
     port,
     async stop() {

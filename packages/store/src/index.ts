@@ -19,6 +19,7 @@ export {
 } from "./revocation/pgRevocationBus.js";
 export type {
   BusLog,
+  LeaseLossReason,
   RevocationBus,
   RevocationListener,
 } from "./revocation/revocationBus.js";

@@ -2,6 +2,7 @@ import { ApiError, evaluate, keyRanges } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AppContext } from "../appContext.js";
 import type { AuthFailure } from "../auth/authenticator.js";
+import type { OutcomeCode, RefusalLimit } from "../metrics/metrics.js";
 import { originOf } from "./access.js";
 import { SESSION_COOKIE } from "./cookie.js";
 import { limited } from "./rateLimitHooks.js";
@@ -26,6 +27,21 @@ function failure(reason: AuthFailure, kind: "api" | "session" | undefined): ApiE
     case "ip_not_allowed":
       return new ApiError("ip_not_allowed");
   }
+}
+
+/** A refused credential in the verify API's words, for the metrics. */
+const failureCodes = {
+  malformed: "NOT_FOUND",
+  unknown: "NOT_FOUND",
+  revoked: "REVOKED",
+  expired: "EXPIRED",
+  ip_not_allowed: "IP_NOT_ALLOWED",
+} as const satisfies Record<AuthFailure, OutcomeCode>;
+
+/** A 429 of a throttle: counted as the limit that refused and as a RATE_LIMITED check. */
+function countRefusal(ctx: AppContext, limit: RefusalLimit): void {
+  ctx.metrics.refused(limit);
+  ctx.metrics.outcome("rest", "RATE_LIMITED");
 }
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
@@ -102,14 +118,21 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
     if (!outcome.ok) {
       const known = outcome.key && outcome.reason !== "revoked" ? outcome.key : undefined;
       if (known) ctx.usage.count(known.record.id, "denied", ctx.now().getTime());
-      if (outcome.reason === "throttled") throw limited(outcome.retryAfterMs, THROTTLED);
+      if (outcome.reason === "throttled") {
+        countRefusal(ctx, "failed_auth");
+        throw limited(outcome.retryAfterMs, THROTTLED);
+      }
       if (known) {
         const caller = { user: known.user, key: known.record };
         const wait = await ctx.denied.refuse(caller, originOf(request, ctx), {
           reason: outcome.reason,
         });
-        if (wait !== undefined) throw limited(wait, KEY_THROTTLED);
+        if (wait !== undefined) {
+          countRefusal(ctx, "denied_use");
+          throw limited(wait, KEY_THROTTLED);
+        }
       }
+      ctx.metrics.outcome("rest", failureCodes[outcome.reason]);
       throw failure(outcome.reason, outcome.key?.record.kind);
     }
     const { record, user, permissions } = outcome.key;
@@ -128,13 +151,21 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
   app.addHook("preHandler", async (request) => {
     const { access, principal } = request;
     if (!access || !principal) return;
-    if (access.sessionOnly && principal.key.kind !== "session")
+    if (access.sessionOnly && principal.key.kind !== "session") {
+      ctx.metrics.outcome("rest", "FORBIDDEN");
       throw new ApiError("session_required");
+    }
     const category = access.entry.category;
-    if (category === null) return;
+    if (category === null) {
+      ctx.metrics.outcome("rest", "VALID");
+      return;
+    }
     // A secret that a reset replaced may be the leaked one: it must not mint, reset or
     // re-scope credentials, or it could outlive the grace window its owner set.
-    if (principal.superseded && category === "user_write") throw new ApiError("superseded_secret");
+    if (principal.superseded && category === "user_write") {
+      ctx.metrics.outcome("rest", "FORBIDDEN");
+      throw new ApiError("superseded_secret");
+    }
     const params = access.params
       ? access.params(request)
       : ((request.params ?? {}) as Record<string, unknown>);
@@ -148,12 +179,19 @@ export function registerAuthHooks(app: FastifyInstance, ctx: AppContext): void {
       decision.allowed ? "verified" : "denied",
       ctx.now().getTime(),
     );
-    if (decision.allowed) return;
+    if (decision.allowed) {
+      ctx.metrics.outcome("rest", "VALID");
+      return;
+    }
     const wait = await ctx.denied.refuse(principal, originOf(request, ctx), {
       reason: decision.reason,
       required: decision.required,
     });
-    if (wait !== undefined) throw limited(wait, KEY_THROTTLED);
+    if (wait !== undefined) {
+      countRefusal(ctx, "denied_use");
+      throw limited(wait, KEY_THROTTLED);
+    }
+    ctx.metrics.outcome("rest", "FORBIDDEN");
     throw new ApiError("permission_denied", `Permission denied: ${decision.reason}.`, {
       required: decision.required,
     });

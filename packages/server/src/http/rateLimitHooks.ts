@@ -38,6 +38,7 @@ export function registerRateLimits(app: FastifyInstance, ctx: AppContext): void 
     );
     setHeaders(reply, limit, hit.remaining, hit.resetMs);
     if (!hit.allowed) {
+      ctx.metrics.refused(sensitive ? "sensitive" : "route");
       throw limited(hit.resetMs, `At most ${limit} requests a minute to this route.`);
     }
   });

@@ -44,7 +44,10 @@ export const authLogin: RouteModule = (app, ctx) => {
       const { email, password } = request.body;
       // Decided before the account is read or the password hashed.
       const admission = await ctx.logins.admit(request.ip, email);
-      if (!admission.ok) throw limited(admission.retryAfterMs, LOCKED[admission.scope]);
+      if (!admission.ok) {
+        ctx.metrics.refused("login");
+        throw limited(admission.retryAfterMs, LOCKED[admission.scope]);
+      }
       const result = await ctx.accounts.logIn({ email, password, device }, originOf(request, ctx));
       if (result.ok) await admission.succeeded();
       const session = unwrap(result);

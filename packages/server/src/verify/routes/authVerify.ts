@@ -6,6 +6,7 @@ import type { CachedKey } from "../../auth/keyCache.js";
 import { endpoint, originOf } from "../../http/access.js";
 import { type RouteModule, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
+import type { Metrics } from "../../metrics/metrics.js";
 
 export const verdictCodes = [
   "VALID",
@@ -110,6 +111,12 @@ function rateLimited(reply: FastifyReply, waitMs: number, reason: string): Verdi
   return { ...refused("RATE_LIMITED", reason), retry_after: retryAfter };
 }
 
+/** The verdict as answered, counted by its code. */
+function answer(metrics: Metrics, verdict: VerdictBody): VerdictBody {
+  metrics.outcome("verify", verdict.code);
+  return verdict;
+}
+
 /**
  * The verification API for other services (docs/api.md). It needs no credential: holding the
  * key is the proof. Every well-formed request gets 200 and a verdict; only a malformed request
@@ -158,12 +165,17 @@ export const authVerify: RouteModule = (app, ctx) => {
       const slot =
         limit > 0 ? await ctx.limiter.hit(`verify:${request.ip}`, limit, 60_000) : undefined;
       if (slot && !slot.allowed) {
-        return rateLimited(reply, slot.resetMs, "too many verify calls from this address");
+        ctx.metrics.refused("verify");
+        return answer(
+          ctx.metrics,
+          rateLimited(reply, slot.resetMs, "too many verify calls from this address"),
+        );
       }
 
       const outcome = await ctx.authenticator.authenticate(key, ip ?? request.ip, now);
       // Session keys belong to the console; other services accept API keys only.
-      if (outcome.key?.record.kind === "session") return refused("NOT_FOUND", "no such key");
+      if (outcome.key?.record.kind === "session")
+        return answer(ctx.metrics, refused("NOT_FOUND", "no such key"));
       const origin = originOf(request, ctx);
       const scope = { category, route };
       const count = (keyId: number, outcome: "verified" | "denied") =>
@@ -171,7 +183,9 @@ export const authVerify: RouteModule = (app, ctx) => {
       /** Counts and audits a known key's refusal; a RATE_LIMITED verdict once it floods. */
       const refuse = async (key: CachedKey, args: Record<string, unknown>) => {
         const wait = await ctx.denied.refuse({ user: key.user, key: key.record }, origin, args);
-        return wait === undefined ? undefined : rateLimited(reply, wait, KEY_FLOOD);
+        if (wait === undefined) return undefined;
+        ctx.metrics.refused("denied_use");
+        return rateLimited(reply, wait, KEY_FLOOD);
       };
       if (!outcome.ok) {
         const [code, reason] = failureCodes[outcome.reason];
@@ -182,17 +196,20 @@ export const authVerify: RouteModule = (app, ctx) => {
             via: "verify",
             ...scope,
           });
-          if (flood) return flood;
+          if (flood) return answer(ctx.metrics, flood);
         }
-        return refused(code, reason);
+        return answer(ctx.metrics, refused(code, reason));
       }
       const { record, user, permissions, ipAllowList } = outcome.key;
       if (ip === undefined && ipAllowList !== null) {
         count(record.id, "denied");
         // Checking the calling service's own address would let it stand in for its clients.
-        return refused(
-          "IP_NOT_ALLOWED",
-          "the key has an IP allow-list: send the client's address in 'ip'",
+        return answer(
+          ctx.metrics,
+          refused(
+            "IP_NOT_ALLOWED",
+            "the key has an IP allow-list: send the client's address in 'ip'",
+          ),
         );
       }
       const identity = {
@@ -206,20 +223,20 @@ export const authVerify: RouteModule = (app, ctx) => {
           ? { allowed: true as const }
           : evaluate(permissions, { category, route, params });
       count(record.id, decision.allowed ? "verified" : "denied");
-      if (decision.allowed) return { valid: true, code: "VALID", ...identity };
+      if (decision.allowed) return answer(ctx.metrics, { valid: true, code: "VALID", ...identity });
       const flood = await refuse(outcome.key, {
         reason: decision.reason,
         required: decision.required,
         via: "verify",
       });
-      if (flood) return flood;
-      return {
+      if (flood) return answer(ctx.metrics, flood);
+      return answer(ctx.metrics, {
         valid: false,
         code: "FORBIDDEN",
         ...identity,
         reason: decision.reason,
         required: decision.required,
-      };
+      });
     },
   });
 };
