@@ -23,6 +23,8 @@ const commands = [
   "logout",
   "scan",
   "serve",
+  "backup",
+  "restore",
 ];
 
 describe("--help", () => {
@@ -51,6 +53,16 @@ describe("--help", () => {
     for (const setting of settings) {
       expect(result.stdout).toContain(setting.flag);
       expect(result.stdout).toContain(setting.env);
+    }
+  });
+
+  it("backup and restore take the server's own data-dir setting", async () => {
+    const { settings } = await import("@latchkey/server");
+    const dataDir = settings.find((s) => s.key === "dataDir");
+    for (const command of ["backup", "restore"]) {
+      const help = (await runCli([command, "--help"])).stdout.replace(/\s+/g, " ");
+      expect(help).toContain(`${dataDir?.flag} <dir>`);
+      expect(help).toContain(`default: ${dataDir?.env}, then ${dataDir?.default}`);
     }
   });
 

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command } from "commander";
 import type { App } from "./app.js";
+import { backupCommand } from "./commands/backup.js";
 import { createApiKeyCommand } from "./commands/createApiKey.js";
 import { createWebhookCommand } from "./commands/createWebhook.js";
 import { deleteApiKeyCommand } from "./commands/deleteApiKey.js";
@@ -12,6 +13,7 @@ import { loginCommand } from "./commands/login.js";
 import { logoutCommand } from "./commands/logout.js";
 import { redeliverWebhookCommand } from "./commands/redeliverWebhook.js";
 import { resetApiKeyCommand } from "./commands/resetApiKey.js";
+import { restoreCommand } from "./commands/restore.js";
 import { scanCommand } from "./commands/scan.js";
 import { serveCommand } from "./commands/serve.js";
 import { setApiKeyCommand } from "./commands/setApiKey.js";
@@ -69,6 +71,7 @@ ${examples(
   ["latchkey show api-keys --explain --url https://keys.example.com", "see the HTTP calls"],
   ["latchkey scan --install-hook", "refuse commits that contain a key"],
   ["latchkey create webhook --endpoint https://example.com/hooks/latchkey", "key events, signed"],
+  ["latchkey backup /var/backups/latchkey.db", "a copy of the running server's database"],
 )}`;
 
 /**
@@ -147,6 +150,8 @@ export function buildProgram(app: App): Command {
   program.addCommand(logoutCommand(app));
   program.addCommand(scanCommand(app));
   program.addCommand(serveCommand(app));
+  program.addCommand(backupCommand(app));
+  program.addCommand(restoreCommand(app));
   routeOutput(program, app);
   return program;
 }

@@ -4,4 +4,4 @@ export { openBackend } from "./backend.js";
 export { type Config, ConfigError, type ConfigSource, parseConfig, settings } from "./config.js";
 export { createLogger } from "./http/logging.js";
 export { main, startServer } from "./main.js";
-export { loadPepper } from "./pepper.js";
+export { loadPepper, PEPPER_FILE } from "./pepper.js";

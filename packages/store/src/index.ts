@@ -25,3 +25,11 @@ export type {
 } from "./revocation/revocationBus.js";
 /** The tables as Kysely sees them; the benchmark seeds through this type, so it tracks the schema. */
 export type { Database } from "./schema.js";
+export {
+  backupSqlite,
+  restoreSqlite,
+  type SqliteBackup,
+  SqliteFileError,
+  type SqliteFileProblem,
+  type SqliteRestore,
+} from "./sqliteBackup.js";
