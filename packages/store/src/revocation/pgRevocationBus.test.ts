@@ -273,6 +273,23 @@ describe("PgRevocationBus", () => {
       "reconnection",
     );
     expect(b.cache.losses).toEqual(["evicted", "channel_lost"]);
+
+    // A process frozen for longer than a lease (here a busy loop) lets its lease lapse. Had a
+    // heartbeat been in flight, its wait would have timed out instead (the channel counts as
+    // lost): then freeze again, at another point of the heartbeats' cycle.
+    for (let attempt = 0; attempt < 5 && b.cache.losses.at(-1) !== "lapsed"; attempt++) {
+      const losses = b.cache.losses.length;
+      const frozenUntil = performance.now() + LEASE_MS + 200;
+      while (performance.now() < frozenUntil) {
+        // Nothing else runs meanwhile, heartbeats included.
+      }
+      expect(b.bus.cacheTrusted()).toBe(false);
+      await waitFor(() => b.bus.cacheTrusted(), "a heartbeat after the freeze");
+      expect(b.cache.losses.slice(losses)).toHaveLength(1);
+      expect(["lapsed", "channel_lost"]).toContain(b.cache.losses.at(-1));
+      await sleep(37 * (attempt + 1));
+    }
+    expect(b.cache.losses.at(-1)).toBe("lapsed");
   });
 
   it("leaves the registry on close, so no one waits for it", async () => {
