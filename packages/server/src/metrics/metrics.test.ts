@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { generateKey } from "@latchkey/core";
 import {
@@ -16,6 +17,7 @@ import {
   type TestServer,
   tempDir,
 } from "@latchkey/testkit";
+import Database from "better-sqlite3";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
@@ -442,6 +444,20 @@ describe("the metrics listener", () => {
       expect(sampleValue(samples, "latchkey_key_cache_entries")).toBe(2);
     } finally {
       await tight.close();
+    }
+  });
+
+  it("still answers when the database cannot be read, the backlog gauges NaN", async () => {
+    const broken = await startTestServer({ LATCHKEY_METRICS_PORT: "0" });
+    try {
+      const raw = new Database(join(broken.dataDir, "latchkey.db"));
+      raw.exec("alter table webhook_deliveries rename to webhook_deliveries_gone");
+      raw.close();
+      const { samples } = await scrape(broken.ctx.metrics.scrapeUrl() ?? "");
+      expect(sampleValue(samples, "latchkey_webhook_pending_deliveries")).toBeNaN();
+      expect(sampleValue(samples, "latchkey_key_cache_capacity")).toBe(10_000);
+    } finally {
+      await broken.close();
     }
   });
 

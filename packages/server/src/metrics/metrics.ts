@@ -332,14 +332,21 @@ export class PromMetrics implements Metrics {
     };
   }
 
-  /** A gauge read at scrape time (the cache's size, the webhook backlog…). */
+  /**
+   * A gauge read at scrape time (the cache's size, the webhook backlog…). One that cannot be
+   * read (the database down) is NaN, so that the scrape still has every other metric.
+   */
   gauge(name: string, help: string, read: () => number | Promise<number>): void {
     new Gauge({
       name,
       help,
       registers: [this.registry],
       async collect() {
-        this.set(await read());
+        try {
+          this.set(await read());
+        } catch {
+          this.set(Number.NaN);
+        }
       },
     });
   }
