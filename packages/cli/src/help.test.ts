@@ -23,6 +23,8 @@ const commands = [
   "logout",
   "scan",
   "serve",
+  "backup",
+  "restore",
 ];
 
 describe("--help", () => {
@@ -65,6 +67,16 @@ describe("--help", () => {
       const result = await runCli(args);
       expect(result.code).toBe(0);
       expect(result.stdout).toBe(direct.stdout);
+    }
+  });
+
+  it("backup and restore take the server's own data-dir setting", async () => {
+    const { settings } = await import("@latchkey/server");
+    const dataDir = settings.find((s) => s.key === "dataDir");
+    for (const command of ["backup", "restore"]) {
+      const help = (await runCli([command, "--help"])).stdout.replace(/\s+/g, " ");
+      expect(help).toContain(`${dataDir?.flag} <dir>`);
+      expect(help).toContain(`default: ${dataDir?.env}, then ${dataDir?.default}`);
     }
   });
 

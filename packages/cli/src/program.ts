@@ -44,6 +44,7 @@ ${examples(
   ["latchkey show api-keys --explain --url https://keys.example.com", "see the HTTP calls"],
   ["latchkey scan --install-hook", "refuse commits that contain a key"],
   ["latchkey create webhook --endpoint https://example.com/hooks/latchkey", "key events, signed"],
+  ["latchkey backup /var/backups/latchkey.db", "a copy of the running server's database"],
 )}`;
 
 /**
@@ -160,6 +161,22 @@ const TOP_LEVEL: readonly TopLevel[] = [
     options: true,
     args: "[PATH...]",
     load: async () => (await import("./commands/scan.js")).scanCommand,
+  },
+  {
+    name: "backup",
+    description:
+      "copy the server's SQLite database to FILE while the server runs (consistent, mode 0600), and print how to restore it",
+    options: true,
+    args: "<FILE>",
+    load: async () => (await import("./commands/backup.js")).backupCommand,
+  },
+  {
+    name: "restore",
+    description:
+      "put a backup in place of the server's SQLite database (server stopped), keeping deletes and resets made since",
+    options: true,
+    args: "<FILE>",
+    load: async () => (await import("./commands/restore.js")).restoreCommand,
   },
   {
     name: "serve",

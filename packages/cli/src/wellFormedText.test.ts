@@ -29,7 +29,7 @@ afterAll(() => files.remove());
 const env = () => t.env({ LATCHKEY_API_KEY: apiKey });
 
 /** Requests the server has seen so far (one log line each). */
-const requestsSeen = () => t.server.logs.filter((line) => line.includes('"incoming request"'));
+const requestsSeen = () => t.server.logs.filter((line) => line.includes('"request completed"'));
 
 /** What the account holds: any write the CLI made would show here. */
 async function accountState() {

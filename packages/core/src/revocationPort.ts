@@ -10,7 +10,12 @@ export interface RevocationListener {
   invalidate(keyIds: readonly number[]): void;
   /** Forget everything: this node may have missed revocations. */
   clear(): void;
+  /** Told when the node stops trusting its cache, and why (for the metrics). */
+  leaseLost?(reason: LeaseLossReason): void;
 }
+
+/** Evicted by another node, notification connection lost, or heartbeats too late. */
+export type LeaseLossReason = "evicted" | "channel_lost" | "lapsed";
 
 /**
  * How revocations reach every node's cache. SQLite mode has one node and invalidates locally;

@@ -418,6 +418,8 @@ export interface Store extends StoreReads, StoreTx {
   releaseDelivery(id: number, lease: string, at: string): Promise<boolean>;
   /** Deletes delivered and failed deliveries created before `before`; returns how many. */
   pruneDeliveries(before: string): Promise<number>;
+  /** Pending deliveries of active endpoints, and the creation time of the oldest (metrics). */
+  deliveryBacklog(): Promise<{ pending: number; oldestCreatedAt: string | null }>;
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** True when the database answers and migrations are done. */

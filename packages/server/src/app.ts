@@ -5,17 +5,29 @@ import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
 import fastifyStatic from "@fastify/static";
 import fastifySwagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from "fastify";
 import type { Logger } from "pino";
 import type { Config } from "./config.js";
 import type { Deps } from "./deps.js";
 import { registerAuthHooks } from "./http/authHooks.js";
 import { registerErrorHandling, toApiError } from "./http/errorHandler.js";
-import { createLogger, errorSerializer, requestSerializer, UrlRedactor } from "./http/logging.js";
+import {
+  createLogger,
+  errorSerializer,
+  registerRequestLog,
+  requestSerializer,
+  UrlRedactor,
+} from "./http/logging.js";
 import { registerRateLimits } from "./http/rateLimitHooks.js";
 import { registerSecurityHeaders } from "./http/securityHeaders.js";
 import { registerStrictJson } from "./http/strictJson.js";
 import { validatorCompiler } from "./http/validation.js";
+import { registerMetrics } from "./metrics/registerMetrics.js";
 import { routes, schemas } from "./routes.js";
 
 export interface AppOptions {
@@ -45,7 +57,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   // and bodies and shows of a URL only what the routes define (docs/security.md#logs).
   const urls = new UrlRedactor();
   const app = Fastify({
-    loggerInstance: (options.logger ?? createLogger(deps.config.logLevel)).child(
+    loggerInstance: (
+      options.logger ?? createLogger(deps.config.logLevel, undefined, deps.config.logFormat)
+    ).child(
       {},
       {
         serializers: {
@@ -54,6 +68,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
         },
       },
     ) as FastifyBaseLogger,
+    // Our own line per request instead of Fastify's two (registerRequestLog).
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: deps.config.bodyLimit,
     onProtoPoisoning: "error",
@@ -75,6 +91,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     reply.header("x-request-id", request.id);
     done(null, payload);
   });
+  registerRequestLog(app);
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text body would otherwise reach validation as a string and get a confusing 400.
   app.removeContentTypeParser("text/plain");
@@ -100,6 +117,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     },
   });
   // Order matters: authenticate (throttling failed credentials per address), then count per caller.
+  registerMetrics(app, deps);
   registerAuthHooks(app, deps);
   registerRateLimits(app, deps);
   app.addHook("onRoute", (route) => {

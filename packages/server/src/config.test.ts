@@ -41,6 +41,9 @@ describe("configuration", () => {
     ["LATCHKEY_REDIS_URL", "not a url"],
     ["LATCHKEY_KEY_PREFIX", "Bad_Prefix"],
     ["LATCHKEY_LOG_LEVEL", "loud"],
+    ["LATCHKEY_LOG_FORMAT", "xml"],
+    ["LATCHKEY_METRICS_PORT", "http"],
+    ["LATCHKEY_METRICS_PORT", "65536"],
   ])("refuses %s=%s naming the variable", (variable, value) => {
     expect(() => parseConfig({ [variable]: value })).toThrow(ConfigError);
     expect(() => parseConfig({ [variable]: value })).toThrow(new RegExp(`^${variable}: `));
@@ -84,6 +87,7 @@ describe("configuration", () => {
     ["LATCHKEY_DATABASE_SCHEMA", { LATCHKEY_DATABASE_SCHEMA: "latchkey" }, /LATCHKEY_DATABASE_URL/],
     ["LATCHKEY_NODE_LEASE_MS", { LATCHKEY_NODE_LEASE_MS: "1000" }, /LATCHKEY_DATABASE_URL/],
     ["LATCHKEY_REDIS_PREFIX", { LATCHKEY_REDIS_PREFIX: "app:" }, /LATCHKEY_REDIS_URL/],
+    ["LATCHKEY_METRICS_HOST", { LATCHKEY_METRICS_HOST: "10.0.0.5" }, /LATCHKEY_METRICS_PORT/],
   ])("refuses %s without the mode that reads it", (variable, env, needs) => {
     const error = refusal(env);
     expect(error.variable).toBe(variable);
@@ -107,6 +111,22 @@ describe("configuration", () => {
       parseConfig({ LATCHKEY_REDIS_URL: "redis://127.0.0.1:6379", LATCHKEY_REDIS_PREFIX: "app:" })
         .redisPrefix,
     ).toBe("app:");
+  });
+
+  it("keeps metrics off by default and never on the API port", () => {
+    expect(parseConfig({})).toMatchObject({
+      metricsPort: undefined,
+      metricsHost: "127.0.0.1",
+      logFormat: "auto",
+    });
+    const error = refusal({ LATCHKEY_PORT: "9100", LATCHKEY_METRICS_PORT: "9100" });
+    expect(error.variable).toBe("LATCHKEY_METRICS_PORT");
+    expect(error.message).toContain("API port");
+    expect(
+      parseConfig({ LATCHKEY_METRICS_PORT: "9464", LATCHKEY_METRICS_HOST: "10.0.0.5" }),
+    ).toMatchObject({ metricsPort: 9464, metricsHost: "10.0.0.5" });
+    // Both chosen by the system: two different free ports.
+    expect(parseConfig({ LATCHKEY_PORT: "0", LATCHKEY_METRICS_PORT: "0" }).metricsPort).toBe(0);
   });
 
   it("refuses a malformed pepper when reading the configuration, without echoing it", () => {

@@ -27,6 +27,12 @@ export interface Config {
   signup: "open" | "closed";
   keyPrefix: string;
   logLevel: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** `auto`: human-readable lines when stdout is a terminal, JSON otherwise. */
+  logFormat: "auto" | "json" | "pretty";
+  /** Port of the separate Prometheus listener; undefined = no metrics at all. */
+  metricsPort: number | undefined;
+  /** Address of the metrics listener. */
+  metricsHost: string;
   /** How many verified keys each node keeps in memory. */
   keyCacheSize: number;
   /** Seconds between batched writes of keys' last use. */
@@ -295,6 +301,33 @@ export const settings = [
     parse: oneOf("fatal", "error", "warn", "info", "debug", "trace", "silent"),
   }),
   define({
+    key: "logFormat",
+    env: "LATCHKEY_LOG_FORMAT",
+    flag: "--log-format",
+    description:
+      "'auto' (human-readable lines when stdout is a terminal, one JSON object a line otherwise), 'json' or 'pretty'",
+    default: "auto",
+    parse: oneOf("auto", "json", "pretty"),
+  }),
+  define({
+    key: "metricsPort",
+    env: "LATCHKEY_METRICS_PORT",
+    flag: "--metrics-port",
+    description:
+      "port of a separate listener serving Prometheus metrics at /metrics, never on the API port (0 = any free port; unset = no metrics)",
+    default: undefined,
+    parse: integer(0, 65535),
+  }),
+  define({
+    key: "metricsHost",
+    env: "LATCHKEY_METRICS_HOST",
+    flag: "--metrics-host",
+    description:
+      "address of the metrics listener; metrics are not public, keep it on a private or loopback address",
+    default: "127.0.0.1",
+    parse: text,
+  }),
+  define({
     key: "keyCacheSize",
     env: "LATCHKEY_KEY_CACHE_SIZE",
     flag: "--key-cache-size",
@@ -527,6 +560,17 @@ export const combinationRules: readonly CombinationRule[] = [
   onlyWith("LATCHKEY_DATABASE_SCHEMA", "LATCHKEY_DATABASE_URL", "PostgreSQL mode", "databaseUrl"),
   onlyWith("LATCHKEY_NODE_LEASE_MS", "LATCHKEY_DATABASE_URL", "PostgreSQL mode", "databaseUrl"),
   onlyWith("LATCHKEY_REDIS_PREFIX", "LATCHKEY_REDIS_URL", "shared rate limits", "redisUrl"),
+  onlyWith("LATCHKEY_METRICS_HOST", "LATCHKEY_METRICS_PORT", "metrics", "metricsPort"),
+  {
+    variable: "LATCHKEY_METRICS_PORT",
+    rule: "`LATCHKEY_METRICS_PORT` must differ from `LATCHKEY_PORT` (metrics are never served on the API port)",
+    check: (config) =>
+      config.metricsPort !== undefined &&
+      config.metricsPort !== 0 &&
+      config.metricsPort === config.port
+        ? `is the API port (${config.port}): metrics have a listener of their own, so that they are never reachable where the API is. Choose another port`
+        : undefined,
+  },
 ];
 
 function operatorRoutesOf(file: string | undefined): readonly RouteEntry[] {

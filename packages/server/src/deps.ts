@@ -13,6 +13,7 @@ import { serverCatalogue } from "./catalogue/serverCatalogue.js";
 import type { Config } from "./config.js";
 import { KeyService } from "./keys/keyService.js";
 import { LeakReports } from "./keys/leakReports.js";
+import { createMetrics, type Metrics } from "./metrics/metrics.js";
 import { MemoryRateLimiter } from "./rateLimit/memoryRateLimiter.js";
 import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
@@ -31,6 +32,8 @@ import { WebhookService } from "./webhooks/webhookService.js";
 /** Everything a route or a timer needs, built once per server (no module-level singletons). */
 export interface Deps {
   config: Readonly<Config>;
+  /** Counters for Prometheus, or calls that do nothing when metrics are off. */
+  metrics: Metrics;
   store: Store;
   peppers: PepperRing;
   catalogue: RouteCatalogue;
@@ -65,6 +68,8 @@ export interface DepsOptions {
   config: Readonly<Config>;
   store: Store;
   peppers: PepperRing;
+  /** What the server counts; by default Prometheus metrics when LATCHKEY_METRICS_PORT is set. */
+  metrics?: Metrics;
   /** Where background failures are reported. */
   logger: Pick<Logger, "error">;
   catalogue?: RouteCatalogue;
@@ -81,21 +86,22 @@ export function createDeps(options: DepsOptions): Deps {
   const onError = (err: unknown) => options.logger.error({ err }, "a background task failed");
   const catalogue = options.catalogue ?? serverCatalogue(config.operatorRoutes);
   const now = options.now ?? (() => new Date());
-  const revocations = options.revocations ?? new LocalRevocationBus();
-  const cache = new KeyCache(config.keyCacheSize, () => revocations.cacheTrusted());
+  const metrics = options.metrics ?? createMetrics(config);
+  const revocations = metrics.observeRevocations(options.revocations ?? new LocalRevocationBus());
+  const cache = new KeyCache(config.keyCacheSize, () => revocations.cacheTrusted(), metrics.cache);
   revocations.attach({
     invalidate: (ids) => {
       for (const id of ids) cache.invalidate(id);
     },
     clear: () => cache.clear(),
   });
-  const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError);
+  const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError, metrics.usage);
   const memoryLimiter = new MemoryRateLimiter(() => now().getTime());
   const limiter =
     config.redisUrl === undefined
       ? memoryLimiter
       : new RedisRateLimiter(config.redisUrl, memoryLimiter, onError, `${config.redisPrefix}rl:`);
-  const accountLimits = new AccountLimits(store, limiter, accountLimitSettings(config));
+  const accountLimits = new AccountLimits(store, limiter, accountLimitSettings(config), metrics);
   const authenticator = new Authenticator(store, peppers, cache, usage);
   const credentials = new CredentialThrottle(limiter, authenticator, {
     failedAuthLimit: config.failedAuthLimit,
@@ -114,9 +120,12 @@ export function createDeps(options: DepsOptions): Deps {
     },
     now,
     onError,
+    undefined,
+    metrics.deliveries,
   );
   return {
     config,
+    metrics,
     store,
     peppers,
     catalogue,
@@ -130,7 +139,7 @@ export function createDeps(options: DepsOptions): Deps {
       perAddress: config.failedAuthLimit,
       perAccount: config.loginFailureLimit,
     }),
-    verification: new Verification(authenticator, credentials, usage, denied, now),
+    verification: new Verification(authenticator, credentials, usage, denied, now, metrics),
     keys: new KeyService(store, peppers, catalogue, revocations, config.keyPrefix, accountLimits),
     accounts: new AccountService(store),
     sessions: new SessionService(store, peppers, revocations, config.keyPrefix, accountLimits),

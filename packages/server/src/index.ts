@@ -4,4 +4,4 @@ export { type Config, ConfigError, type ConfigSource, parseConfig, settings } fr
 export { createDeps, type Deps, type DepsOptions, startBackgroundWork } from "./deps.js";
 export { createLogger } from "./http/logging.js";
 export { main, type RunningServer, runServer, startServer } from "./main.js";
-export { loadPepper } from "./pepper.js";
+export { loadPepper, PEPPER_FILE } from "./pepper.js";

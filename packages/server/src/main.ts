@@ -7,6 +7,7 @@ import { type Config, ConfigError, type ConfigSource, parseConfig } from "./conf
 import { createDeps, type Deps, startBackgroundWork } from "./deps.js";
 import { createLogger } from "./http/logging.js";
 import { loadPepper } from "./pepper.js";
+import { startupLine } from "./startup.js";
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -71,12 +72,15 @@ export async function runServer(
  */
 export async function startServer(env: ConfigSource, overrides: ConfigSource = {}) {
   const config = parseConfig(env, overrides);
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, config.logFormat);
   const server = await runServer(config, logger);
-  logger.info(
-    { port: server.port, host: config.host, storage: server.deps.store.dialect },
-    `Latchkey is listening on http://${config.host}:${server.port} (console at /, API at /api/v0)`,
-  );
+  const line = startupLine({
+    config,
+    port: server.port,
+    console: server.app.hasRoute({ method: "GET", url: "/" }),
+    metricsUrl: server.deps.metrics.scrapeUrl(),
+  });
+  logger.info(line.fields, line.msg);
   return server;
 }
 

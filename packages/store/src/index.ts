@@ -19,8 +19,17 @@ export {
 } from "./revocation/pgRevocationBus.js";
 export type {
   BusLog,
+  LeaseLossReason,
   RevocationBus,
   RevocationListener,
 } from "./revocation/revocationBus.js";
 /** The tables as Kysely sees them; the benchmark seeds through this type, so it tracks the schema. */
 export type { Database } from "./schema.js";
+export {
+  backupSqlite,
+  restoreSqlite,
+  type SqliteBackup,
+  SqliteFileError,
+  type SqliteFileProblem,
+  type SqliteRestore,
+} from "./sqliteBackup.js";

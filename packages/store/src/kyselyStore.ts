@@ -174,6 +174,10 @@ export class KyselyStore extends KyselyTx implements Store {
     return deliveries.pruneDeliveries(this.kysely, before);
   }
 
+  deliveryBacklog() {
+    return deliveries.deliveryBacklog(this.kysely);
+  }
+
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.kysely.transaction().execute((trx) => work(new KyselyTx(trx, this.caps)));
   }

@@ -5,5 +5,6 @@
  */
 export * from "./cluster.js";
 export * from "./database.js";
+export * from "./metrics.js";
 export * from "./receiver.js";
 export * from "./server.js";

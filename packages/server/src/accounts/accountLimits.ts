@@ -1,6 +1,7 @@
 import type { CredentialKind, Store, StoreTx } from "@latchkey/core";
 import type { Config } from "../config.js";
 import { fail, ok, type Result } from "../http/result.js";
+import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import type { RateLimiter } from "../rateLimit/rateLimiter.js";
 
 const MINUTE = 60_000;
@@ -52,6 +53,7 @@ export class AccountLimits {
     private readonly store: Store,
     private readonly limiter: Pick<RateLimiter, "hit">,
     private readonly settings: AccountLimitSettings,
+    private readonly metrics: Pick<Metrics, "refused"> = noMetrics,
   ) {}
 
   /** Runs `insert`, which creates one credential of `kind` in the account, if the limits allow. */
@@ -80,6 +82,7 @@ export class AccountLimits {
     if (limit === 0) return ok(undefined);
     const hit = await this.limiter.hit(`account:${userId}:credentials`, limit, MINUTE);
     if (hit.allowed) return ok(undefined);
+    this.metrics.refused("account_keys");
     const seconds = Math.max(1, Math.ceil(hit.resetMs / 1000));
     return fail(
       "rate_limited",

@@ -1,6 +1,7 @@
 import { hash } from "node:crypto";
 import type { KeyRecord, Permissions, UserRecord } from "@latchkey/core";
 import { LRUCache } from "lru-cache";
+import { type CacheObserver, noMetrics } from "../metrics/metrics.js";
 import type { IpAllowList } from "./ipAllowList.js";
 
 /**
@@ -50,21 +51,35 @@ export class KeyCache {
   constructor(
     maxEntries: number,
     private readonly trusted: () => boolean = () => true,
+    private readonly observer: CacheObserver = noMetrics.cache,
   ) {
     this.byDigest =
       maxEntries > 0
         ? new LRUCache<string, CachedKey>({
             max: maxEntries,
-            dispose: (value, digest) => this.unindex(value.record.id, digest),
+            dispose: (value, digest, reason) => {
+              this.unindex(value.record.id, digest);
+              if (reason === "evict") this.observer.evicted();
+            },
           })
         : undefined;
   }
 
   get(digest: string): CachedKey | undefined {
-    if (!this.trusted()) return undefined;
+    if (!this.trusted()) {
+      this.observer.bypassed();
+      return undefined;
+    }
     const entry = this.byDigest?.get(digest);
-    if (entry === undefined) return undefined;
-    if (this.digestsById.get(entry.record.id)?.includes(digest)) return entry;
+    if (entry === undefined) {
+      this.observer.miss();
+      return undefined;
+    }
+    if (this.digestsById.get(entry.record.id)?.includes(digest)) {
+      this.observer.hit();
+      return entry;
+    }
+    this.observer.miss();
     // Unreachable while the two structures agree; if they ever do not, a miss is the safe answer.
     this.byDigest?.delete(digest);
     return undefined;

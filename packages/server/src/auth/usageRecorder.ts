@@ -1,4 +1,6 @@
+import { performance } from "node:perf_hooks";
 import type { KeyRecord, KeyUse, Store, UsageCount } from "@latchkey/core";
+import { noMetrics, type UsageObserver } from "../metrics/metrics.js";
 
 /** `2026-11-26T05:00:00.000Z` for any time in that hour. */
 export function hourOf(at: string): string {
@@ -6,6 +8,8 @@ export function hourOf(at: string): string {
 }
 
 const HOUR_MS = 3_600_000;
+
+const seconds = (since: number) => (performance.now() - since) / 1000;
 
 /** A use waiting to be written; times stay numbers until the flush (no string per request). */
 interface PendingUse {
@@ -47,7 +51,13 @@ export class UsageRecorder {
     private readonly store: Pick<Store, "recordUse" | "recordUsage">,
     private readonly intervalMs: number,
     private readonly onError: (err: unknown) => void,
+    private readonly observer: UsageObserver = noMetrics.usage,
   ) {}
+
+  /** Keys whose last use waits to be written. */
+  get pendingKeys(): number {
+    return this.pendingUses.size;
+  }
 
   start(): void {
     this.timer ??= setInterval(() => void this.flush(), this.intervalMs);
@@ -114,10 +124,13 @@ export class UsageRecorder {
       );
       this.pendingUses = new Map();
       this.pendingCounts = new Map();
+      const started = performance.now();
       try {
         await this.store.recordUse(uses);
         await this.store.recordUsage(counts);
+        this.observer.flushed(uses.length + counts.length, seconds(started), true);
       } catch (err) {
+        this.observer.flushed(0, seconds(started), false);
         this.onError(err);
       }
     });

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AuthFailure, AuthOutcome } from "../auth/authenticator.js";
 import type { Throttled } from "../auth/credentialThrottle.js";
 import type { Deps } from "../deps.js";
+import type { Metrics, OutcomeCode } from "../metrics/metrics.js";
 import type { Authorization } from "../verify/verification.js";
 import { originOf } from "./access.js";
 import { SESSION_COOKIE } from "./cookie.js";
@@ -30,6 +31,15 @@ function failure(reason: AuthFailure, kind: "api" | "session" | undefined): ApiE
       return new ApiError("ip_not_allowed");
   }
 }
+
+/** A refused credential in the verify API's words, for the metrics. */
+const failureCodes = {
+  malformed: "NOT_FOUND",
+  unknown: "NOT_FOUND",
+  revoked: "REVOKED",
+  expired: "EXPIRED",
+  ip_not_allowed: "IP_NOT_ALLOWED",
+} as const satisfies Record<AuthFailure, OutcomeCode>;
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
 
@@ -133,6 +143,8 @@ export function registerAuthHooks(app: FastifyInstance, deps: Deps): void {
     const known = outcome.key && outcome.reason !== "revoked" ? outcome.key : undefined;
     if (outcome.reason === "throttled") {
       if (known) deps.usage.count(known.record.id, "denied", deps.now().getTime());
+      deps.metrics.refused("failed_auth");
+      deps.metrics.outcome("rest", "RATE_LIMITED");
       throw limited(outcome.retryAfterMs, THROTTLED);
     }
     if (known) {
@@ -140,8 +152,12 @@ export function registerAuthHooks(app: FastifyInstance, deps: Deps): void {
       const wait = await deps.verification.recordDenial(caller, originOf(request, deps), {
         reason: outcome.reason,
       });
-      if (wait !== undefined) throw limited(wait, KEY_THROTTLED);
+      if (wait !== undefined) {
+        deps.metrics.outcome("rest", "RATE_LIMITED");
+        throw limited(wait, KEY_THROTTLED);
+      }
     }
+    deps.metrics.outcome("rest", failureCodes[outcome.reason]);
     throw failure(outcome.reason, outcome.key?.record.kind);
   };
 
@@ -151,27 +167,43 @@ export function registerAuthHooks(app: FastifyInstance, deps: Deps): void {
   const authorize = (request: FastifyRequest): void | Promise<void> => {
     const { access, principal } = request;
     if (!access || !principal) return;
-    if (access.sessionOnly && principal.key.kind !== "session")
+    if (access.sessionOnly && principal.key.kind !== "session") {
+      deps.metrics.outcome("rest", "FORBIDDEN");
       throw new ApiError("session_required");
+    }
     const category = access.entry.category;
-    if (category === null) return;
+    if (category === null) {
+      deps.metrics.outcome("rest", "VALID");
+      return;
+    }
     // A secret that a reset replaced may be the leaked one: it must not mint, reset or
     // re-scope credentials, or it could outlive the grace window its owner set.
-    if (principal.superseded && category === "user_write") throw new ApiError("superseded_secret");
+    if (principal.superseded && category === "user_write") {
+      deps.metrics.outcome("rest", "FORBIDDEN");
+      throw new ApiError("superseded_secret");
+    }
     const params = access.params
       ? access.params(request)
       : ((request.params ?? {}) as Record<string, unknown>);
     const scope = { category, route: access.entry.name, params };
     const verdict = deps.verification.authorize(principal, scope, () => originOf(request, deps));
-    return verdict instanceof Promise ? verdict.then(permitted) : permitted(verdict);
+    const settle = (authorization: Authorization) => permitted(deps.metrics, authorization);
+    return verdict instanceof Promise ? verdict.then(settle) : settle(verdict);
   };
 
   app.addHook("preHandler", hook(authorize));
 }
 
-function permitted({ decision, retryAfterMs }: Authorization): void {
-  if (decision.allowed) return;
-  if (retryAfterMs !== undefined) throw limited(retryAfterMs, KEY_THROTTLED);
+function permitted(metrics: Metrics, { decision, retryAfterMs }: Authorization): void {
+  if (decision.allowed) {
+    metrics.outcome("rest", "VALID");
+    return;
+  }
+  if (retryAfterMs !== undefined) {
+    metrics.outcome("rest", "RATE_LIMITED");
+    throw limited(retryAfterMs, KEY_THROTTLED);
+  }
+  metrics.outcome("rest", "FORBIDDEN");
   throw new ApiError("permission_denied", `Permission denied: ${decision.reason}.`, {
     required: decision.required,
   });

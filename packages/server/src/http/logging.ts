@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { isWellFormedKey, redactKey, redactKeys } from "@latchkey/core";
-import type { FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest } from "fastify";
 import {
   type DestinationStream,
   type Logger,
@@ -8,6 +8,7 @@ import {
   pino,
   stdSerializers,
 } from "pino";
+import { prettyFactory } from "pino-pretty";
 import { WEBHOOK_SECRET_PREFIX } from "../webhooks/webhookSecrets.js";
 
 const REDACTED = "[redacted]";
@@ -107,12 +108,97 @@ export function redactSecrets(line: string): string {
 
 export type LogLevel = NonNullable<LoggerOptions["level"]>;
 
-/** The server's logger: errors serialized without request parts, every line redacted. */
-export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
+/** `auto`: human-readable lines when the output is a terminal, JSON otherwise. */
+export type LogFormat = "auto" | "json" | "pretty";
+
+/** The message of the one line each request gets. */
+export const REQUEST_LINE = "request completed";
+
+interface LoggedLine {
+  msg?: string;
+  reqId?: string;
+  req?: { method?: string; url?: string };
+  route?: string;
+  res?: { statusCode?: number };
+  responseTime?: number;
+  keyId?: number;
+}
+
+/**
+ * A line for people: `GET /api/v0/auth/apikeys/:id/ 200 1.3 ms key 12 [req 9c1f…]`, the
+ * route's pattern rather than its URL. Fields it shows are left out of the rest of the line.
+ */
+function humanMessage(log: LoggedLine): string {
+  const reqId = log.reqId === undefined ? "" : ` [req ${log.reqId}]`;
+  if (log.msg !== REQUEST_LINE) return `${log.msg ?? ""}${reqId}`;
+  const time = typeof log.responseTime === "number" ? ` ${log.responseTime.toFixed(1)} ms` : "";
+  const key = log.keyId === undefined ? "" : ` key ${log.keyId}`;
+  return `${log.req?.method ?? "?"} ${log.route ?? log.req?.url ?? "?"} ${log.res?.statusCode ?? "?"}${time}${key}${reqId}`;
+}
+
+/** Writes pino's JSON lines as one readable line each (errors keep their stack below). */
+function prettyDestination(out: DestinationStream, colour: boolean): DestinationStream {
+  const pretty = prettyFactory({
+    colorize: colour,
+    translateTime: "SYS:HH:MM:ss.l",
+    singleLine: true,
+    // Shown in the message (a request's fields, the start-up line's), so not again after it.
+    ignore:
+      "pid,hostname,reqId,req,res,route,responseTime,keyId,port,host,storage,api,console,data,metrics",
+    messageFormat: (log) => humanMessage(log as LoggedLine),
+  });
+  return { write: (line: string) => out.write(pretty(line)) };
+}
+
+function colourWanted(env: NodeJS.ProcessEnv = process.env): boolean {
+  return process.stdout.isTTY === true && env.NO_COLOR === undefined && env.TERM !== "dumb";
+}
+
+/**
+ * The server's logger: errors serialized without request parts, every line redacted (before
+ * it is formatted, so both formats get the redacted line). On stdout by default, as
+ * human-readable lines on a terminal and JSON otherwise (`format` "auto"); a given
+ * `destination` gets JSON unless `format` is "pretty".
+ */
+export function createLogger(
+  level: LogLevel,
+  destination?: DestinationStream,
+  format: LogFormat = "auto",
+): Logger {
   const options: LoggerOptions = {
     level,
     serializers: { err: errorSerializer },
     hooks: { streamWrite: redactSecrets },
   };
+  const pretty =
+    format === "pretty" || (format === "auto" && destination === undefined && process.stdout.isTTY);
+  if (pretty) {
+    const out = destination ?? process.stdout;
+    return pino(options, prettyDestination(out, destination === undefined && colourWanted()));
+  }
   return destination === undefined ? pino(options) : pino(options, destination);
+}
+
+/**
+ * One line per request, written once it is answered: method, route pattern, status, time in
+ * ms, the request id and, when authenticated, the key's id. The URL is there too, redacted by
+ * the request serializer; headers and bodies never are. Not registered at all when the level
+ * leaves info lines out, so that such a server spends nothing on it.
+ */
+export function registerRequestLog(app: FastifyInstance): void {
+  if (!(app.log as unknown as Logger).isLevelEnabled("info")) return;
+  app.addHook("onResponse", (request, reply, done) => {
+    const keyId = request.principal?.key.id;
+    request.log.info(
+      {
+        req: request,
+        route: request.routeOptions.url,
+        res: { statusCode: reply.statusCode },
+        responseTime: Math.round(reply.elapsedTime * 100) / 100,
+        ...(keyId === undefined ? {} : { keyId }),
+      },
+      REQUEST_LINE,
+    );
+    done();
+  });
 }

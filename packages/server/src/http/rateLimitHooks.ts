@@ -35,6 +35,7 @@ export function registerRateLimits(app: FastifyInstance, deps: Deps): void {
     );
     setHeaders(reply, limit, hit.remaining, hit.resetMs);
     if (!hit.allowed) {
+      deps.metrics.refused(access.limit === "sensitive" ? "sensitive" : "route");
       throw limited(hit.resetMs, `At most ${limit} requests a minute to this route.`);
     }
   };

@@ -458,7 +458,7 @@ describe("secrets in the log", () => {
     }
     // The tour reached the log: a line per request, with the misplaced parts redacted, and the
     // trace-level report of the broken requests.
-    const requestLines = log.match(/"msg":"incoming request"/g) ?? [];
+    const requestLines = log.match(/"msg":"request completed"/g) ?? [];
     expect(requestLines.length).toBeGreaterThanOrEqual(answers.length);
     expect(log).toContain("[redacted]");
     expect(log).toMatch(/"msg":"client error"/);

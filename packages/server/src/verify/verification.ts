@@ -4,6 +4,7 @@ import type { CredentialThrottle, Throttled } from "../auth/credentialThrottle.j
 import type { CachedKey } from "../auth/keyCache.js";
 import type { Origin, Principal } from "../auth/principal.js";
 import type { UsageRecorder } from "../auth/usageRecorder.js";
+import { type Metrics, noMetrics } from "../metrics/metrics.js";
 import type { DeniedUses } from "./deniedUses.js";
 
 export const verdictCodes = [
@@ -83,6 +84,7 @@ export class Verification {
     private readonly usage: UsageRecorder,
     private readonly denied: DeniedUses,
     private readonly now: () => Date,
+    private readonly metrics: Pick<Metrics, "refused"> = noMetrics,
   ) {}
 
   /**
@@ -101,13 +103,15 @@ export class Verification {
    * Counts and audits a known key's refused use. Undefined when it was audited; otherwise the
    * milliseconds until this key's refusals are audited again (answer 429 meanwhile).
    */
-  recordDenial(
+  async recordDenial(
     caller: Pick<Principal, "user" | "key">,
     origin: Origin,
     args: Record<string, unknown>,
   ): Promise<number | undefined> {
     this.usage.count(caller.key.id, "denied", origin.at.getTime());
-    return this.denied.refuse(caller, origin, args);
+    const wait = await this.denied.refuse(caller, origin, args);
+    if (wait !== undefined) this.metrics.refused("denied_use");
+    return wait;
   }
 
   /**

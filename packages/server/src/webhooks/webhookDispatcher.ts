@@ -9,6 +9,7 @@ import {
   type StoreTx,
   type WebhookRecord,
 } from "@latchkey/core";
+import { type DeliveryObserver, noMetrics } from "../metrics/metrics.js";
 import { type SendOptions, type SendResult, sendWebhook } from "./sendWebhook.js";
 import type { WebhookSecretBox } from "./webhookSecrets.js";
 import { signatureHeader } from "./webhookSignature.js";
@@ -81,6 +82,7 @@ export class WebhookDispatcher {
     private readonly now: () => Date,
     private readonly onError: (err: unknown) => void,
     private readonly send: Sender = sendWebhook,
+    private readonly observer: DeliveryObserver = noMetrics.deliveries,
   ) {}
 
   /** Attempts a delivery gets: the first and one per retry wait. */
@@ -198,9 +200,12 @@ export class WebhookDispatcher {
     const at = this.now();
     if (result.kind === "aborted") {
       await this.store.releaseDelivery(delivery.id, lease, at.toISOString());
+      this.observer.attempted("abandoned");
       return;
     }
-    await this.store.finishAttempt(delivery.id, lease, this.outcome(delivery, result, at));
+    const outcome = this.outcome(delivery, result, at);
+    await this.store.finishAttempt(delivery.id, lease, outcome);
+    this.observer.attempted(outcome.status === "pending" ? "retrying" : outcome.status);
   }
 
   private outcome(

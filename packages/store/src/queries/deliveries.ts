@@ -177,3 +177,22 @@ export async function pruneDeliveries(db: Kysely<Database>, before: string) {
     .executeTakeFirst();
   return Number(result.numDeletedRows);
 }
+
+/**
+ * The deliveries waiting to be sent to active endpoints (a paused endpoint's wait for it), and
+ * when the oldest of them was queued: how far behind the webhooks are, for the metrics.
+ */
+export async function deliveryBacklog(db: Kysely<Database>) {
+  const row = await db
+    .selectFrom("webhook_deliveries")
+    .select((eb) => [eb.fn.countAll().as("pending"), eb.fn.min("created_at").as("oldest")])
+    .where("status", "=", "pending")
+    .where("webhook_id", "in", (eb) =>
+      eb.selectFrom("webhooks").select("webhooks.id").where("webhooks.active", "=", 1),
+    )
+    .executeTakeFirst();
+  return {
+    pending: Number(row?.pending ?? 0),
+    oldestCreatedAt: (row?.oldest as string | null | undefined) ?? null,
+  };
+}

@@ -7,6 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { KyselyStore } from "../kyselyStore.js";
 import { openStore } from "../open.js";
 import { PgRevocationBus } from "./pgRevocationBus.js";
+import type { LeaseLossReason } from "./revocationBus.js";
 
 const LEASE_MS = 600;
 
@@ -14,6 +15,7 @@ const LEASE_MS = 600;
 class RecordingCache {
   invalidated: number[] = [];
   clears: boolean[] = [];
+  losses: LeaseLossReason[] = [];
   constructor(private readonly bus: () => PgRevocationBus) {}
   listener = {
     invalidate: (ids: readonly number[]) => {
@@ -21,6 +23,9 @@ class RecordingCache {
     },
     clear: () => {
       this.clears.push(this.bus().cacheTrusted());
+    },
+    leaseLost: (reason: LeaseLossReason) => {
+      this.losses.push(reason);
     },
   };
 }
@@ -251,6 +256,40 @@ describe("PgRevocationBus", () => {
     await store.deleteKey(user.id, k.id, "api", "2026-01-02T00:00:00.000Z");
     await a.bus.revoked([k.id]);
     expect(b.cache.invalidated).toContain(k.id);
+  });
+
+  it("tells its listener each time it stops trusting the cache, and why", async () => {
+    const b = await node();
+    expect(b.cache.losses).toEqual([]);
+    await sql("update nodes set evicted_at = now() where id = $1", [b.bus.nodeId]);
+    await waitFor(() => b.log.some((m) => m.startsWith("re-registered")), "re-registration");
+    expect(b.cache.losses).toEqual(["evicted"]);
+    await sql(
+      "select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1",
+      [`latchkey-node-${b.bus.nodeId}`],
+    );
+    await waitFor(
+      () => b.log.filter((m) => m.startsWith("revocation channel up")).length === 2,
+      "reconnection",
+    );
+    expect(b.cache.losses).toEqual(["evicted", "channel_lost"]);
+
+    // A process frozen for longer than a lease (here a busy loop) lets its lease lapse. Had a
+    // heartbeat been in flight, its wait would have timed out instead (the channel counts as
+    // lost): then freeze again, at another point of the heartbeats' cycle.
+    for (let attempt = 0; attempt < 5 && b.cache.losses.at(-1) !== "lapsed"; attempt++) {
+      const losses = b.cache.losses.length;
+      const frozenUntil = performance.now() + LEASE_MS + 200;
+      while (performance.now() < frozenUntil) {
+        // Nothing else runs meanwhile, heartbeats included.
+      }
+      expect(b.bus.cacheTrusted()).toBe(false);
+      await waitFor(() => b.bus.cacheTrusted(), "a heartbeat after the freeze");
+      expect(b.cache.losses.slice(losses)).toHaveLength(1);
+      expect(["lapsed", "channel_lost"]).toContain(b.cache.losses.at(-1));
+      await sleep(37 * (attempt + 1));
+    }
+    expect(b.cache.losses.at(-1)).toBe("lapsed");
   });
 
   it("leaves the registry on close, so no one waits for it", async () => {

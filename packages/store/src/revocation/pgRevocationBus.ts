@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
-import type { RevocationBus, RevocationListener } from "@latchkey/core";
+import type { LeaseLossReason, RevocationBus, RevocationListener } from "@latchkey/core";
 import pg from "pg";
 import {
   type PostgresOptions,
@@ -261,11 +261,14 @@ export class PgRevocationBus implements RevocationBus {
       if (client !== this.client) return;
       if (result.rowCount === 1) {
         // After a lapse, start afresh rather than reason about what happened meanwhile.
-        if (sentAt >= this.leaseUntil) this.listener.clear();
+        if (sentAt >= this.leaseUntil) {
+          this.listener.clear();
+          if (this.leaseUntil !== 0) this.listener.leaseLost?.("lapsed");
+        }
         this.leaseUntil = sentAt + this.timings.leaseMs;
         return;
       }
-      this.distrust("evicted by another node (it did not hear back in time)");
+      this.distrust("evicted by another node (it did not hear back in time)", "evicted");
       await this.register(client);
       this.log("info", "re-registered after eviction; cache trusted again", { node: this.nodeId });
     } catch (err) {
@@ -275,9 +278,10 @@ export class PgRevocationBus implements RevocationBus {
     }
   }
 
-  private distrust(reason: string): void {
+  private distrust(reason: string, loss: LeaseLossReason): void {
     this.leaseUntil = 0;
     this.listener.clear();
+    this.listener.leaseLost?.(loss);
     this.log("warn", `cache distrusted: ${reason}`, { node: this.nodeId, reason });
   }
 
@@ -285,7 +289,7 @@ export class PgRevocationBus implements RevocationBus {
   private lost(client: pg.Client, reason: string): void {
     if (client !== this.client) return;
     this.drop(client);
-    this.distrust(`revocation channel lost (${reason})`);
+    this.distrust(`revocation channel lost (${reason})`, "channel_lost");
     this.scheduleReconnect();
   }
 

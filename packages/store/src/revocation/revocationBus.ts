@@ -1,7 +1,7 @@
 import type { RevocationListener } from "@latchkey/core";
 
 // The port is core's; re-exported so that code built against the store's exports keeps working.
-export type { RevocationBus, RevocationListener } from "@latchkey/core";
+export type { LeaseLossReason, RevocationBus, RevocationListener } from "@latchkey/core";
 
 export type BusLog = (
   level: "info" | "warn" | "error",

@@ -52,7 +52,10 @@ export const authLogin = defineRoute(entry, (app, deps) => {
       const { email, password } = request.body;
       // Decided before the account is read or the password hashed.
       const admission = await deps.logins.admit(request.ip, email);
-      if (!admission.ok) throw limited(admission.retryAfterMs, LOCKED[admission.scope]);
+      if (!admission.ok) {
+        deps.metrics.refused("login");
+        throw limited(admission.retryAfterMs, LOCKED[admission.scope]);
+      }
       const result = await deps.sessions.logIn(
         { email, password, device },
         originOf(request, deps),

@@ -117,6 +117,7 @@ export const authVerify = defineRoute(entry, (app, deps) => {
       const limit = deps.config.verifyRateLimit;
       const slot =
         limit > 0 ? await deps.limiter.hit(`verify:${request.ip}`, limit, 60_000) : undefined;
+      if (slot && !slot.allowed) deps.metrics.refused("verify");
       const verdict =
         slot && !slot.allowed
           ? Verification.callerLimited(slot.resetMs)
@@ -124,6 +125,7 @@ export const authVerify = defineRoute(entry, (app, deps) => {
               { secret: key, ip, callerIp: request.ip, category, route, params },
               originOf(request, deps),
             );
+      deps.metrics.outcome("verify", verdict.code);
       const body = verdictBody(verdict);
       if (body.retry_after !== undefined) reply.header("Retry-After", String(body.retry_after));
       return body;
