@@ -49,15 +49,6 @@ const scopedTree = (category: Category) => ({ api: { [category]: {} } });
 
 /** A webhook endpoint of the session's account (never reached: its host does not resolve). */
 async function createWebhook(url: string, session: string): Promise<number> {
-  // The tests share one account, which may hold only so many endpoints.
-  const existing = await call<{ webhooks: { id: number }[] }>(url, "GET", "/api/v0/webhooks/", {
-    key: session,
-  });
-  if (existing.body.webhooks.length >= 10) {
-    for (const { id } of existing.body.webhooks) {
-      await call(url, "DELETE", `/api/v0/webhooks/${id}/`, { key: session });
-    }
-  }
   const created = await call<{ id: number }>(url, "POST", "/api/v0/webhooks/", {
     key: session,
     body: { url: "https://hooks.example.com/latchkey" },
@@ -173,24 +164,16 @@ const samples: Record<string, SampleFor> = {
 
 describe("route catalogue", () => {
   let server: TestServer;
-  let user: Awaited<ReturnType<typeof signUpAndLogIn>>;
-  /** A full-access key of another account. */
-  let strangerKey: string;
   beforeAll(async () => {
     server = await startTestServer();
-    user = await signUpAndLogIn(server.url);
-    const stranger = await signUpAndLogIn(server.url);
-    strangerKey = (await createKey(server.url, stranger.session)).key;
   });
   afterAll(() => server.close());
 
-  /** A new session per test: some routes under test end every session of the account. */
-  async function freshSession(): Promise<string> {
-    const login = await call(server.url, "POST", "/api/v0/auth/login/", {
-      body: { email: user.email, password: user.password },
-    });
-    return String(login.body.session_key);
-  }
+  /**
+   * An account of the test's own, and its session: some routes under test end every session of
+   * the account, and others fill it with keys and webhooks.
+   */
+  const freshAccount = () => signUpAndLogIn(server.url);
 
   it("every catalogued server route is served and has a sample request below", () => {
     for (const entry of serverRoutes) {
@@ -234,7 +217,7 @@ describe("route catalogue", () => {
     const label = `${entry.method} ${entry.path} (${category})`;
 
     it(`${label}: a key without ${category} gets 403 naming it`, async () => {
-      const session = await freshSession();
+      const { session } = await freshAccount();
       const others = categories.filter((c) => c !== category);
       const lacking = await createKey(server.url, session, {
         permissions: { api: Object.fromEntries(others.map((c) => [c, {}])) },
@@ -255,7 +238,7 @@ describe("route catalogue", () => {
     // The shared security battery (issue 7): the same five attacks on every authenticated route.
     if (entry.path !== "/api/v0/users/") {
       it(`${label}: no credential → 401`, async () => {
-        const session = await freshSession();
+        const { session } = await freshAccount();
         const sample = await sampleFor(entry)({ url: server.url, session, category });
         const answer = await call(server.url, sample.method, sample.path, { body: sample.body });
         expect(answer.status).toBe(401);
@@ -264,7 +247,7 @@ describe("route catalogue", () => {
     }
 
     it(`${label}: a malformed credential → 401`, async () => {
-      const session = await freshSession();
+      const { session } = await freshAccount();
       const sample = await sampleFor(entry)({ url: server.url, session, category });
       const broken = session.slice(0, -1) + (session.endsWith("A") ? "B" : "A");
       const answer = await call(server.url, sample.method, sample.path, {
@@ -276,7 +259,7 @@ describe("route catalogue", () => {
     });
 
     it(`${label}: a deleted key → 401`, async () => {
-      const session = await freshSession();
+      const { session } = await freshAccount();
       const dead = await createKey(server.url, session);
       await call(server.url, "DELETE", `/api/v0/auth/apikeys/${dead.id}/`, { key: session });
       const sample = await sampleFor(entry)({ url: server.url, session, category });
@@ -290,7 +273,10 @@ describe("route catalogue", () => {
 
     if (entry.name !== "api.auth.logout") {
       it(`${label}: another account's key finds nothing of this account`, async () => {
-        const session = await freshSession();
+        const { session, email } = await freshAccount();
+        const stranger = await freshAccount();
+        // A full-access key of another account.
+        const strangerKey = (await createKey(server.url, stranger.session)).key;
         const sample = await sampleFor(entry)({ url: server.url, session, category });
         const answer = await call(server.url, sample.method, sample.path, {
           key: strangerKey,
@@ -303,7 +289,7 @@ describe("route catalogue", () => {
         } else {
           expect(answer.status).toBe(200);
         }
-        expect(JSON.stringify(answer.body)).not.toContain(user.email);
+        expect(JSON.stringify(answer.body)).not.toContain(email);
         expect(
           (await call(server.url, "GET", "/api/v0/users/current/", { key: session })).status,
         ).toBe(200);
@@ -313,7 +299,7 @@ describe("route catalogue", () => {
     if (entry.name === "api.auth.logout") continue; // only a session may log out; tested in accounts
 
     it(`${label}: a key with only ${category} is let through`, async () => {
-      const session = await freshSession();
+      const { session } = await freshAccount();
       const holding = await createKey(server.url, session, { permissions: scopedTree(category) });
       const sample = await sampleFor(entry)({ url: server.url, session, category });
       const answer = await call(server.url, sample.method, sample.path, {
