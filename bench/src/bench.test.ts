@@ -58,13 +58,21 @@ describe("npm run bench", () => {
         "--quick",
         "--sqlite-only",
         "--duration",
-        "0.5",
+        "0.25",
         "--warmup",
         "0",
         "--rounds",
         "2",
         "--connections",
         "2,4",
+        // Smaller than the quick run's sizes, in the same proportions: a cache of 200 and 64
+        // distinct keys in (b)–(d), so that 2 000 keys present four times the cache.
+        "--keys",
+        "500,2000",
+        "--cache-size",
+        "200",
+        "--active-keys",
+        "64",
         "--out",
         out,
       ],
@@ -72,8 +80,8 @@ describe("npm run bench", () => {
     );
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/\| sqlite \| +1,000 \| +2 \| \(a\) GET \/healthz/);
-    expect(result.stdout).toMatch(/\| sqlite \| +1,000 \| +4 \| \(0\) bare Fastify GET/);
+    expect(result.stdout).toMatch(/\| sqlite \| +500 \| +2 \| \(a\) GET \/healthz/);
+    expect(result.stdout).toMatch(/\| sqlite \| +500 \| +4 \| \(0\) bare Fastify GET/);
     expect(result.stdout).toMatch(/^(PASS|FAIL) {2}sqlite/m);
 
     const files = readdirSync(out);
@@ -87,8 +95,8 @@ describe("npm run bench", () => {
     // The revocation scenario needs PostgreSQL: not part of a SQLite-only run.
     expect(results.revocation).toBeNull();
     expect(results.scenarios.map((s) => [s.backend, s.keys])).toEqual([
-      ["sqlite", 1000],
-      ["sqlite", 10000],
+      ["sqlite", 500],
+      ["sqlite", 2000],
     ]);
     const expected = {
       bare_get: "200",
@@ -127,7 +135,7 @@ describe("npm run bench", () => {
         const infoPids = cases.current_user_info?.rounds.map((r) => r.serverPid) ?? [];
         expect(new Set([...pids, ...barePids, ...infoPids]).size).toBe(6);
         // The valid-key cases cycle through many keys, as real traffic would.
-        expect(cases.current_user.distinctRequests).toBe(256);
+        expect(cases.current_user.distinctRequests).toBe(64);
         if (existsSync("/proc")) {
           expect(cases.current_user.serverCpuUsPerRequest).toBeGreaterThan(0);
           expect(cases.bare_get.serverCpuUsPerRequest).toBeGreaterThan(0);
@@ -140,17 +148,17 @@ describe("npm run bench", () => {
       readFileSync(join(ROOT, "node_modules", "fastify", "package.json"), "utf8"),
     ) as { version: string };
     expect(results.settings.fastifyVersion).toBe(fastify.version);
-    // 10 000 keys are enough to present four times the quick run's cache of 2 000.
+    // 2 000 keys are enough to present four times the cache of 200.
     const steps = results.scenarios[1]?.memory.saturation ?? [];
-    expect(steps.map((s) => s.distinctKeys)).toEqual([2000, 4000, 8000]);
+    expect(steps.map((s) => s.distinctKeys)).toEqual([200, 400, 800]);
     if (existsSync("/proc")) for (const s of steps) expect(s.memory?.rssKb).toBeGreaterThan(0);
     const targetNames = results.targets.map((t) => t.name).join("\n");
     expect(targetNames).toContain("(b) req/s ≥ 80% of (a)");
     expect(targetNames).toContain("(b) p99 ≤ 1.5× (a)'s");
-    expect(targetNames).toContain("within 5%, 10,000 vs 1,000 keys, 2 connections");
-    expect(targetNames).toContain("within 5%, 10,000 vs 1,000 keys, 4 connections");
+    expect(targetNames).toContain("within 5%, 2,000 vs 500 keys, 2 connections");
+    expect(targetNames).toContain("within 5%, 2,000 vs 500 keys, 4 connections");
     // Issue 16's: shares of case (0), at each store size and connection count.
-    for (const at of ["1,000 keys, 2 connections", "10,000 keys, 4 connections"]) {
+    for (const at of ["500 keys, 2 connections", "2,000 keys, 4 connections"]) {
       expect(targetNames).toContain(`(a) req/s ≥ 0.90× (0) (${at})`);
       expect(targetNames).toContain(`(b) req/s ≥ 0.80× (0) (${at})`);
       expect(targetNames).toContain(`(b) p99 ≤ 1.5× (0)'s (${at})`);
@@ -160,8 +168,7 @@ describe("npm run bench", () => {
     }
     expect(targetNames).toContain("RSS after load grows");
     expect(targetNames).toContain("heap after load grows");
-    expect(targetNames).toContain("from 4,000 to 8,000 distinct keys");
-    expect(targetNames).toContain("from 4,000 to 8,000 distinct keys");
+    expect(targetNames).toContain("from 400 to 800 distinct keys");
     expect(results.pass).toBe(results.targets.every((t) => t.pass));
 
     // (e) The refusal floods: limited after the per-key limit, the audit table barely growing.

@@ -110,6 +110,9 @@ async function fire(
         url,
         connections,
         duration: seconds,
+        // autocannon stops at its first sample tick after the duration, a second apart by
+        // default: ticks that divide the duration make a 0.5 s case last 0.5 s, not 1 s.
+        sampleInt: (seconds * 1000) / Math.max(1, Math.ceil(seconds)),
         requests: spec.requests,
         timeout: 10,
       },
