@@ -42,6 +42,8 @@ export async function runServer(
   const app = await buildApp(deps, { logger });
   const stopBackgroundWork = startBackgroundWork(deps);
   try {
+    // Counting starts in the shared limiter, not split between it and the fallback.
+    await deps.limiter.ready();
     // Tests may answer through app.inject without a socket.
     if (listen) await app.listen({ port: config.port, host: config.host });
     else await app.ready();

@@ -48,6 +48,8 @@ export class MemoryRateLimiter implements RateLimiter {
     this.sweepAt = now + 1000;
   }
 
+  async ready(): Promise<void> {}
+
   async close(): Promise<void> {
     this.windows.clear();
   }

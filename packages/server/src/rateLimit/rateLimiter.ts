@@ -22,6 +22,8 @@ export interface RateLimiter {
    * admitted first, so that concurrent attempts cannot all pass one check, and then correct.
    */
   release(bucket: string, windowMs: number): Promise<void>;
+  /** Resolves once counting is shared as intended (for Redis: connected, or given up on). */
+  ready(): Promise<void>;
   close(): Promise<void>;
 }
 

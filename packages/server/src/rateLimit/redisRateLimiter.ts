@@ -17,6 +17,8 @@ if n > 0 then redis.call('DECR', KEYS[1]) end
 return n
 `;
 
+const CONNECT_TIMEOUT_MS = 2000;
+
 /**
  * Counters in Redis, shared by every node. When Redis cannot be reached the request is counted
  * by the node's own memory limiter instead: limits stay in force (per node) and the API stays up.
@@ -34,7 +36,7 @@ export class RedisRateLimiter implements RateLimiter {
       lazyConnect: false,
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
-      connectTimeout: 2000,
+      connectTimeout: CONNECT_TIMEOUT_MS,
       commandTimeout: 500,
     });
     this.redis.on("error", (err) => this.onError(err));
@@ -76,6 +78,24 @@ export class RedisRateLimiter implements RateLimiter {
       this.onError(err);
       await this.fallback.release(bucket, windowMs);
     }
+  }
+
+  /**
+   * Resolves once Redis is connected, or after the connection timeout (then the fallback
+   * counts until it is). Until then every hit would go to the fallback, and a caller's count
+   * would be split between the two: a server waits for this before it listens.
+   */
+  ready(): Promise<void> {
+    if (this.redis.status === "ready") return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.redis.off("ready", done);
+        resolve();
+      };
+      const timer = setTimeout(done, CONNECT_TIMEOUT_MS);
+      this.redis.once("ready", done);
+    });
   }
 
   async close(): Promise<void> {
