@@ -253,11 +253,12 @@ let passwordHash: Promise<string> | undefined;
 /**
  * Signs up a fresh account and logs in; returns its session key.
  *
- * On an in-process server the account goes straight into its store, with the password hash
- * the product's own hashPassword made of PASSWORD (full strength, once per test process), as
- * the sign-up route would store it. Hashing costs ~0.1 s of CPU: once per process instead of
- * once per account. The login, which checks that hash, stays an HTTP request. Tests of sign-up
- * itself post to /api/v0/users/; servers in other processes get every account that way too.
+ * On an in-process server the account and its session go straight into its store, made as
+ * the sign-up and login routes make them: the password hash by the product's own hashPassword
+ * of PASSWORD (full strength, once per test process), the session by the session service's
+ * own `open`, the half of a login after the password check. scrypt costs ~0.1 s of CPU: once
+ * per process instead of twice per account. Tests of sign-up and login themselves post to
+ * their routes; servers in other processes get every account that way too.
  */
 export async function signUpAndLogIn(
   url: string,
@@ -274,17 +275,18 @@ export async function signUpAndLogIn(
       { onlyFirst: deps.config.signup === "closed" },
     );
     if (typeof user === "string") throw new Error(`sign-up failed: ${user}`);
-  } else {
-    const signup = await call(url, "POST", "/api/v0/users/", { body: { email, password } });
-    if (signup.status !== 200) throw new Error(`sign-up failed: ${JSON.stringify(signup.body)}`);
+    const login = { ip: "127.0.0.1", route: "POST /api/v0/auth/login/", at: deps.now() };
+    const opened = await deps.sessions.open(user, FETCH_DEFAULTS["user-agent"], login);
+    if (!opened.ok) throw new Error(`login failed: ${JSON.stringify(opened.error)}`);
+    return { email, password, session: opened.value.secret, userId: user.id };
   }
+  const signup = await call(url, "POST", "/api/v0/users/", { body: { email, password } });
+  if (signup.status !== 200) throw new Error(`sign-up failed: ${JSON.stringify(signup.body)}`);
   const login = await call<{ session_key: string; user_id: number }>(
     url,
     "POST",
     "/api/v0/auth/login/",
-    {
-      body: { email, password },
-    },
+    { body: { email, password } },
   );
   if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
   return { email, password, session: login.body.session_key, userId: login.body.user_id };

@@ -3,7 +3,6 @@ import {
   formatInstant,
   illFormedTextMessage,
   instantMs,
-  type KeyEventType,
   type KeyParams,
   type KeyRecord,
   MAX_GRACE_SECONDS,
@@ -17,7 +16,6 @@ import {
   type RevocationBus,
   type RouteCatalogue,
   type Store,
-  type StoreTx,
 } from "@latchkey/core";
 import type { AccountLimits } from "../accounts/accountLimits.js";
 import { audit, publish } from "../audit/audit.js";

@@ -5,6 +5,7 @@ import {
   type RevocationBus,
   type Store,
   sessionPrefixOf,
+  type UserRecord,
   verifyPassword,
 } from "@latchkey/core";
 import type { AccountLimits } from "../accounts/accountLimits.js";
@@ -43,13 +44,22 @@ export class SessionService {
       user?.passwordHash ?? (await dummyPasswordHash()),
     );
     if (!user || !matches) return fail("invalid_login");
+    return await this.open(user, input.device, origin);
+  }
+
+  /**
+   * Opens a session for a person whose password has been checked: the second half of
+   * `logIn`. (The testkit opens its test accounts' sessions here, to spend scrypt once per
+   * test process instead of once per account.)
+   */
+  async open(user: UserRecord, device: string, origin: Origin): Promise<Result<Session>> {
     const issued = issueSecret(this.peppers, sessionPrefixOf(this.keyPrefix));
     const expires = new Date(origin.at.getTime() + SESSION_DAYS * 86_400_000);
     const record = await this.limits.create(user.id, "session", origin.at, async (tx) => {
       const session = await tx.insertKey({
         userId: user.id,
         kind: "session",
-        name: input.device.slice(0, 255) || "unknown device",
+        name: device.slice(0, 255) || "unknown device",
         ...issued.stored,
         permissions: null,
         keyParams: null,
