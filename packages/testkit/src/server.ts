@@ -61,6 +61,8 @@ export interface TestServer {
  */
 const inProcess = new Map<string, { app: FastifyInstance; deps: Deps }>();
 let inProcessCount = 0;
+/** Every server of this process, listening or not, by URL: their stores are at hand. */
+const inThisProcess = new Map<string, Deps>();
 
 /** The headers Node's fetch adds to every request, so injected requests look the same. */
 const FETCH_DEFAULTS = {
@@ -142,6 +144,7 @@ export async function startTestServer(
     url = `http://in-process-${++inProcessCount}.invalid`;
     inProcess.set(url, { app: server.app, deps: server.deps });
   }
+  inThisProcess.set(url, server.deps);
   return {
     url,
     fetch: listen ? fetch : injectingFetch(server.app),
@@ -151,6 +154,7 @@ export async function startTestServer(
     logs,
     async close() {
       inProcess.delete(url);
+      inThisProcess.delete(url);
       await server.stop();
       dir?.remove();
     },
@@ -253,7 +257,7 @@ let passwordHash: Promise<string> | undefined;
 /**
  * Signs up a fresh account and logs in; returns its session key.
  *
- * On an in-process server the account and its session go straight into its store, made as
+ * On a server of this process the account and its session go straight into its store, made as
  * the sign-up and login routes make them: the password hash by the product's own hashPassword
  * of PASSWORD (full strength, once per test process), the session by the session service's
  * own `open`, the half of a login after the password check. scrypt costs ~0.1 s of CPU: once
@@ -265,10 +269,9 @@ export async function signUpAndLogIn(
   email = `user${++accounts}-${Date.now()}@example.com`,
 ) {
   const password = PASSWORD;
-  const server = inProcess.get(new URL(url).origin);
-  if (server) {
+  const deps = inThisProcess.get(new URL(url).origin);
+  if (deps) {
     passwordHash ??= hashPassword(PASSWORD);
-    const { deps } = server;
     const user = await deps.store.createUser(
       { email, passwordHash: await passwordHash, createdAt: deps.now().toISOString() },
       // As the sign-up route asks when no administrator does: closed admits only the first.
