@@ -100,7 +100,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
 
   registerErrorHandling(app);
   registerSecurityHeaders(app);
-  await app.register(fastifyCookie);
+  // Setting cookies only; the session cookie is parsed where it is read (sessionCookieOf).
+  await app.register(fastifyCookie, { hook: false });
   await app.register(fastifySwagger, {
     openapi: {
       openapi: "3.1.0",

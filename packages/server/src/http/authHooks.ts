@@ -6,7 +6,7 @@ import type { Deps } from "../deps.js";
 import type { Metrics, OutcomeCode } from "../metrics/metrics.js";
 import type { Authorization } from "../verify/verification.js";
 import { originOf } from "./access.js";
-import { SESSION_COOKIE } from "./cookie.js";
+import { sessionCookieOf } from "./cookie.js";
 import { hook } from "./hook.js";
 import { limited } from "./rateLimitHooks.js";
 
@@ -63,7 +63,7 @@ function readCredential(
     }
     return { secret, via: "bearer" };
   }
-  const cookie = request.cookies?.[SESSION_COOKIE];
+  const cookie = sessionCookieOf(request);
   if (cookie) return { secret: cookie, via: "cookie" };
   return undefined;
 }

@@ -5,6 +5,17 @@ import { SESSION_DAYS } from "../sessions/sessionService.js";
 /** The console's session cookie: HttpOnly (no script reads it), SameSite=Strict. */
 export const SESSION_COOKIE = "latchkey_session";
 
+/**
+ * The session cookie a request sent, if any. Cookies are parsed here, where a credential is
+ * looked for, and only when the request has a Cookie header: API clients send none, and
+ * parsing on every request (the plugin's default hook) cost each of them a parse and two
+ * allocations.
+ */
+export function sessionCookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  return header === undefined ? undefined : request.server.parseCookie(header)[SESSION_COOKIE];
+}
+
 /** The `proto=` values of a `Forwarded` header (RFC 7239), lower-cased. */
 function forwardedProtos(header: string): string[] {
   return header
