@@ -447,6 +447,114 @@ describe("the metrics listener", () => {
     }
   });
 
+  it("count each other limit's refusals under its own label", async () => {
+    const refusals = async (url: string) => {
+      const { samples } = await scrape(url);
+      return Object.fromEntries(
+        ["route", "sensitive", "failed_auth", "denied_use", "login", "account_keys", "verify"].map(
+          (limit) => [limit, sampleValue(samples, "latchkey_refusals_total", { limit })],
+        ),
+      );
+    };
+    const none = {
+      route: 0,
+      sensitive: 0,
+      failed_auth: 0,
+      denied_use: 0,
+      login: 0,
+      account_keys: 0,
+      verify: 0,
+    };
+    const cases: {
+      limit: string;
+      env: Record<string, string>;
+      refuse: (url: string) => Promise<number>;
+    }[] = [
+      {
+        // Key creations by one session: the fourth in a minute is over the limit of 3.
+        limit: "sensitive",
+        env: { LATCHKEY_SENSITIVE_RATE_LIMIT: "3" },
+        refuse: async (url) => {
+          const { session } = await signUpAndLogIn(url);
+          const statuses = [];
+          for (let i = 0; i < 4; i++) {
+            statuses.push(
+              (
+                await call(url, "POST", "/api/v0/auth/apikeys/", {
+                  key: session,
+                  body: { name: "k" },
+                })
+              ).status,
+            );
+          }
+          expect(statuses).toEqual([200, 200, 200, 429]);
+          return 1;
+        },
+      },
+      {
+        // Two failed logins lock the account's logins, even with the right password.
+        limit: "login",
+        env: { LATCHKEY_LOGIN_FAILURE_LIMIT: "2" },
+        refuse: async (url) => {
+          const { email, password } = await signUpAndLogIn(url);
+          const login = (pw: string) =>
+            call(url, "POST", "/api/v0/auth/login/", { body: { email, password: pw } });
+          for (let i = 0; i < 2; i++) expect((await login(`${password}-wrong`)).status).toBe(401);
+          expect((await login(password)).status).toBe(429);
+          return 1;
+        },
+      },
+      {
+        // Keys and sessions created in one account: the login and two keys use up 3.
+        limit: "account_keys",
+        env: { LATCHKEY_ACCOUNT_KEY_RATE_LIMIT: "3" },
+        refuse: async (url) => {
+          const { session } = await signUpAndLogIn(url);
+          const statuses = [];
+          for (let i = 0; i < 3; i++) {
+            statuses.push(
+              (
+                await call(url, "POST", "/api/v0/auth/apikeys/", {
+                  key: session,
+                  body: { name: "k" },
+                })
+              ).status,
+            );
+          }
+          expect(statuses).toEqual([200, 200, 429]);
+          return 1;
+        },
+      },
+      {
+        // Verify calls from one address: the third in a minute is RATE_LIMITED.
+        limit: "verify",
+        env: { LATCHKEY_VERIFY_RATE_LIMIT: "2" },
+        refuse: async (url) => {
+          const codes = [];
+          for (let i = 0; i < 3; i++) {
+            const answer = await call<{ code: string }>(url, "POST", "/api/v0/auth/verify/", {
+              body: { key: generateKey("lk") },
+            });
+            codes.push(answer.body.code);
+          }
+          expect(codes).toEqual(["NOT_FOUND", "NOT_FOUND", "RATE_LIMITED"]);
+          return 1;
+        },
+      },
+    ];
+    for (const { limit, env, refuse } of cases) {
+      const limited = await startTestServer({ LATCHKEY_METRICS_PORT: "0", ...env });
+      try {
+        const url = limited.deps.metrics.scrapeUrl() ?? "";
+        expect(await refusals(url)).toEqual(none);
+        const refused = await refuse(limited.url);
+        expect(await refusals(url), limit).toEqual({ ...none, [limit]: refused });
+      } finally {
+        await limited.close();
+      }
+    }
+  });
+
   it("still answers when the database cannot be read, the backlog gauges NaN", async () => {
     const broken = await startTestServer({ LATCHKEY_METRICS_PORT: "0" });
     try {
