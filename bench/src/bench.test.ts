@@ -6,8 +6,8 @@ import { fileURLToPath } from "node:url";
 import { KEY_PATTERN, parseKey } from "@latchkey/core";
 import { TEST_DATABASE_URL } from "@latchkey/testkit";
 import { afterAll, describe, expect, test } from "vitest";
-import type { RefusalFloodResult } from "./refusalFlood.js";
 import type { MetricsCostResults } from "./metricsCost.js";
+import type { RefusalFloodResult } from "./refusalFlood.js";
 import type { BenchResults } from "./runBench.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
