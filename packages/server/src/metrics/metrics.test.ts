@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { generateKey } from "@latchkey/core";
@@ -309,6 +310,31 @@ describe("metrics", () => {
     expect(sampleValue(samples, "latchkey_webhook_oldest_pending_age_seconds")).toBe(0);
   });
 
+  it("count a delivery that runs out of retries as failed", async () => {
+    const user = await account();
+    clock += SECOND;
+    receiver.respond = () => 503;
+    const hook = await call<{ secret: string }>(server.url, "POST", "/api/v0/webhooks/", {
+      key: user.session,
+      body: { url: receiver.url, events: ["key.created"] },
+    });
+    expect(hook.status).toBe(200);
+    remember(hook.body.secret);
+    await key(user.session);
+    const outcome = (o: string): [string, Record<string, string>] => [
+      "latchkey_webhook_deliveries_total",
+      { outcome: o },
+    ];
+    const outcomes = [outcome("retrying"), outcome("failed"), outcome("delivered")];
+    // LATCHKEY_WEBHOOK_RETRY_SECONDS=10: one retry, then the delivery has failed for good.
+    expect(await moved(() => server.deps.webhookDispatcher.runOnce(), outcomes)).toEqual([1, 0, 0]);
+    clock += 11 * SECOND;
+    expect(await moved(() => server.deps.webhookDispatcher.runOnce(), outcomes)).toEqual([0, 1, 0]);
+    // Nothing left pending for it.
+    expect(sampleValue(await read(), "latchkey_webhook_pending_deliveries")).toBe(0);
+    receiver.respond = () => 204;
+  });
+
   it("count the batched usage writes", async () => {
     const user = await account();
     const { key: secret } = await key(user.session);
@@ -552,6 +578,47 @@ describe("the metrics listener", () => {
       } finally {
         await limited.close();
       }
+    }
+  });
+
+  it("counts an attempt in flight when the node stops as abandoned", async () => {
+    // An endpoint that takes the request and never answers.
+    const arrived: (() => void)[] = [];
+    const hanging = createServer(() => {
+      for (const wake of arrived.splice(0)) wake();
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    const address = hanging.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const node = await startTestServer({
+      LATCHKEY_METRICS_PORT: "0",
+      LATCHKEY_WEBHOOK_POLL_SECONDS: "0",
+      LATCHKEY_WEBHOOK_ALLOW_PRIVATE: "true",
+    });
+    try {
+      const url = node.deps.metrics.scrapeUrl() ?? "";
+      const { session } = await signUpAndLogIn(node.url);
+      const hook = await call(node.url, "POST", "/api/v0/webhooks/", {
+        key: session,
+        body: { url: `http://127.0.0.1:${port}/hook`, events: ["key.created"] },
+      });
+      expect(hook.status).toBe(200);
+      await createKey(node.url, session);
+      const requested = new Promise<void>((wake) => arrived.push(wake));
+      const pass = node.deps.webhookDispatcher.runOnce();
+      await requested;
+      await node.deps.webhookDispatcher.stop();
+      await pass;
+      const { samples } = await scrape(url);
+      const count = (outcome: string) =>
+        sampleValue(samples, "latchkey_webhook_deliveries_total", { outcome });
+      expect(["abandoned", "retrying", "failed", "delivered"].map(count)).toEqual([1, 0, 0, 0]);
+      // Due again at once, so another node (or this one, restarted) sends it.
+      expect(sampleValue(samples, "latchkey_webhook_pending_deliveries")).toBe(1);
+    } finally {
+      await node.close();
+      hanging.closeAllConnections();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
     }
   });
 
