@@ -6,17 +6,19 @@ import { fileURLToPath } from "node:url";
 import { KEY_PATTERN, parseKey } from "@latchkey/core";
 import { TEST_DATABASE_URL } from "@latchkey/testkit";
 import { afterAll, describe, expect, test } from "vitest";
+import type { MetricsCostResults } from "./metricsCost.js";
 import type { RefusalFloodResult } from "./refusalFlood.js";
 import type { BenchResults } from "./runBench.js";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MAIN = join(ROOT, "bench", "dist", "main.js");
+const METRICS_COST = join(ROOT, "bench", "dist", "metricsCost.js");
 const work = mkdtempSync(join(tmpdir(), "latchkey-bench-test-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-function run(args: string[], env: Record<string, string> = {}) {
+function run(args: string[], env: Record<string, string> = {}, script = MAIN) {
   return new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [MAIN, ...args], {
+    const child = spawn(process.execPath, [script, ...args], {
       env: { ...process.env, ...env },
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -285,5 +287,115 @@ describe("npm run bench", () => {
     const result = await run(["--sqlite-only", "--postgres-only"]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("--sqlite-only and --postgres-only exclude each other");
+  });
+});
+
+describe("npm run bench:metrics", () => {
+  const tiny = [
+    "--rounds",
+    "2",
+    "--duration",
+    "0.5",
+    "--slice",
+    "0.25",
+    "--warmup",
+    "0",
+    "--connections",
+    "2",
+    "--keys",
+    "50",
+    "--active-keys",
+    "8",
+    "--scrape-interval",
+    "0.2",
+  ];
+
+  test("measures each case on the server with and without metrics, in pairs of slices, and cleans up", async () => {
+    const out = join(work, "metrics-cost-results");
+    const scratch = join(work, "metrics-cost-tmp");
+    mkdirSync(scratch);
+    const result = await run([...tiny, "--check", "--out", out], { TMPDIR: scratch }, METRICS_COST);
+    expect(result.stderr).toBe("");
+    const files = readdirSync(out);
+    expect(files).toHaveLength(1);
+    const text = readFileSync(join(out, files[0] ?? ""), "utf8");
+    const results = JSON.parse(text) as MetricsCostResults;
+    // --check: status 3 exactly when a target was missed (a run this short says nothing of speed).
+    expect(result.code).toBe(results.pass ? 0 : 3);
+    expect(result.stdout).toMatch(
+      /^\| \(b\) GET \/users\/current\/, valid key +\| +\d+ \| +\d+ \|/m,
+    );
+    expect(result.stdout).toMatch(/^(PASS|FAIL) {2}\(b\) req\/s with metrics ≥ 97\.0% of without/m);
+
+    expect(results.kind).toBe("metrics-cost");
+    expect(results.cases.map((c) => c.name)).toEqual(["floor", "current_user", "verify"]);
+    const pids = { off: new Set<number>(), on: new Set<number>() };
+    for (const c of results.cases) {
+      for (const variant of ["off", "on"] as const) {
+        const r = c[variant];
+        expect(r.responses).toBeGreaterThan(0);
+        expect(r.unexpected).toBe(0);
+        // Two rounds of two slices each.
+        expect(r.rounds).toHaveLength(4);
+        for (const round of r.rounds) pids[variant].add(round.serverPid);
+      }
+      expect(c.pairs).toHaveLength(4);
+      expect(c.median.requestsPerSecond).toBeGreaterThan(0);
+    }
+    // Each round in two fresh processes, none shared between the variants.
+    expect(pids.off.size).toBe(2);
+    expect(pids.on.size).toBe(2);
+    expect([...pids.off].filter((pid) => pids.on.has(pid))).toEqual([]);
+    // The metrics were on, scraped, and counted every measured request.
+    expect(results.scrapes).toBeGreaterThan(0);
+    expect(results.uncounted).toBe(0);
+    const targets = Object.fromEntries(results.targets.map((t) => [t.name, t.pass]));
+    expect(targets["every answer as expected, in both variants"]).toBe(true);
+    expect(targets["the metrics-on server counted every measured request"]).toBe(true);
+    for (const c of ["(a)", "(b)", "(c)"]) {
+      expect(Object.keys(targets)).toContain(`${c} req/s with metrics ≥ 97.0% of without`);
+      if (existsSync("/proc")) {
+        expect(Object.keys(targets)).toContain(
+          `${c} server CPU per request with metrics ≤ 103.0% of without`,
+        );
+      }
+    }
+    expect(results.pass).toBe(results.targets.every((t) => t.pass));
+
+    const keysInText = [...text.matchAll(KEY_PATTERN)].filter((m) => parseKey(m[0]) !== null);
+    expect(keysInText).toEqual([]);
+    expect(text).not.toContain("LATCHKEY_PEPPER");
+    expect(readdirSync(scratch)).toEqual([]);
+    expect(processesUsing(scratch)).toEqual([]);
+  }, 120_000);
+
+  test("--calibrate measures two servers without metrics against each other", async () => {
+    const out = join(work, "metrics-calibration-results");
+    const result = await run(
+      [...tiny, "--rounds", "1", "--calibrate", "--out", out],
+      {},
+      METRICS_COST,
+    );
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain("calibration: both processes without metrics");
+    const results = JSON.parse(
+      readFileSync(join(out, readdirSync(out)[0] ?? ""), "utf8"),
+    ) as MetricsCostResults;
+    expect(results.settings.calibrate).toBe(true);
+    expect(results.scrapes).toBe(0);
+    expect(results.uncounted).toBeNull();
+    expect(results.targets.map((t) => t.name)).not.toContain(
+      "the metrics-on server counted every measured request",
+    );
+  }, 60_000);
+
+  test("a usage error names the option and exits 2", async () => {
+    const result = await run(["--slice", "0"], {}, METRICS_COST);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("--slice: expected a positive number, got '0'");
+    const tooMany = await run(["--keys", "10", "--active-keys", "20"], {}, METRICS_COST);
+    expect(tooMany.code).toBe(2);
+    expect(tooMany.stderr).toContain("--active-keys (20) must not exceed --keys (10)");
   });
 });

@@ -145,6 +145,16 @@ export class CaseMeasurement {
 
   constructor(readonly spec: CaseSpec) {}
 
+  /** Answers so far, over every round. */
+  get answers(): number {
+    return this.samples.length;
+  }
+
+  /** Each round's figures so far. */
+  get roundResults(): readonly RoundResult[] {
+    return this.rounds;
+  }
+
   /** One round: `settings.duration` seconds of load. */
   async round(server: BenchServer, settings: LoadSettings): Promise<void> {
     const cpuBefore = server.cpuMs();

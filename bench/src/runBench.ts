@@ -127,7 +127,8 @@ export interface BenchResults {
 
 export type Log = (line: string) => void;
 
-function specs(
+/** Every case's requests; `unknown` are checksum-valid keys that were never issued. */
+export function caseSpecs(
   active: readonly string[],
   unknown: readonly string[],
   infoCase: boolean,
@@ -233,7 +234,7 @@ async function json(url: string, init?: RequestInit): Promise<{ status: number; 
  * Checks that the server answers as the cases expect (so the benchmark never measures a
  * stream of errors), and puts the active keys in its cache as their first real use would.
  */
-async function checkAnswers(url: string, active: readonly string[], unknown: string) {
+export async function checkAnswers(url: string, active: readonly string[], unknown: string) {
   for (const key of active) {
     const current = await json(`${url}/api/v0/users/current/`, {
       headers: { authorization: `Bearer ${key}` },
@@ -360,7 +361,7 @@ async function runScenario(
         { script: BARE, readyPath: "/api/v0/users/current/" },
       );
     const firstUnknown = unknown[0] ?? generateKey("lk");
-    const all = specs(active, unknown, options.infoCase);
+    const all = caseSpecs(active, unknown, options.infoCase);
     const onServer = all.filter((spec) => spec.target === "server" || spec.target === "bare");
     const onInfo = all.filter((spec) => spec.target === "serverInfo");
     const measurements = options.connections.map((connections) => ({

@@ -86,6 +86,10 @@ describe("restoreSqlite", () => {
       hashVersion: 2,
     });
     await store.insertKey(newKey(user, "hash-created-later-gggg"));
+    // A login since the backup is not a lost key; nor is a key created and deleted since.
+    await store.insertKey({ ...newKey(user, "hash-session-later-hhhh"), kind: "session" });
+    const shortLived = await store.insertKey(newKey(user, "hash-short-lived-iiii"));
+    await store.deleteKey(user.id, shortLived.id, "api", later);
     await store.close();
     // A row removed by hand, as an operator might in the sqlite3 shell.
     const raw = new Database(join(data, "latchkey.db"));
@@ -93,7 +97,13 @@ describe("restoreSqlite", () => {
     raw.close();
 
     const done = restoreSqlite(data, file, new Date(later));
-    expect(done).toMatchObject({ reapplied: true, deletions: 2, resets: 1, lostKeys: 1 });
+    expect(done).toMatchObject({
+      reapplied: true,
+      deletions: 2,
+      resets: 1,
+      lostKeys: 1,
+      lostSessions: 1,
+    });
     expect(done.previous && existsSync(done.previous)).toBe(true);
     expect(liveIds(join(data, "latchkey.db"))).toEqual([reset.id, rehashed.id, kept.id]);
     const reopened: KyselyStore = await openStore({ kind: "sqlite", dataDir: data });

@@ -188,6 +188,8 @@ export async function backupSqlite(
 
 interface KeyRow {
   id: number;
+  /** "api", or "session" for a console login's credential. */
+  kind: string;
   key_hash: string;
   hash_version: number;
   prefix: string;
@@ -199,7 +201,7 @@ interface KeyRow {
 }
 
 const KEY_COLUMNS =
-  "id, key_hash, hash_version, prefix, last4, deleted_at, previous_key_hash, previous_hash_version, previous_expires_at";
+  "id, kind, key_hash, hash_version, prefix, last4, deleted_at, previous_key_hash, previous_hash_version, previous_expires_at";
 
 export interface SqliteRestore {
   database: string;
@@ -211,8 +213,10 @@ export interface SqliteRestore {
   deletions: number;
   /** Keys reset since the backup: their newer secret (and grace window) replaces the backup's. */
   resets: number;
-  /** Keys created since the backup: they are not in it and stay lost. */
+  /** API keys created since the backup: they are not in it and stay lost. */
   lostKeys: number;
+  /** Logins (sessions) since the backup: not in it either; those users log in again. */
+  lostSessions: number;
 }
 
 /**
@@ -276,6 +280,7 @@ export function restoreSqlite(dataDir: string, backup: string, now: Date): Sqlit
   let deletions = 0;
   let resets = 0;
   let lostKeys = 0;
+  let lostSessions = 0;
   if (newer !== undefined) {
     const restored = new SqliteDatabase(database, { fileMustExist: true });
     try {
@@ -316,10 +321,22 @@ export function restoreSqlite(dataDir: string, backup: string, now: Date): Sqlit
           }
         }
       })();
-      for (const id of newer.keys()) if (!restoredIds.has(id)) lostKeys++;
+      for (const [id, row] of newer) {
+        if (restoredIds.has(id) || row.deleted_at !== null) continue;
+        if (row.kind === "api") lostKeys++;
+        else lostSessions++;
+      }
     } finally {
       restored.close();
     }
   }
-  return { database, previous, reapplied: newer !== undefined, deletions, resets, lostKeys };
+  return {
+    database,
+    previous,
+    reapplied: newer !== undefined,
+    deletions,
+    resets,
+    lostKeys,
+    lostSessions,
+  };
 }

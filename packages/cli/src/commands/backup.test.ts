@@ -190,7 +190,7 @@ describe("latchkey restore", () => {
   it("keeps keys deleted or reset since the backup revoked, and the replaced database aside", async () => {
     const data = dir("latchkey-data");
     let server = await serve(data);
-    const { session } = await signUpAndLogIn(server.url);
+    const { session, email, password } = await signUpAndLogIn(server.url);
     const deleted = await createKey(server.url, session);
     const reset = await createKey(server.url, session);
     const kept = await createKey(server.url, session);
@@ -209,6 +209,10 @@ describe("latchkey restore", () => {
     );
     expect(renewed.status).toBe(200);
     const later = await createKey(server.url, session);
+    const relogin = await call(server.url, "POST", "/api/v0/auth/login/", {
+      body: { email, password },
+    });
+    expect(relogin.status).toBe(200);
 
     // Not while the server has the database open.
     const busy = await runCli(["restore", file, "--data-dir", data, "--yes"]);
@@ -226,6 +230,8 @@ describe("latchkey restore", () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain("1 deletion and 1 reset made since the backup");
     expect(result.stderr).toContain("1 key was created after the backup");
+    // The login since is not called a lost key: its user logs in again.
+    expect(result.stdout).toContain("1 login session since the backup is not in it");
     const aside = readdirSync(data).filter((name) =>
       name.startsWith("latchkey.db.before-restore-"),
     );

@@ -57,6 +57,7 @@ async function restore(ctx: Context, file: string | undefined, options: RestoreO
       deletions: done.deletions,
       resets: done.resets,
       lost_keys: done.lostKeys,
+      lost_sessions: done.lostSessions,
     },
     () => {
       ctx.print(`Restored ${done.database} from ${backup}.\n`);
@@ -69,6 +70,11 @@ async function restore(ctx: Context, file: string | undefined, options: RestoreO
         if (done.lostKeys > 0) {
           ctx.warn(
             `${plural(done.lostKeys, "key was", "keys were")} created after the backup and ${done.lostKeys === 1 ? "is" : "are"} not in it: ${done.lostKeys === 1 ? "its owner needs" : "their owners need"} a new one.`,
+          );
+        }
+        if (done.lostSessions > 0) {
+          ctx.print(
+            `${plural(done.lostSessions, "login session")} since the backup ${done.lostSessions === 1 ? "is" : "are"} not in it: ${done.lostSessions === 1 ? "that user logs" : "those users log"} in again.\n`,
           );
         }
       } else {

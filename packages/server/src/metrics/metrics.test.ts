@@ -1,3 +1,4 @@
+import { createServer } from "node:http";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { generateKey } from "@latchkey/core";
@@ -309,6 +310,31 @@ describe("metrics", () => {
     expect(sampleValue(samples, "latchkey_webhook_oldest_pending_age_seconds")).toBe(0);
   });
 
+  it("count a delivery that runs out of retries as failed", async () => {
+    const user = await account();
+    clock += SECOND;
+    receiver.respond = () => 503;
+    const hook = await call<{ secret: string }>(server.url, "POST", "/api/v0/webhooks/", {
+      key: user.session,
+      body: { url: receiver.url, events: ["key.created"] },
+    });
+    expect(hook.status).toBe(200);
+    remember(hook.body.secret);
+    await key(user.session);
+    const outcome = (o: string): [string, Record<string, string>] => [
+      "latchkey_webhook_deliveries_total",
+      { outcome: o },
+    ];
+    const outcomes = [outcome("retrying"), outcome("failed"), outcome("delivered")];
+    // LATCHKEY_WEBHOOK_RETRY_SECONDS=10: one retry, then the delivery has failed for good.
+    expect(await moved(() => server.deps.webhookDispatcher.runOnce(), outcomes)).toEqual([1, 0, 0]);
+    clock += 11 * SECOND;
+    expect(await moved(() => server.deps.webhookDispatcher.runOnce(), outcomes)).toEqual([0, 1, 0]);
+    // Nothing left pending for it.
+    expect(sampleValue(await read(), "latchkey_webhook_pending_deliveries")).toBe(0);
+    receiver.respond = () => 204;
+  });
+
   it("count the batched usage writes", async () => {
     const user = await account();
     const { key: secret } = await key(user.session);
@@ -444,6 +470,155 @@ describe("the metrics listener", () => {
       expect(sampleValue(samples, "latchkey_key_cache_entries")).toBe(2);
     } finally {
       await tight.close();
+    }
+  });
+
+  it("count each other limit's refusals under its own label", async () => {
+    const refusals = async (url: string) => {
+      const { samples } = await scrape(url);
+      return Object.fromEntries(
+        ["route", "sensitive", "failed_auth", "denied_use", "login", "account_keys", "verify"].map(
+          (limit) => [limit, sampleValue(samples, "latchkey_refusals_total", { limit })],
+        ),
+      );
+    };
+    const none = {
+      route: 0,
+      sensitive: 0,
+      failed_auth: 0,
+      denied_use: 0,
+      login: 0,
+      account_keys: 0,
+      verify: 0,
+    };
+    const cases: {
+      limit: string;
+      env: Record<string, string>;
+      refuse: (url: string) => Promise<number>;
+    }[] = [
+      {
+        // Key creations by one session: the fourth in a minute is over the limit of 3.
+        limit: "sensitive",
+        env: { LATCHKEY_SENSITIVE_RATE_LIMIT: "3" },
+        refuse: async (url) => {
+          const { session } = await signUpAndLogIn(url);
+          const statuses = [];
+          for (let i = 0; i < 4; i++) {
+            statuses.push(
+              (
+                await call(url, "POST", "/api/v0/auth/apikeys/", {
+                  key: session,
+                  body: { name: "k" },
+                })
+              ).status,
+            );
+          }
+          expect(statuses).toEqual([200, 200, 200, 429]);
+          return 1;
+        },
+      },
+      {
+        // Two failed logins lock the account's logins, even with the right password.
+        limit: "login",
+        env: { LATCHKEY_LOGIN_FAILURE_LIMIT: "2" },
+        refuse: async (url) => {
+          const { email, password } = await signUpAndLogIn(url);
+          const login = (pw: string) =>
+            call(url, "POST", "/api/v0/auth/login/", { body: { email, password: pw } });
+          for (let i = 0; i < 2; i++) expect((await login(`${password}-wrong`)).status).toBe(401);
+          expect((await login(password)).status).toBe(429);
+          return 1;
+        },
+      },
+      {
+        // Keys and sessions created in one account: the login and two keys use up 3.
+        limit: "account_keys",
+        env: { LATCHKEY_ACCOUNT_KEY_RATE_LIMIT: "3" },
+        refuse: async (url) => {
+          const { session } = await signUpAndLogIn(url);
+          const statuses = [];
+          for (let i = 0; i < 3; i++) {
+            statuses.push(
+              (
+                await call(url, "POST", "/api/v0/auth/apikeys/", {
+                  key: session,
+                  body: { name: "k" },
+                })
+              ).status,
+            );
+          }
+          expect(statuses).toEqual([200, 200, 429]);
+          return 1;
+        },
+      },
+      {
+        // Verify calls from one address: the third in a minute is RATE_LIMITED.
+        limit: "verify",
+        env: { LATCHKEY_VERIFY_RATE_LIMIT: "2" },
+        refuse: async (url) => {
+          const codes = [];
+          for (let i = 0; i < 3; i++) {
+            const answer = await call<{ code: string }>(url, "POST", "/api/v0/auth/verify/", {
+              body: { key: generateKey("lk") },
+            });
+            codes.push(answer.body.code);
+          }
+          expect(codes).toEqual(["NOT_FOUND", "NOT_FOUND", "RATE_LIMITED"]);
+          return 1;
+        },
+      },
+    ];
+    for (const { limit, env, refuse } of cases) {
+      const limited = await startTestServer({ LATCHKEY_METRICS_PORT: "0", ...env });
+      try {
+        const url = limited.deps.metrics.scrapeUrl() ?? "";
+        expect(await refusals(url)).toEqual(none);
+        const refused = await refuse(limited.url);
+        expect(await refusals(url), limit).toEqual({ ...none, [limit]: refused });
+      } finally {
+        await limited.close();
+      }
+    }
+  });
+
+  it("counts an attempt in flight when the node stops as abandoned", async () => {
+    // An endpoint that takes the request and never answers.
+    const arrived: (() => void)[] = [];
+    const hanging = createServer(() => {
+      for (const wake of arrived.splice(0)) wake();
+    });
+    await new Promise<void>((resolve) => hanging.listen(0, "127.0.0.1", resolve));
+    const address = hanging.address();
+    const port = typeof address === "object" && address ? address.port : 0;
+    const node = await startTestServer({
+      LATCHKEY_METRICS_PORT: "0",
+      LATCHKEY_WEBHOOK_POLL_SECONDS: "0",
+      LATCHKEY_WEBHOOK_ALLOW_PRIVATE: "true",
+    });
+    try {
+      const url = node.deps.metrics.scrapeUrl() ?? "";
+      const { session } = await signUpAndLogIn(node.url);
+      const hook = await call(node.url, "POST", "/api/v0/webhooks/", {
+        key: session,
+        body: { url: `http://127.0.0.1:${port}/hook`, events: ["key.created"] },
+      });
+      expect(hook.status).toBe(200);
+      await createKey(node.url, session);
+      const requested = new Promise<void>((wake) => arrived.push(wake));
+      const pass = node.deps.webhookDispatcher.runOnce();
+      await requested;
+      await node.deps.webhookDispatcher.stop();
+      await pass;
+      const { samples } = await scrape(url);
+      const count = (outcome: string) =>
+        sampleValue(samples, "latchkey_webhook_deliveries_total", { outcome });
+      expect(["abandoned", "retrying", "failed", "delivered"].map(count)).toEqual([1, 0, 0, 0]);
+      // Due again at once, so another node (or this one, restarted) sends it.
+      expect(sampleValue(samples, "latchkey_webhook_pending_deliveries")).toBe(1);
+    } finally {
+      await node.close();
+      hanging.closeAllConnections();
+      await new Promise<void>((resolve) => hanging.close(() => resolve()));
     }
   });
 

@@ -112,6 +112,44 @@ function statusClass(status: number): number {
 }
 
 /**
+ * The requests of one route and method: a series per status class, each made on the class's
+ * first answer (so that a scrape lists only classes that happened) and kept.
+ */
+export class RouteRequests {
+  /** Index: the status class (1 to 5; 0 for anything else). */
+  private readonly classes: (HistogramSeries | undefined)[] = [
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+    undefined,
+  ];
+
+  constructor(
+    private readonly histogram: FastHistogram,
+    private readonly method: string,
+    private readonly route: string,
+  ) {}
+
+  /** One answer: its status and how long it took, in seconds. */
+  observe(status: number, seconds: number): void {
+    const c = statusClass(status);
+    (this.classes[c] ?? this.seriesOf(c)).observe(seconds);
+  }
+
+  private seriesOf(c: number): HistogramSeries {
+    const series = this.histogram.seriesOf({
+      method: this.method,
+      route: this.route,
+      status_class: c === 0 ? "other" : `${c}xx`,
+    });
+    this.classes[c] = series;
+    return series;
+  }
+}
+
+/**
  * Metrics on: one prom-client Registry per app (never the library's global one, so that
  * several apps in one process, as in the tests, count apart). Reports on the request path
  * add to plain numbers, which the registry reads at scrape time.
@@ -130,8 +168,8 @@ export class PromMetrics implements Metrics {
     "HTTP requests of the API and console by method, route pattern and status class, and their latency; _count is the number of requests.",
     REQUEST_BUCKETS,
   );
-  /** Series by route pattern, then method, then status class (index 0 for anything odd). */
-  private readonly byRoute = new Map<string, Map<string, (HistogramSeries | undefined)[]>>();
+  /** Series by route pattern, then method. */
+  private readonly byRoute = new Map<string, Map<string, RouteRequests>>();
   private readonly revocationsSent: Counter;
   private readonly revocationWait: Histogram;
   private readonly revocationFailures: Counter;
@@ -277,32 +315,22 @@ export class PromMetrics implements Metrics {
   }
 
   /**
-   * Counts a request once answered. `route` is the route's pattern (`/api/v0/auth/apikeys/:id/`),
-   * never the URL, or undefined when no route matched.
+   * The series of one route pattern and method (`/api/v0/auth/apikeys/:id/`, never a URL;
+   * "unmatched" when no route matched), made once and kept by the caller: registerMetrics
+   * resolves each route's when the route is registered, so that a request only adds to it.
    */
-  request(method: string, route: string | undefined, status: number, seconds: number): void {
-    const pattern = route ?? "unmatched";
-    let byMethod = this.byRoute.get(pattern);
+  routeRequests(method: string, route: string): RouteRequests {
+    let byMethod = this.byRoute.get(route);
     if (!byMethod) {
       byMethod = new Map();
-      this.byRoute.set(pattern, byMethod);
+      this.byRoute.set(route, byMethod);
     }
-    let classes = byMethod.get(method);
-    if (!classes) {
-      classes = [];
-      byMethod.set(method, classes);
+    let requests = byMethod.get(method);
+    if (!requests) {
+      requests = new RouteRequests(this.requests, method, route);
+      byMethod.set(method, requests);
     }
-    const c = statusClass(status);
-    let series = classes[c];
-    if (!series) {
-      series = this.requests.seriesOf({
-        method,
-        route: pattern,
-        status_class: c === 0 ? "other" : `${c}xx`,
-      });
-      classes[c] = series;
-    }
-    series.observe(seconds);
+    return requests;
   }
 
   observeRevocations(bus: RevocationBus): RevocationBus {

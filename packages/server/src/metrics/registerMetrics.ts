@@ -1,30 +1,22 @@
 import { instantMs } from "@latchkey/core";
-import type { FastifyInstance } from "fastify";
+import type { FastifyInstance, onResponseHookHandler } from "fastify";
 import type { Deps } from "../deps.js";
 import { PromMetrics } from "./metrics.js";
 import { listenForScrapes, type MetricsListener } from "./metricsListener.js";
 
 /**
- * Wires Prometheus metrics into the app when they are on: the request histogram (one hook on
- * every answer), the gauges read at scrape time, and the separate listener, started when the
- * app is ready (a taken port stops start-up) and closed with it. With metrics off it adds
- * nothing, so the request path pays nothing.
+ * Wires Prometheus metrics into the app when they are on: the request histogram (a hook on
+ * each route, see countRequests), the gauges read at scrape time, and the separate listener,
+ * started when the app is ready (a taken port stops start-up) and closed with it. With
+ * metrics off it adds nothing, so the request path pays nothing. Called before any route is
+ * registered.
  */
 export function registerMetrics(app: FastifyInstance, deps: Deps): void {
   const metrics = deps.metrics;
   if (!(metrics instanceof PromMetrics)) return;
   const { config } = deps;
 
-  app.addHook("onResponse", (request, reply, done) => {
-    // The route's pattern, never the URL: a URL may hold anything a client put in it.
-    metrics.request(
-      request.method,
-      request.routeOptions.url,
-      reply.statusCode,
-      reply.elapsedTime / 1000,
-    );
-    done();
-  });
+  countRequests(app, metrics);
 
   metrics.gauge(
     "latchkey_key_cache_entries",
@@ -88,5 +80,42 @@ export function registerMetrics(app: FastifyInstance, deps: Deps): void {
   app.addHook("onClose", async () => {
     await listener?.close();
     listener = undefined;
+  });
+}
+
+/**
+ * The request histogram. Each route's series are resolved once, when the route is registered
+ * (so this must be called before any route is), and the route's own onResponse hook adds to
+ * them: a request looks nothing up, not even `request.routeOptions`, which Fastify builds anew
+ * on every read. The label is the route's pattern, never the URL: a URL may hold anything a
+ * client put in it.
+ */
+export function countRequests(app: FastifyInstance, metrics: PromMetrics): void {
+  app.addHook("onRoute", (route) => {
+    const methods = Array.isArray(route.method) ? route.method : [route.method];
+    const byMethod = new Map(methods.map((m) => [m, metrics.routeRequests(m, route.url)]));
+    const only = methods.length === 1 ? byMethod.get(methods[0] as string) : undefined;
+    const observe: onResponseHookHandler = only
+      ? (_request, reply, done) => {
+          only.observe(reply.statusCode, reply.elapsedTime / 1000);
+          done();
+        }
+      : (request, reply, done) => {
+          byMethod.get(request.method)?.observe(reply.statusCode, reply.elapsedTime / 1000);
+          done();
+        };
+    // A new array: Fastify registers a GET route's HEAD twin from the options as given, and
+    // the twin gets a hook of its own through this same onRoute.
+    route.onResponse = [...[route.onResponse ?? []].flat(), observe];
+  });
+  // Requests no route matched are answered by the not-found handler, which only global hooks
+  // reach: one series per method, whatever the URL.
+  app.addHook("onResponse", (request, reply, done) => {
+    if (request.is404) {
+      metrics
+        .routeRequests(request.method, "unmatched")
+        .observe(reply.statusCode, reply.elapsedTime / 1000);
+    }
+    done();
   });
 }
