@@ -104,13 +104,15 @@ const TOP_LEVEL: readonly TopLevel[] = [
     (await import("./commands/setApiKey.js")).setApiKeyCommand,
     (await import("./commands/setPolicy.js")).setPolicyCommand,
   ]),
-  lazyGroup("create", "create an API key or a webhook", async () => [
+  lazyGroup("create", "create an API key, a webhook, a team or a team role", async () => [
     (await import("./commands/createApiKey.js")).createApiKeyCommand,
     (await import("./commands/createWebhook.js")).createWebhookCommand,
+    (await import("./commands/createTeam.js")).createTeamCommand,
+    (await import("./commands/createTeamRole.js")).createTeamRoleCommand,
   ]),
   lazyGroup(
     "show",
-    "show keys, usage, the account, policy, audit logs, permissions, sessions, webhooks",
+    "show keys, usage, the account, policy, audit logs, permissions, sessions, webhooks, team members, roles and invitations",
     async () => [
       (await import("./commands/showApiKeys.js")).showApiKeysCommand,
       (await import("./commands/showApiKey.js")).showApiKeyCommand,
@@ -122,6 +124,10 @@ const TOP_LEVEL: readonly TopLevel[] = [
       (await import("./commands/showSessions.js")).showSessionsCommand,
       (await import("./commands/showWebhooks.js")).showWebhooksCommand,
       (await import("./commands/showWebhook.js")).showWebhookCommand,
+      (await import("./commands/showMembers.js")).showMembersCommand,
+      (await import("./commands/showTeamRole.js")).showTeamRoleCommand,
+      (await import("./commands/showTeamRoles.js")).showTeamRolesCommand,
+      (await import("./commands/showInvitations.js")).showInvitationsCommand,
     ],
   ),
   lazyGroup("delete", "delete an API key or a webhook", async () => [
@@ -130,6 +136,25 @@ const TOP_LEVEL: readonly TopLevel[] = [
   ]),
   lazyGroup("reset", "give an API key a new secret", async () => [
     (await import("./commands/resetApiKey.js")).resetApiKeyCommand,
+  ]),
+  lazyGroup("destroy", "destroy the team (owner only)", async () => [
+    (await import("./commands/destroyTeam.js")).destroyTeamCommand,
+  ]),
+  lazyGroup("invite", "invite a person to the team", async () => [
+    (await import("./commands/inviteMember.js")).inviteMemberCommand,
+  ]),
+  lazyGroup("remove", "remove a team member or a team role", async () => [
+    (await import("./commands/removeMember.js")).removeMemberCommand,
+    (await import("./commands/removeTeamRole.js")).removeTeamRoleCommand,
+  ]),
+  lazyGroup("update", "rename a team role or change its permissions", async () => [
+    (await import("./commands/updateTeamRole.js")).updateTeamRoleCommand,
+  ]),
+  lazyGroup("accept", "join a team you were invited to", async () => [
+    (await import("./commands/acceptInvitation.js")).acceptInvitationCommand,
+  ]),
+  lazyGroup("transfer", "make a manager the team's owner", async () => [
+    (await import("./commands/transferTeam.js")).transferTeamCommand,
   ]),
   lazyGroup("redeliver", "send a webhook delivery again", async () => [
     (await import("./commands/redeliverWebhook.js")).redeliverWebhookCommand,

@@ -169,34 +169,6 @@ export const platformRoutes: readonly RouteEntry[] = platform([
     name: "api.benchmarks.list",
     summary: "List benchmarks.",
   },
-  {
-    method: "GET",
-    path: "/api/v0/team/members/",
-    category: "team_read",
-    name: "api.team.members",
-    summary: "List team members.",
-  },
-  {
-    method: "GET",
-    path: "/api/v0/team/roles/",
-    category: "team_read",
-    name: "api.team.roles",
-    summary: "List team roles.",
-  },
-  {
-    method: "POST",
-    path: "/api/v0/team/invite/",
-    category: "team_write",
-    name: "api.team.invite",
-    summary: "Invite a team member.",
-  },
-  {
-    method: "DELETE",
-    path: "/api/v0/team/members/{id}/",
-    category: "team_write",
-    name: "api.team.remove_member",
-    summary: "Remove a team member.",
-  },
 ]);
 
 /** A lookup over a set of catalogue entries. */

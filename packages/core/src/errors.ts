@@ -36,6 +36,10 @@ export const errorCatalogue = {
     status: 403,
     msg: "A superseded secret (grace window) may use its key but not manage credentials; use the new secret.",
   },
+  team_required: {
+    status: 403,
+    msg: "This route acts on a team: call it with a team key (or a team session), not a personal credential.",
+  },
   signup_closed: {
     status: 403,
     msg: "Sign-up is closed on this server; an administrator must create the account.",
@@ -56,6 +60,11 @@ export const errorCatalogue = {
     status: 409,
     msg: "This account has as many live sessions as it may have; end one, or wait for one to expire.",
   },
+  role_in_use: {
+    status: 409,
+    msg: "Members hold this role; give them another role first.",
+  },
+  already_member: { status: 409, msg: "This person is already a member of the team." },
   payload_too_large: { status: 413, msg: "The request body is too large." },
   unsupported_media_type: {
     status: 415,

@@ -35,8 +35,12 @@ export interface KeyParams {
 /** A JSON object: what audit args and event payloads are. */
 export type JsonObject = Record<string, unknown>;
 
+/** A person (who logs in) or a team (an account its members' team keys act on). */
+export type AccountKind = "person" | "team";
+
 export interface UserRecord {
   id: number;
+  kind: AccountKind;
   email: string;
   passwordHash: string;
   isAdmin: boolean;
@@ -46,7 +50,10 @@ export interface UserRecord {
 
 export interface KeyRecord {
   id: number;
+  /** The account the credential acts on: a person's, or a team's for a team key. */
   userId: number;
+  /** A team credential's member (the person it belongs to); null for a personal one. */
+  memberId: number | null;
   kind: CredentialKind;
   name: string;
   /** HMAC of the secret under pepper `hashVersion`; the secret itself is never stored. */
@@ -76,6 +83,7 @@ export interface KeyRecord {
 export type NewKey = Omit<
   KeyRecord,
   | "id"
+  | "memberId"
   | "lastUsedAt"
   | "lastUsedIp"
   | "deletedAt"
@@ -84,7 +92,10 @@ export type NewKey = Omit<
   | "previousExpiresAt"
   | "expiryRemindedAt"
   | "expiryNotifiedAt"
->;
+> & {
+  /** A team credential's member; absent or null for a personal credential. */
+  memberId?: number | null;
+};
 
 export interface AuditRecord {
   id: number;
@@ -130,7 +141,27 @@ export const keyEventTypes = [
   "key.unused",
 ] as const;
 
-export type KeyEventType = (typeof keyEventTypes)[number];
+/** Every team event type: the platform sends its own emails from these (docs/teams.md). */
+export const teamEventTypes = [
+  "team.renamed",
+  "team.deleted",
+  "team.transferred",
+  "team.invitation_created",
+  "team.invitation_revoked",
+  "team.member_joined",
+  "team.member_removed",
+  "team.role_changed",
+  "team.role_created",
+  "team.role_updated",
+  "team.role_deleted",
+] as const;
+
+export type TeamEventType = (typeof teamEventTypes)[number];
+
+/** Every event type a webhook may subscribe to, in the order documentation lists them. */
+export const eventTypes = [...keyEventTypes, ...teamEventTypes] as const;
+
+export type KeyEventType = (typeof keyEventTypes)[number] | TeamEventType;
 
 /** What a webhook delivers: a key event, or the ping of a test. */
 export type WebhookEventType = KeyEventType | "ping";
@@ -258,6 +289,65 @@ export interface SecretChange {
 /** A once-only notice about a key: its key.expiring reminder, or its key.expired event. */
 export type KeyNotice = "expiryReminder" | "expired";
 
+/** The three roles every team has (docs/teams.md). */
+export type BuiltinRole = "owner" | "manager" | "member";
+
+export interface TeamRecord {
+  /** The team's account id (a users row of kind team). */
+  id: number;
+  name: string;
+  createdAt: string;
+}
+
+export interface RoleRecord {
+  id: number;
+  teamId: number;
+  name: string;
+  /** Which built-in role this is; null for a role the team made. */
+  builtin: BuiltinRole | null;
+  /** A permission tree in the key format; null is full access (the owner's). */
+  permissions: Permissions;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface MemberRecord {
+  teamId: number;
+  /** The person's account id; also the member's id on the wire. */
+  userId: number;
+  email: string;
+  roleId: number;
+  roleName: string;
+  /** The role's tree, read with the membership: what the member's team keys are cut to. */
+  rolePermissions: Permissions;
+  builtin: BuiltinRole | null;
+  createdAt: string;
+}
+
+export interface InvitationRecord {
+  id: number;
+  teamId: number;
+  /** Normalised email of the person invited. */
+  email: string;
+  roleId: number;
+  /** HMAC of the invitation token; the token itself is never stored. */
+  tokenHash: string;
+  invitedBy: number;
+  createdAt: string;
+  expiresAt: string;
+  acceptedAt: string | null;
+  revokedAt: string | null;
+}
+
+export type NewInvitation = Omit<InvitationRecord, "id" | "acceptedAt" | "revokedAt">;
+
+/** A team key as the team's key list shows it: with its member and their role. */
+export interface TeamKeyRecord {
+  key: KeyRecord;
+  memberEmail: string | null;
+  roleName: string | null;
+}
+
 export interface NewUser {
   email: string;
   passwordHash: string;
@@ -318,6 +408,77 @@ export interface StoreTx {
   claimKeyNotice(id: number, notice: KeyNotice, at: string): Promise<boolean>;
 }
 
+/**
+ * Teams, their roles, members and invitations. On the transaction so that a change and the
+ * checks it depends on (under `lockAccount(teamId)`) see one state. Credentials of removed
+ * members and of destroyed teams are soft-deleted like any revoked key; credentials whose
+ * rights a change narrows are touched (`touchKeys`) so that every node's cache drops them
+ * through the same channel as a delete.
+ */
+export interface TeamTx {
+  /** Creates the team's account (a users row of kind team) and its team row. */
+  insertTeam(name: string, createdAt: string): Promise<TeamRecord>;
+  /** A live (not destroyed) team. */
+  findTeam(teamId: number): Promise<TeamRecord | undefined>;
+  renameTeam(teamId: number, name: string): Promise<TeamRecord | undefined>;
+  /**
+   * Destroys a team: its roles, memberships and invitations go, the team row is marked
+   * deleted, and every live credential of its account is soft-deleted except `keep`, which
+   * becomes a personal key of `keepOwner`. Returns the ids of the credentials it deleted.
+   */
+  destroyTeam(
+    teamId: number,
+    at: string,
+    keep?: { keyId: number; owner: number },
+  ): Promise<number[]>;
+  /** Moves a live API key to another account (a personal key becoming a team key). */
+  moveKey(keyId: number, userId: number, memberId: number | null): Promise<KeyRecord | undefined>;
+
+  insertRole(role: Omit<RoleRecord, "id">): Promise<RoleRecord>;
+  listRoles(teamId: number): Promise<RoleRecord[]>;
+  findRole(teamId: number, id: number): Promise<RoleRecord | undefined>;
+  findRoleByName(teamId: number, name: string): Promise<RoleRecord | undefined>;
+  updateRole(
+    teamId: number,
+    id: number,
+    patch: { name?: string; permissions?: Permissions; updatedAt: string },
+  ): Promise<RoleRecord | undefined>;
+  deleteRole(teamId: number, id: number): Promise<boolean>;
+
+  insertMember(teamId: number, userId: number, roleId: number, createdAt: string): Promise<void>;
+  findMember(teamId: number, userId: number): Promise<MemberRecord | undefined>;
+  /** Members, oldest first. */
+  listMembers(teamId: number): Promise<MemberRecord[]>;
+  countMembersWithRole(teamId: number, roleId: number): Promise<number>;
+  setMemberRole(teamId: number, userId: number, roleId: number): Promise<boolean>;
+  /** Removes the membership and soft-deletes the member's live team credentials; their ids. */
+  removeMember(teamId: number, userId: number, at: string): Promise<number[]>;
+  /** The live team credentials (keys and sessions) of these members, or of those holding `roleId`. */
+  memberCredentials(
+    teamId: number,
+    who: { userIds: readonly number[] } | { roleId: number },
+  ): Promise<number[]>;
+  /** Changes nothing a client sees but announces each key as changed to every node. */
+  touchKeys(keyIds: readonly number[]): Promise<void>;
+  /** The teams a person belongs to, with their role in each, oldest membership first. */
+  teamsOf(userId: number): Promise<{ team: TeamRecord; member: MemberRecord }[]>;
+  /** The team's live API keys, with their member's email and role. */
+  listTeamKeys(teamId: number): Promise<TeamKeyRecord[]>;
+
+  insertInvitation(invitation: NewInvitation): Promise<InvitationRecord>;
+  /** Invitations neither accepted, revoked nor expired at `now`, newest first. */
+  pendingInvitations(teamId: number, now: string): Promise<InvitationRecord[]>;
+  /** Pending invitations (at `now`) of an email, in every team, newest first. */
+  invitationsFor(email: string, now: string): Promise<InvitationRecord[]>;
+  findInvitationByToken(tokenHash: string): Promise<InvitationRecord | undefined>;
+  /** When the team created each invitation at or after `since`, oldest first, whatever became of it. */
+  invitationsSince(teamId: number, since: string): Promise<string[]>;
+  /** Ends a pending invitation (revoked); false when it was not pending. */
+  revokeInvitation(teamId: number, id: number, at: string): Promise<boolean>;
+  /** Marks a pending invitation accepted, only once; false when it was not pending at `at`. */
+  acceptInvitation(id: number, at: string): Promise<boolean>;
+}
+
 /** Look-ups: they write nothing, so they need no transaction. */
 export interface StoreReads {
   findUserByEmail(email: string): Promise<UserRecord | undefined>;
@@ -325,8 +486,16 @@ export interface StoreReads {
   /** Any key row whose current or previous hash matches, deleted or not. */
   findKeyByHash(keyHash: string): Promise<KeyRecord | undefined>;
   findKey(userId: number, id: number, kind: CredentialKind): Promise<KeyRecord | undefined>;
-  /** Live keys of `kind`, by id; with `page`, only the first `limit` with an id above `after`. */
-  listKeys(userId: number, kind: CredentialKind, page?: KeyPage): Promise<KeyRecord[]>;
+  /**
+   * Live keys of `kind`, by id; with `page`, only the first `limit` with an id above `after`;
+   * with `memberId`, only that member's team credentials.
+   */
+  listKeys(
+    userId: number,
+    kind: CredentialKind,
+    page?: KeyPage,
+    memberId?: number,
+  ): Promise<KeyRecord[]>;
   listAudit(userId: number, filter: AuditFilter): Promise<AuditRecord[]>;
   /** A key's hourly usage rows from `fromHour` to `toHour` inclusive, oldest first. */
   listUsage(keyId: number, fromHour: string, toHour: string): Promise<UsageCount[]>;
@@ -358,7 +527,7 @@ export interface StoreReads {
  * The whole port: the look-ups, the transactional writes (also callable on their own), the
  * writes that are each one statement or their own transaction, and the lifecycle.
  */
-export interface Store extends StoreReads, StoreTx {
+export interface Store extends StoreReads, StoreTx, TeamTx {
   readonly dialect: "sqlite" | "postgres";
   /**
    * Creates the user unless the email is taken; the first user becomes an administrator. With
@@ -421,7 +590,7 @@ export interface Store extends StoreReads, StoreTx {
   /** Pending deliveries of active endpoints, and the creation time of the oldest (metrics). */
   deliveryBacklog(): Promise<{ pending: number; oldestCreatedAt: string | null }>;
 
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  transaction<T>(work: (tx: StoreTx & TeamTx) => Promise<T>): Promise<T>;
   /** True when the database answers and migrations are done. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

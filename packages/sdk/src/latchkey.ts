@@ -3,6 +3,7 @@ import { LatchkeyError } from "./latchkeyError.js";
 import { redactBody, redactSecret } from "./redact.js";
 import { type Env, type ResolvedCredentials, resolveCredentials } from "./resolveCredentials.js";
 import type {
+  AcceptInvitationResult,
   AccountPolicy,
   AccountPolicyInput,
   ApiKey,
@@ -13,20 +14,33 @@ import type {
   AuditLogFilter,
   Catalogue,
   CreateApiKeyInput,
+  CreateRoleInput,
+  CreateTeamInput,
   CreateWebhookInput,
   CurrentUser,
+  DestroyTeamResult,
   EndSessionsResult,
+  InviteResult,
   KeyUsage,
   KeyUsageQuery,
   LeakReport,
   LeakReportAnswer,
   LoginInput,
   LoginResult,
+  MyTeam,
+  RemoveMemberResult,
   ResetApiKeyInput,
   ResetCurrentResult,
   Session,
+  SetMemberRoleInput,
   SignUpResult,
   Success,
+  Team,
+  TeamInvitation,
+  TeamKey,
+  TeamMember,
+  TeamRole,
+  UpdateRoleInput,
   UpdateWebhookInput,
   Verdict,
   VerifyInput,
@@ -608,6 +622,211 @@ export class Latchkey {
       { method: "POST", path: `/api/v0/webhooks/${idPath(id)}/test/`, auth: true },
       o,
     );
+  }
+
+  // ---- teams (docs/teams.md) ----
+
+  /**
+   * Creates a team owned by the caller. An API key that calls this becomes the owner's team
+   * key (its later requests act on the team), as with Vast; a session stays personal.
+   *
+   * @example
+   * const team = await client.createTeam({ team_name: "Acme" });
+   */
+  createTeam(input: CreateTeamInput, o?: CallOptions): Promise<Team> {
+    return this.#call({ method: "POST", path: "/api/v0/team/", body: input, auth: true }, o);
+  }
+
+  /** The team a team credential acts on, and the caller's role in it. */
+  getTeam(o?: CallOptions): Promise<Team> {
+    return this.#call({ method: "GET", path: "/api/v0/team/", auth: true }, o);
+  }
+
+  /** Renames the team. */
+  renameTeam(teamName: string, o?: CallOptions): Promise<Team> {
+    return this.#call(
+      { method: "PUT", path: "/api/v0/team/", body: { team_name: teamName }, auth: true },
+      o,
+    );
+  }
+
+  /**
+   * Destroys the team (owner only): its keys stop working everywhere at once; the calling API
+   * key becomes the owner's personal key again.
+   */
+  destroyTeam(o?: CallOptions): Promise<DestroyTeamResult> {
+    return this.#call({ method: "DELETE", path: "/api/v0/team/", auth: true }, o);
+  }
+
+  /**
+   * Invites an email with a role (a name or id) within the caller's rights. Answers the
+   * invitation and its token, which only the person invited can accept with.
+   *
+   * @example
+   * const { token } = await client.inviteMember({ email: "ana@example.com", role: "member" });
+   */
+  inviteMember(input: { email: string; role: string }, o?: CallOptions): Promise<InviteResult> {
+    return this.#call({ method: "POST", path: "/api/v0/team/invite/", body: input, auth: true }, o);
+  }
+
+  /** The team's pending invitations, newest first. */
+  async listInvitations(o?: CallOptions): Promise<TeamInvitation[]> {
+    const answer = await this.#call<{ invitations: TeamInvitation[] }>(
+      { method: "GET", path: "/api/v0/team/invitations/", auth: true },
+      o,
+    );
+    return answer.invitations;
+  }
+
+  /** Revokes a pending invitation. */
+  revokeInvitation(id: number, o?: CallOptions): Promise<Success> {
+    return this.#call(
+      { method: "DELETE", path: `/api/v0/team/invitations/${idPath(id)}/`, auth: true },
+      o,
+    );
+  }
+
+  /** The pending invitations sent to the calling person's email, in every team. */
+  async myInvitations(o?: CallOptions): Promise<TeamInvitation[]> {
+    const answer = await this.#call<{ invitations: TeamInvitation[] }>(
+      { method: "GET", path: "/api/v0/users/current/invitations/", auth: true },
+      o,
+    );
+    return answer.invitations;
+  }
+
+  /**
+   * Accepts an invitation by its token or its id, with the invited person's own key or session.
+   *
+   * @example
+   * const [first] = await client.myInvitations();
+   * await client.acceptInvitation(first.id);
+   */
+  acceptInvitation(tokenOrId: string | number, o?: CallOptions): Promise<AcceptInvitationResult> {
+    return this.#call(
+      {
+        method: "POST",
+        path: `/api/v0/team/invitations/${encodeURIComponent(String(tokenOrId))}/accept/`,
+        auth: true,
+      },
+      o,
+    );
+  }
+
+  /** The teams the calling person belongs to, with their role in each. */
+  async myTeams(o?: CallOptions): Promise<MyTeam[]> {
+    const answer = await this.#call<{ teams: MyTeam[] }>(
+      { method: "GET", path: "/api/v0/users/current/teams/", auth: true },
+      o,
+    );
+    return answer.teams;
+  }
+
+  /** The team's members, each with their role. */
+  listMembers(o?: CallOptions): Promise<TeamMember[]> {
+    return this.#call({ method: "GET", path: "/api/v0/team/members/", auth: true }, o);
+  }
+
+  /** Removes a member: all their team keys and sessions stop working at once. */
+  removeMember(id: number, o?: CallOptions): Promise<RemoveMemberResult> {
+    return this.#call(
+      { method: "DELETE", path: `/api/v0/team/members/${idPath(id)}/`, auth: true },
+      o,
+    );
+  }
+
+  /** Gives a member another role; their keys have its rights from their next request on. */
+  async setMemberRole(id: number, role: SetMemberRoleInput, o?: CallOptions): Promise<TeamMember> {
+    const answer = await this.#call<{ member: TeamMember }>(
+      { method: "PUT", path: `/api/v0/team/members/${idPath(id)}/roles/`, body: role, auth: true },
+      o,
+    );
+    return answer.member;
+  }
+
+  /** The names of the team's roles, owner included. */
+  listRoleNames(o?: CallOptions): Promise<string[]> {
+    return this.#call({ method: "GET", path: "/api/v0/team/roles/", auth: true }, o);
+  }
+
+  /** The team's roles with their permissions, the owner's excluded. */
+  listRoles(o?: CallOptions): Promise<TeamRole[]> {
+    return this.#call({ method: "GET", path: "/api/v0/team/roles-full/", auth: true }, o);
+  }
+
+  /** One role, by name (any case) or id. */
+  getRole(nameOrId: string | number, o?: CallOptions): Promise<TeamRole> {
+    return this.#call(
+      {
+        method: "GET",
+        path: `/api/v0/team/roles/${encodeURIComponent(String(nameOrId))}/`,
+        auth: true,
+      },
+      o,
+    );
+  }
+
+  /**
+   * Creates a role within the caller's own rights.
+   *
+   * @example
+   * await client.createRole({ name: "ci", permissions: { api: { instance_read: {} } } });
+   */
+  async createRole(input: CreateRoleInput, o?: CallOptions): Promise<TeamRole> {
+    const answer = await this.#call<{ role: TeamRole }>(
+      { method: "POST", path: "/api/v0/team/roles/", body: input, auth: true },
+      o,
+    );
+    return answer.role;
+  }
+
+  /** Renames a role or replaces its tree; members holding it get the new rights at once. */
+  async updateRole(
+    nameOrId: string | number,
+    input: UpdateRoleInput,
+    o?: CallOptions,
+  ): Promise<TeamRole> {
+    const answer = await this.#call<{ role: TeamRole }>(
+      {
+        method: "PUT",
+        path: `/api/v0/team/roles/${encodeURIComponent(String(nameOrId))}/`,
+        body: input,
+        auth: true,
+      },
+      o,
+    );
+    return answer.role;
+  }
+
+  /** Removes a role no member holds (409 role_in_use otherwise). */
+  deleteRole(nameOrId: string | number, o?: CallOptions): Promise<Success> {
+    return this.#call(
+      {
+        method: "DELETE",
+        path: `/api/v0/team/roles/${encodeURIComponent(String(nameOrId))}/`,
+        auth: true,
+      },
+      o,
+    );
+  }
+
+  /** Makes a manager the owner (owner only); the old owner becomes a manager. */
+  async transferTeam(newOwnerId: number, o?: CallOptions): Promise<TeamMember> {
+    const answer = await this.#call<{ owner: TeamMember }>(
+      {
+        method: "PUT",
+        path: "/api/v0/team/transfer/",
+        body: { new_team_owner_id: newOwnerId },
+        auth: true,
+      },
+      o,
+    );
+    return answer.owner;
+  }
+
+  /** Every member's team keys, with member and role; never a secret. */
+  listTeamKeys(o?: CallOptions): Promise<TeamKey[]> {
+    return this.#call({ method: "GET", path: "/api/v0/team/apikeys/", auth: true }, o);
   }
 
   async #call<T>(call: Call, o: CallOptions = {}): Promise<T> {

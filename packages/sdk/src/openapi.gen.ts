@@ -528,6 +528,12 @@ export interface paths {
               key_id: number;
               key_kind: "api" | "session";
               is_admin: boolean;
+              /** @description A team credential acts on the team's account (`id`). */
+              account_kind: "person" | "team";
+              /** @description A team credential's member: the person it belongs to. */
+              member_id: number | null;
+              /** @description A team credential's member's role. */
+              role: string | null;
               /** Format: date-time */
               created_at: string;
             };
@@ -646,6 +652,8 @@ export interface paths {
                 }
               | string
               | null;
+            /** @description Makes a team key: the id of a team you belong to. Its rights are its permissions cut to your role in the team, on every request (docs/teams.md). */
+            team_id?: number;
             /** @description When the key stops working: an RFC 3339 date-time with its zone (Z or ±hh:mm), e.g. 2027-01-31T00:00:00Z, in the future and in 1970-9999; answered in UTC. Null or absent: no expiry (or the account's maximum lifetime). */
             expires_at?: string | null;
           };
@@ -1390,6 +1398,17 @@ export interface paths {
                   | "key.expired"
                   | "key.leaked"
                   | "key.unused"
+                  | "team.renamed"
+                  | "team.deleted"
+                  | "team.transferred"
+                  | "team.invitation_created"
+                  | "team.invitation_revoked"
+                  | "team.member_joined"
+                  | "team.member_removed"
+                  | "team.role_changed"
+                  | "team.role_created"
+                  | "team.role_updated"
+                  | "team.role_deleted"
                 )[]
               | null;
             /** @description For your eyes; at most 255 characters. */
@@ -1510,6 +1529,17 @@ export interface paths {
                   | "key.expired"
                   | "key.leaked"
                   | "key.unused"
+                  | "team.renamed"
+                  | "team.deleted"
+                  | "team.transferred"
+                  | "team.invitation_created"
+                  | "team.invitation_revoked"
+                  | "team.member_joined"
+                  | "team.member_removed"
+                  | "team.role_changed"
+                  | "team.role_created"
+                  | "team.role_updated"
+                  | "team.role_deleted"
                 )[]
               | null;
             description?: string;
@@ -1787,6 +1817,1360 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v0/team/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The team a team credential acts on
+     * @description The team and the caller's role in it.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Team"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /**
+     * Rename the team
+     * @description Renames the team a team credential acts on.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            team_name: string;
+            /** @description Vast's; Latchkey holds no credit, so only 0 is accepted. */
+            transfer_credit?: number | string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Team"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /**
+     * Create a team
+     * @description Creates a team owned by the caller, with the roles owner, manager and member. An API key that calls this becomes the owner's team key: its later requests act on the team (Vast's rule); a session stays personal.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            team_name: string;
+            /** @description Vast's; Latchkey holds no credit, so only 0 is accepted. */
+            transfer_credit?: number | string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["Team"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /**
+     * Destroy the team
+     * @description Owner only. Deletes the team's keys (refused on every node before this answers), roles, invitations and memberships. The API key that calls it becomes the owner's personal key again.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+              team_id: number;
+              deleted_keys: number;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/invite/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Invite a person to the team
+     * @description `email` and `role` in the query string (as Vast's CLI sends them) or in a JSON body. The role must lie within the inviter's rights. An invitation lasts 4 hours; a team sends at most 20 an hour; the same email again within 10 minutes is 429 with Retry-After. Latchkey sends no email: the invitee sees it after signing in (GET /api/v0/users/current/invitations/), and the team's webhooks get team.invitation_created.
+     */
+    post: {
+      parameters: {
+        query?: {
+          email?: string;
+          role?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+              invitation: components["schemas"]["TeamInvitation"];
+              /** @description Accepts the invitation (POST /api/v0/team/invitations/{token}/accept/) for the person it was sent to only; shown in this answer only. */
+              token: string;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/invitations/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The team's pending invitations
+     * @description Invitations neither accepted, revoked nor expired, newest first.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              invitations: components["schemas"]["TeamInvitation"][];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/invitations/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Revoke a pending invitation
+     * @description The invitation can no longer be accepted.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/invitations/{token}/accept/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Accept an invitation
+     * @description With the personal credential of the person invited (their email must match): they join with the invited role. `token` is the invitation's token, or its id as GET /api/v0/users/current/invitations/ lists it.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+              team: components["schemas"]["Team"];
+              member: components["schemas"]["TeamMember"];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/invite/{token}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Accept an invitation (Vast's link)
+     * @description Vast's form of POST /api/v0/team/invitations/{token}/accept/: the same rules.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+              team: components["schemas"]["Team"];
+              member: components["schemas"]["TeamMember"];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/members/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The team's members
+     * @description Each member with their role (Vast's shape: `roles` is a list of one).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TeamMember"][];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/members/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Remove a member
+     * @description Removes the member and deletes all their team keys and team sessions, refused on every node before this answers. Not the owner, not oneself, not a member whose role is beyond the caller's rights.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+              revoked_keys: number;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/members/{id}/roles/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Change a member's role
+     * @description `role_id` or `role` (a name). A member holds one role, so this replaces it. Not the owner role, not one's own role, not a role beyond the caller's rights. The member's credentials have the new rights from their next request on, on every node.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            role_id?: number;
+            role?: string;
+            /** @description Vast's; the path's id is used. */
+            member_id?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+              member: components["schemas"]["TeamMember"];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /**
+     * Assign a member a role
+     * @description `role_id` or `role` (a name). A member holds one role, so this replaces it. Not the owner role, not one's own role, not a role beyond the caller's rights. The member's credentials have the new rights from their next request on, on every node.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            role_id?: number;
+            role?: string;
+            /** @description Vast's; the path's id is used. */
+            member_id?: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+              member: components["schemas"]["TeamMember"];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/roles/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The team's role names
+     * @description Every role's name, owner included.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": string[];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a role
+     * @description A name (2 to 50 characters, unique in the team whatever its case) and a permission tree in the key format, within the caller's own rights.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name: string;
+            permissions: {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+              role: components["schemas"]["TeamRole"];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/roles-full/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The team's roles with their permissions
+     * @description Every role but the owner's (which is always full access).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TeamRole"][];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/roles/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * One role
+     * @description By name (any case), or by id.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TeamRole"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    /**
+     * Rename a role or change its permissions
+     * @description By id (or by name). Within the caller's rights, before and after. Members holding it have the new rights from their next request on, on every node. The owner role is never edited; the built-in roles keep their names.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name?: string;
+            permissions?: {
+              [key: string]: unknown;
+            };
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+              role: components["schemas"]["TeamRole"];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    post?: never;
+    /**
+     * Remove a role
+     * @description By name (or id). 409 role_in_use while members hold it; its pending invitations end with it. Built-in roles stay.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/transfer/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    /**
+     * Transfer the team to a manager
+     * @description Owner only. The new owner must be a manager; the old owner becomes a manager. Both members' credentials have their new rights from their next request on, on every node.
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            new_team_owner_id: number;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+              owner: components["schemas"]["TeamMember"];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/team/apikeys/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The team's API keys
+     * @description Every member's team keys, with their member and role; never a secret (`key` is always empty).
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["TeamKey"][];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/users/current/invitations/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Invitations to you
+     * @description The pending invitations sent to the calling person's email, in every team. Accept one with POST /api/v0/team/invitations/{id}/accept/.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              invitations: components["schemas"]["TeamInvitation"][];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/users/current/teams/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * Your teams
+     * @description The teams the calling person belongs to, with their role in each: what a console's account switcher lists. Make a team key with POST /api/v0/auth/apikeys/ and `team_id`.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              teams: {
+                id: number;
+                team_name: string;
+                role: string;
+                role_id: number;
+                /** Format: date-time */
+                joined_at: string;
+              }[];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1812,6 +3196,7 @@ export interface components {
         | "ip_not_allowed"
         | "session_required"
         | "superseded_secret"
+        | "team_required"
         | "signup_closed"
         | "cross_origin"
         | "not_found"
@@ -1820,6 +3205,8 @@ export interface components {
         | "email_taken"
         | "api_key_limit_reached"
         | "session_limit_reached"
+        | "role_in_use"
+        | "already_member"
         | "payload_too_large"
         | "unsupported_media_type"
         | "rate_limited"
@@ -1945,7 +3332,18 @@ export interface components {
       | "key.expiring"
       | "key.expired"
       | "key.leaked"
-      | "key.unused";
+      | "key.unused"
+      | "team.renamed"
+      | "team.deleted"
+      | "team.transferred"
+      | "team.invitation_created"
+      | "team.invitation_revoked"
+      | "team.member_joined"
+      | "team.member_removed"
+      | "team.role_changed"
+      | "team.role_created"
+      | "team.role_updated"
+      | "team.role_deleted";
     /** @description A webhook endpoint; never its signing secret. */
     Webhook: {
       id: number;
@@ -2021,6 +3419,71 @@ export interface components {
         };
       };
     };
+    Team: {
+      /** @enum {boolean} */
+      success: true;
+      /** @description The team's account id: what `team_id` names. */
+      id: number;
+      team_name: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @description The caller's role in the team. */
+      role?: string;
+    };
+    TeamMember: {
+      /** @description The member's person account id. */
+      id: number;
+      /** @description The member's email (Latchkey has no user names). */
+      username: string;
+      email: string;
+      fullname: string;
+      /** @description The member's role, as a list of one. */
+      roles: string[];
+      role_id: number;
+      /** Format: date-time */
+      joined_at: string;
+    };
+    TeamRole: {
+      id: number;
+      name: string;
+      /** @description The name in lower case, `_` for other characters. */
+      identifier: string;
+      /** @description One of owner, manager and member. */
+      builtin: boolean;
+      permissions: components["schemas"]["Permissions"];
+    };
+    TeamInvitation: {
+      id: number;
+      email: string;
+      role: string;
+      role_id: number;
+      invited_by: number;
+      /** Format: date-time */
+      created_at: string;
+      /** Format: date-time */
+      expires_at: string;
+      team_id: number;
+      team_name?: string;
+    };
+    TeamKey: {
+      id: number;
+      /** @description The member the key belongs to. */
+      user_id: number;
+      username: string;
+      name: string;
+      /**
+       * @description Always empty: a secret is never shown again.
+       * @enum {string}
+       */
+      key: "";
+      /** @enum {string} */
+      key_type: "team";
+      /** Format: date-time */
+      created_at: string;
+      role_name: string | null;
+      last_used_at: string | null;
+      expires_at: string | null;
+    };
     Catalogue: {
       categories: {
         name:
@@ -2063,7 +3526,14 @@ export interface components {
         | "RATE_LIMITED";
       /** @description The key's id when it is live (VALID or FORBIDDEN); null otherwise. */
       key_id: number | null;
+      /** @description The account the key acts on: a person's, or a team's for a team key. */
       user_id: number | null;
+      /** @description Whether `user_id` is a person or a team; null when the key is not live. */
+      account_kind: "person" | "team" | null;
+      /** @description A team key's member (the person it belongs to); null otherwise. */
+      member_id: number | null;
+      /** @description A team key's member's current role; null otherwise. */
+      role: string | null;
       permissions: components["schemas"]["Permissions"];
       expires_at: string | null;
       /** @description Why the key was refused. */

@@ -105,6 +105,11 @@ export interface CreateApiKeyInput {
    * `2027-01-31T00:00:00Z`, in 1970-9999 (the server answers a 400 otherwise).
    */
   expires_at?: string | null;
+  /**
+   * Makes a team key: the id of a team you belong to (from your personal key or session). Its
+   * rights are `permissions` cut to your role in the team, on every request.
+   */
+  team_id?: number;
 }
 
 /** The verification API's answer (HTTP 200 for every well-formed request). */
@@ -155,3 +160,32 @@ export interface WebhookEvent {
   created_at: string;
   data: Record<string, unknown>;
 }
+
+/** A team, as the team routes answer it (`role`: the caller's). */
+export type Team = Schemas["Team"];
+/** A member: `id` is their person account's id; `roles` is a list of one. */
+export type TeamMember = Schemas["TeamMember"];
+/** A role: a name and a permission tree in the key format; null is full access (the owner's). */
+export type TeamRole = WithTree<Schemas["TeamRole"]>;
+export type TeamInvitation = Schemas["TeamInvitation"];
+/** A team's API key as the team's key list shows it: never a secret. */
+export type TeamKey = Schemas["TeamKey"];
+/** What `createTeam` takes; `transfer_credit` other than 0 is refused (Latchkey holds no credit). */
+export type CreateTeamInput = RequestOf<"/api/v0/team/", "post">;
+export type DestroyTeamResult = ResponseOf<"/api/v0/team/", "delete">;
+/** An invitation and its token, which only the person invited may accept with; shown once. */
+export type InviteResult = ResponseOf<"/api/v0/team/invite/", "post">;
+export type AcceptInvitationResult = ResponseOf<"/api/v0/team/invitations/{token}/accept/", "post">;
+export type RemoveMemberResult = ResponseOf<"/api/v0/team/members/{id}/", "delete">;
+/** `role_id`, or `role` (a role's name). */
+export type SetMemberRoleInput = { role_id: number } | { role: string };
+export interface CreateRoleInput {
+  name: string;
+  permissions: PermissionTree;
+}
+export interface UpdateRoleInput {
+  name?: string;
+  permissions?: PermissionTree;
+}
+/** One of the calling person's teams, with their role in it. */
+export type MyTeam = ResponseOf<"/api/v0/users/current/teams/", "get">["teams"][number];

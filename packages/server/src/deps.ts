@@ -18,6 +18,7 @@ import { MemoryRateLimiter } from "./rateLimit/memoryRateLimiter.js";
 import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { SessionService } from "./sessions/sessionService.js";
+import { TeamService } from "./teams/teamService.js";
 import { DeniedUses } from "./verify/deniedUses.js";
 import { Verification } from "./verify/verification.js";
 import { WebhookDispatcher } from "./webhooks/webhookDispatcher.js";
@@ -60,6 +61,8 @@ export interface Deps {
   webhookDispatcher: WebhookDispatcher;
   /** The public leak report: revokes reported live keys. */
   leaks: LeakReports;
+  /** Teams: members, roles, invitations (docs/teams.md). */
+  teams: TeamService;
   /** Writes what is batched (usage) and closes the rate-limit connection; the store stays. */
   close(): Promise<void>;
 }
@@ -148,6 +151,7 @@ export function createDeps(options: DepsOptions): Deps {
     webhooks: new WebhookService(store, secrets, webhookDispatcher, config.webhookAllowPrivate),
     webhookDispatcher,
     leaks: new LeakReports(store, authenticator, revocations),
+    teams: new TeamService(store, catalogue, revocations),
     async close() {
       await usage.stop();
       await limiter.close();

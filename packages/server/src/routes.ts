@@ -27,6 +27,30 @@ import { sessionsDelete } from "./sessions/routes/sessionsDelete.js";
 import { sessionsDeleteOthers } from "./sessions/routes/sessionsDeleteOthers.js";
 import { sessionsList } from "./sessions/routes/sessionsList.js";
 import { Session } from "./sessions/sessionSchemas.js";
+import { teamApiKeys } from "./teams/routes/teamApiKeys.js";
+import { teamCreate } from "./teams/routes/teamCreate.js";
+import { teamDestroy } from "./teams/routes/teamDestroy.js";
+import { teamInvitationAccept } from "./teams/routes/teamInvitationAccept.js";
+import { teamInvitationsList } from "./teams/routes/teamInvitationsList.js";
+import { teamInvitationsRevoke } from "./teams/routes/teamInvitationsRevoke.js";
+import { teamInvite } from "./teams/routes/teamInvite.js";
+import { teamInviteAccept } from "./teams/routes/teamInviteAccept.js";
+import { teamMemberRemove } from "./teams/routes/teamMemberRemove.js";
+import { teamMemberRoleAssign } from "./teams/routes/teamMemberRoleAssign.js";
+import { teamMemberRoleSet } from "./teams/routes/teamMemberRoleSet.js";
+import { teamMembers } from "./teams/routes/teamMembers.js";
+import { teamRoleCreate } from "./teams/routes/teamRoleCreate.js";
+import { teamRoleDelete } from "./teams/routes/teamRoleDelete.js";
+import { teamRoleShow } from "./teams/routes/teamRoleShow.js";
+import { teamRolesFull } from "./teams/routes/teamRolesFull.js";
+import { teamRolesList } from "./teams/routes/teamRolesList.js";
+import { teamRoleUpdate } from "./teams/routes/teamRoleUpdate.js";
+import { teamShow } from "./teams/routes/teamShow.js";
+import { teamTransfer } from "./teams/routes/teamTransfer.js";
+import { teamUpdate } from "./teams/routes/teamUpdate.js";
+import { usersInvitations } from "./teams/routes/usersInvitations.js";
+import { usersTeams } from "./teams/routes/usersTeams.js";
+import { teamSchemas } from "./teams/teamSchemas.js";
 import { authVerify } from "./verify/routes/authVerify.js";
 import { webhookDeliveriesList } from "./webhooks/routes/webhookDeliveriesList.js";
 import { webhookDeliveriesRedeliver } from "./webhooks/routes/webhookDeliveriesRedeliver.js";
@@ -72,10 +96,41 @@ export const routes: readonly RouteModule[] = [
   webhookDeliveriesList,
   webhookDeliveriesRedeliver,
   webhooksPing,
+  // Teams (docs/teams.md).
+  teamCreate,
+  teamShow,
+  teamUpdate,
+  teamDestroy,
+  teamInvite,
+  teamInvitationsList,
+  teamInvitationsRevoke,
+  teamInvitationAccept,
+  teamInviteAccept,
+  teamMembers,
+  teamMemberRemove,
+  teamMemberRoleSet,
+  teamMemberRoleAssign,
+  teamRoleCreate,
+  teamRolesList,
+  teamRolesFull,
+  teamRoleShow,
+  teamRoleUpdate,
+  teamRoleDelete,
+  teamTransfer,
+  teamApiKeys,
+  usersInvitations,
+  usersTeams,
 ];
 
 /** This server's part of the route catalogue, from the routes themselves. */
 export const serverRoutes: readonly RouteEntry[] = routes.map((route) => route.entry);
 
 /** The schemas routes refer to by $id, registered before any route. */
-export const schemas = [...sharedSchemas, ...keySchemas, Session, AuditLog, ...webhookSchemas];
+export const schemas = [
+  ...sharedSchemas,
+  ...keySchemas,
+  Session,
+  AuditLog,
+  ...webhookSchemas,
+  ...teamSchemas,
+];

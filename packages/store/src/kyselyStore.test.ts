@@ -131,6 +131,7 @@ describe.each(backends)("Store on %s", (backend) => {
       expect(created).toEqual({
         ...input,
         id: created.id,
+        memberId: null,
         lastUsedAt: null,
         lastUsedIp: null,
         deletedAt: null,

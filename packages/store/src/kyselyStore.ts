@@ -10,6 +10,7 @@ import type {
   NewUser,
   Store,
   StoreTx,
+  TeamTx,
   UsageCount,
   UserRecord,
   WebhookPatch,
@@ -118,8 +119,8 @@ export class KyselyStore extends KyselyTx implements Store {
     return keys.findKey(this.kysely, userId, id, kind);
   }
 
-  listKeys(userId: number, kind: CredentialKind, page?: KeyPage) {
-    return keys.listKeys(this.kysely, userId, kind, page);
+  listKeys(userId: number, kind: CredentialKind, page?: KeyPage, memberId?: number) {
+    return keys.listKeys(this.kysely, userId, kind, page, memberId);
   }
 
   deleteOtherSessions(userId: number, keepId: number, at: string) {
@@ -178,7 +179,7 @@ export class KyselyStore extends KyselyTx implements Store {
     return deliveries.deliveryBacklog(this.kysely);
   }
 
-  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+  transaction<T>(work: (tx: StoreTx & TeamTx) => Promise<T>): Promise<T> {
     return this.kysely.transaction().execute((trx) => work(new KyselyTx(trx, this.caps)));
   }
 

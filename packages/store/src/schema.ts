@@ -12,6 +12,7 @@ import type { Generated } from "kysely";
 export interface Database {
   users: {
     id: Generated<number>;
+    kind: Generated<string>;
     email: string;
     password_hash: string;
     is_admin: number;
@@ -23,6 +24,8 @@ export interface Database {
   api_keys: {
     id: Generated<number>;
     user_id: number;
+    member_id: number | null;
+    access_version: Generated<number>;
     kind: string;
     name: string;
     key_hash: string;
@@ -101,5 +104,38 @@ export interface Database {
     /** Occurrences this row stands for: 1, or more for an aggregated refusal. */
     count: Generated<number>;
     aggregate_key: string | null;
+  };
+  teams: {
+    id: number;
+    name: string;
+    created_at: string;
+    deleted_at: string | null;
+  };
+  team_roles: {
+    id: Generated<number>;
+    team_id: number;
+    name: string;
+    builtin: string | null;
+    permissions: string | null;
+    created_at: string;
+    updated_at: string;
+  };
+  team_members: {
+    team_id: number;
+    user_id: number;
+    role_id: number;
+    created_at: string;
+  };
+  team_invitations: {
+    id: Generated<number>;
+    team_id: number;
+    email: string;
+    role_id: number;
+    token_hash: string;
+    invited_by: number;
+    created_at: string;
+    expires_at: string;
+    accepted_at: string | null;
+    revoked_at: string | null;
   };
 }

@@ -3,7 +3,7 @@ import { Command } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";
 import { durationSeconds } from "../duration.js";
-import { parseJsonOption, UsageError } from "../errors.js";
+import { parseId, parseJsonOption, UsageError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
 import { examples } from "../output/examples.js";
 import { formatTime } from "../output/time.js";
@@ -17,6 +17,7 @@ interface CreateOptions {
   preset?: string;
   key_params?: string;
   expiresAt?: string;
+  team?: string;
 }
 
 /** The permission tree the options ask for; undefined (no option) is full access. */
@@ -79,9 +80,11 @@ async function createApiKey(ctx: Context, options: CreateOptions): Promise<numbe
       : parseJsonOption("--key_params", options.key_params);
   const expiresAt =
     options.expiresAt === undefined ? undefined : expiryFrom(options.expiresAt, ctx.now());
+  const teamId = options.team === undefined ? undefined : parseId(options.team, "--team");
   const client = await ctx.client();
   const created = await client.createApiKey({
     name: options.name,
+    ...(teamId === undefined ? {} : { team_id: teamId }),
     ...(permissions === undefined ? {} : { permissions }),
     ...(keyParams === undefined ? {} : { key_params: keyParams }),
     ...(expiresAt === undefined ? {} : { expires_at: expiresAt }),
@@ -110,6 +113,10 @@ export function createApiKeyCommand(app: App): Command {
     .option(
       "--expires-at <date>",
       "expiry: an RFC 3339 date-time with its zone (2027-01-31T00:00:00Z), or a span such as 30d or 12h",
+    )
+    .option(
+      "--team <id>",
+      "a team key: acts on team ID, within your role there (see 'latchkey accept invitation')",
     )
     .addHelpText(
       "after",

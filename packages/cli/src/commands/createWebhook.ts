@@ -1,4 +1,4 @@
-import { type KeyEventType, keyEventTypes } from "@latchkey/core";
+import { eventTypes, type KeyEventType } from "@latchkey/core";
 import { Command } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";
@@ -23,10 +23,10 @@ export function parseEvents(raw: string): KeyEventType[] {
     throw new UsageError("--events is empty", "leave it out to receive every key event");
   }
   for (const name of names) {
-    if (!(keyEventTypes as readonly string[]).includes(name)) {
+    if (!(eventTypes as readonly string[]).includes(name)) {
       throw new UsageError(
         `--events: unknown event '${name}'`,
-        `choose from: ${keyEventTypes.join(", ")}`,
+        `choose from: ${eventTypes.join(", ")}`,
       );
     }
   }
@@ -60,7 +60,7 @@ export function createWebhookCommand(app: App): Command {
       .description("register a URL that key events are POSTed to, signed; prints its secret once")
       // Not --url: that global option names the Latchkey server, before or after the command.
       .requiredOption("--endpoint <url>", "http or https URL of your receiver")
-      .option("--events <list>", `comma-separated, default all: ${keyEventTypes.join(", ")}`)
+      .option("--events <list>", `comma-separated, default all: ${eventTypes.join(", ")}`)
       .option("--description <text>", "for your eyes only, e.g. which service receives it")
       .addHelpText(
         "after",

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import type { Category } from "../catalogue.js";
 import { constraintHolds, numericValue, type ValueSet, valueSet } from "./constraint.js";
 import { type AccessRequest, evaluate } from "./evaluate.js";
+import { intersectPermissions } from "./intersect.js";
 import { permissionsWithin } from "./subset.js";
 import type { CategoryRule, Constraint, Permissions, PermissionTree, RouteGrant } from "./tree.js";
 
@@ -420,5 +421,69 @@ describe("one comparison semantics", () => {
       }),
       { numRuns: 10_000 },
     );
+  });
+});
+
+describe("the intersection law (property-based)", () => {
+  const pair: fc.Arbitrary<Scenario> = tree
+    .chain((a) =>
+      fc.tuple(
+        fc.constant(a),
+        fc.oneof({ weight: 1, arbitrary: tree }, { weight: 2, arbitrary: narrowed(a) }),
+      ),
+    )
+    .chain(([parent, child]) => {
+      const operands = operandsOf([parent, child]);
+      const values =
+        operands.length === 0
+          ? requestValues
+          : fc.oneof(requestValues, fc.constantFrom(...operands), fc.constantFrom(...operands));
+      return fc.record({
+        parent: fc.constant(parent),
+        child: fc.constant(child),
+        requests: fc.array(requestOver(values), { minLength: 1, maxLength: 40 }),
+      });
+    });
+
+  it("the intersection of two trees allows exactly the requests both allow", () => {
+    fc.assert(
+      fc.property(pair, ({ parent: a, child: b, requests }) => {
+        const both = intersectPermissions(a, b);
+        for (const request of [...requests, ...probes([a, b])]) {
+          const expected = evaluate(a, request).allowed && evaluate(b, request).allowed;
+          if (evaluate(both, request).allowed !== expected) {
+            throw new Error(
+              `${JSON.stringify(both)} ${expected ? "refuses" : "allows"} ${JSON.stringify(request)}`,
+            );
+          }
+        }
+      }),
+      { numRuns: 5000 },
+    );
+  }, 180_000);
+
+  it("the intersection lies within each tree, and each tree's subsets within both lie within it", () => {
+    fc.assert(
+      fc.property(pair, ({ parent: a, child: b }) => {
+        const both = intersectPermissions(a, b);
+        expect(permissionsWithin(both, a)).toBe(true);
+        expect(permissionsWithin(both, b)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("keeps full access only when both are full access, and refuses a category either lacks", () => {
+    expect(intersectPermissions(null, null)).toBeNull();
+    const read = { api: { instance_read: {} } } as PermissionTree;
+    expect(intersectPermissions(null, read)).toEqual(read);
+    expect(intersectPermissions(read, { api: { instance_write: {} } })).toEqual({ api: {} });
+    // Two named rules with nothing in common leave the category out, not `{}` (the whole of it).
+    expect(
+      intersectPermissions(
+        { api: { instance_read: { "api.instance.show": {} } } },
+        { api: { instance_read: { "api.instance.list": {} } } },
+      ),
+    ).toEqual({ api: {} });
   });
 });

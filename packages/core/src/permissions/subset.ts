@@ -1,3 +1,4 @@
+import type { Category } from "../catalogue.js";
 import { constraintWithin } from "./constraint.js";
 import { type Permissions, type RouteGrant, WILDCARD } from "./tree.js";
 
@@ -67,4 +68,39 @@ export function permissionsWithin(child: Permissions, parent: Permissions): bool
     if (theirs === undefined || rule === undefined || !ruleWithin(rule, theirs)) return false;
   }
   return true;
+}
+
+/** What part of a child tree reaches beyond its parent, for a 403 that names it. */
+export interface Beyond {
+  category?: Category;
+  route?: string;
+  /** Ready to follow "beyond the caller's rights: ". */
+  what: string;
+}
+
+/**
+ * The first part of `child` that is not within `parent`, or undefined when all of it is: a
+ * category, a route of it, or full access itself. Uses the same check as `permissionsWithin`.
+ */
+export function beyond(child: Permissions, parent: Permissions): Beyond | undefined {
+  if (permissionsWithin(child, parent)) return undefined;
+  if (child === null) return { what: "full access (every category, including ones added later)" };
+  for (const [name, rule] of Object.entries(child.api)) {
+    const category = name as Category;
+    if (rule === undefined) continue;
+    const theirs = parent?.api[category];
+    if (theirs === undefined) return { category, what: `the '${category}' category` };
+    if (ruleWithin(rule, theirs)) continue;
+    if (Object.keys(rule).length === 0) {
+      return { category, what: `the whole '${category}' category` };
+    }
+    for (const [route, grant] of Object.entries(rule)) {
+      if (!ruleWithin({ [route]: grant }, theirs)) {
+        const label = route === WILDCARD ? `'*' (every other route)` : `'${route}'`;
+        return { category, route, what: `${label} in '${category}'` };
+      }
+    }
+    return { category, what: `the '${category}' grant as a whole` };
+  }
+  return { what: "part of the permission tree" };
 }

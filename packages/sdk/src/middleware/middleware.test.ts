@@ -176,6 +176,9 @@ describe.each(Object.entries(frameworks))("requireKey for %s", (_name, mount) =>
     expect(ok.body.latchkey).toEqual({
       keyId: key.id,
       userId,
+      accountKind: "person",
+      memberId: null,
+      role: null,
       permissions: key.permissions,
       expiresAt: null,
     });
@@ -187,6 +190,62 @@ describe.each(Object.entries(frameworks))("requireKey for %s", (_name, mount) =>
       msg: "Permission denied: the key's constraint on 'id' does not allow this request.",
       required: { category: "instance_read", route: "api.instance.show", param: "id" },
     });
+  });
+
+  it("attaches a team key's team, member and role; a narrowed role refuses it at once", async () => {
+    const person = await signUpAndLogIn(latchkey.url);
+    const me = new Latchkey({
+      url: latchkey.url,
+      fetch: latchkey.fetch,
+      apiKey: person.session,
+      env: {},
+    });
+    const team = await me.createTeam({ team_name: "middleware" });
+    const tree = { api: { instance_read: {}, user_read: {} } };
+    const key = await me.createApiKey({ name: "team", team_id: team.id, permissions: tree });
+    const admin = await me.createApiKey({ name: "admin", team_id: team.id });
+    const teamClient = new Latchkey({
+      url: latchkey.url,
+      fetch: latchkey.fetch,
+      apiKey: admin.key,
+      env: {},
+    });
+    const ok = await get(`${app.url}/instances/5`, `Bearer ${key.key}`);
+    expect(ok.status).toBe(200);
+    expect(ok.body.latchkey).toEqual({
+      keyId: key.id,
+      userId: team.id,
+      accountKind: "team",
+      memberId: person.userId,
+      role: "owner",
+      permissions: tree,
+      expiresAt: null,
+    });
+    // The owner's role is never narrowed; a member's is.
+    const member = await signUpAndLogIn(latchkey.url);
+    const invited = await teamClient.inviteMember({ email: member.email, role: "member" });
+    const them = new Latchkey({
+      url: latchkey.url,
+      fetch: latchkey.fetch,
+      apiKey: member.session,
+      env: {},
+    });
+    await them.acceptInvitation(invited.token);
+    const theirs = await them.createApiKey({
+      name: "m",
+      team_id: team.id,
+      permissions: { api: { instance_read: {} } },
+    });
+    expect(
+      (await get(`${app.url}/instances/5`, `Bearer ${theirs.key}`)).body.latchkey,
+    ).toMatchObject({
+      accountKind: "team",
+      memberId: member.userId,
+      role: "member",
+    });
+    await teamClient.updateRole("member", { permissions: { api: { instance_write: {} } } });
+    const narrowed = await get(`${app.url}/instances/5`, `Bearer ${theirs.key}`);
+    expect(narrowed.status).toBe(403);
   });
 
   it("answers 403 to a key without the category", async () => {

@@ -7,8 +7,15 @@ import { VerdictCache, type VerdictCacheOptions } from "./verdictCache.js";
 /** The verified caller, attached to the request by every framework's middleware. */
 export interface VerifiedKey {
   keyId: number;
+  /** The account the key acts on: a person's, or a team's for a team key. */
   userId: number;
-  /** The key's permission tree; null is full access. */
+  /** Whether `userId` is a person or a team. */
+  accountKind: "person" | "team";
+  /** A team key's member (the person it belongs to); null for a personal key. */
+  memberId: number | null;
+  /** A team key's member's current role; null for a personal key. */
+  role: string | null;
+  /** What the key may do (a team key's tree cut to its member's role); null is full access. */
   permissions: PermissionTree | null;
   expiresAt: string | null;
 }
@@ -105,6 +112,9 @@ export function createGuard<Req>(
       key: {
         keyId: verdict.key_id,
         userId: verdict.user_id,
+        accountKind: verdict.account_kind ?? "person",
+        memberId: verdict.member_id ?? null,
+        role: verdict.role ?? null,
         permissions: verdict.permissions,
         expiresAt: verdict.expires_at,
       },

@@ -7,6 +7,9 @@ const verdict = (code: Verdict["code"], expires_at: string | null = null): Verdi
   code,
   key_id: 1,
   user_id: 1,
+  account_kind: "person",
+  member_id: null,
+  role: null,
   permissions: null,
   expires_at,
 });

@@ -1,4 +1,4 @@
-import type { CredentialKind, Store, StoreTx } from "@latchkey/core";
+import type { CredentialKind, Store, StoreTx, TeamTx } from "@latchkey/core";
 import type { Config } from "../config.js";
 import { fail, ok, type Result } from "../http/result.js";
 import { type Metrics, noMetrics } from "../metrics/metrics.js";
@@ -61,7 +61,7 @@ export class AccountLimits {
     userId: number,
     kind: CredentialKind,
     at: Date,
-    insert: (tx: StoreTx) => Promise<T>,
+    insert: (tx: StoreTx & TeamTx) => Promise<T>,
   ): Promise<Result<T>> {
     const budget = await this.spend(userId);
     if (!budget.ok) return budget;

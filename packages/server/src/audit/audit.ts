@@ -46,7 +46,9 @@ export function audit(
     ip: origin.ip,
     at: origin.at,
   };
-  return write(tx, actor, action, args);
+  // In a team's log, every row says which member acted (docs/teams.md).
+  const memberId = caller.key.memberId;
+  return write(tx, actor, action, memberId != null ? { ...args, member_id: memberId } : args);
 }
 
 /** Records what the server did to a key on its own (the lifecycle policy), with no caller. */

@@ -1,5 +1,6 @@
 import {
   instantMs,
+  intersectPermissions,
   isWellFormedKey,
   type KeyRecord,
   type PepperRing,
@@ -133,11 +134,27 @@ export class Authenticator {
       }
       const user = await this.store.findUserById(record.userId);
       if (user === undefined) return undefined;
+      let permissions = record.permissions;
+      let member: CachedKey["member"];
+      if (record.memberId !== null) {
+        // A team credential may do what both its own tree and its member's current role allow,
+        // read together with the key: a role change invalidates the entry everywhere.
+        member = await this.store.findMember(record.userId, record.memberId);
+        // Removing a member deletes their credentials in the same transaction; a live one
+        // without a membership cannot be, and is refused rather than trusted.
+        if (member === undefined && record.deletedAt === null) return undefined;
+        // (A null role is the owner's full access, not a missing one.)
+        permissions = intersectPermissions(
+          record.permissions,
+          member === undefined ? { api: {} } : member.rolePermissions,
+        );
+      }
       const key: CachedKey = {
         record,
         viaPrevious,
         user,
-        permissions: record.permissions,
+        permissions,
+        ...(member ? { member } : {}),
         ipAllowList: storedIpAllowList(record),
         expiresAtMs: deadlineMs(record.expiresAt),
         previousExpiresAtMs: deadlineMs(record.previousExpiresAt),

@@ -1,5 +1,5 @@
 import { hash } from "node:crypto";
-import type { KeyRecord, Permissions, UserRecord } from "@latchkey/core";
+import type { KeyRecord, MemberRecord, Permissions, UserRecord } from "@latchkey/core";
 import { LRUCache } from "lru-cache";
 import { type CacheObserver, noMetrics } from "../metrics/metrics.js";
 import type { IpAllowList } from "./ipAllowList.js";
@@ -20,8 +20,15 @@ export interface CachedKey {
   record: KeyRecord;
   /** The secret presented was the key's previous one, valid until record.previousExpiresAt. */
   viaPrevious: boolean;
+  /** The account the credential acts on: the person's, or the team's. */
   user: UserRecord;
+  /**
+   * What the credential may do: its own tree, cut to its member's role as the database held it
+   * when this entry was read (team credentials). A role change drops the entry on every node.
+   */
   permissions: Permissions;
+  /** A team credential's member and their role; absent for a personal credential. */
+  member?: MemberRecord;
   ipAllowList: IpAllowList | null;
   /** record.expiresAt and record.previousExpiresAt in ms since the epoch, parsed once. */
   expiresAtMs: number | null;

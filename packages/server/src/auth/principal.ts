@@ -5,7 +5,10 @@ import type { CachedKey } from "./keyCache.js";
 export interface Principal {
   user: UserRecord;
   key: KeyRecord;
+  /** What it may do: a team credential's own tree cut to its member's role. */
   permissions: CachedKey["permissions"];
+  /** A team credential's member and role (the account is then the team's). */
+  member?: CachedKey["member"];
   /** How the credential arrived; cookie writes get an Origin check. */
   via: "bearer" | "cookie";
   /**

@@ -34,6 +34,23 @@ const vastCategories: Record<string, Category> = {
   "POST /api/v0/webhooks/": "user_write",
   "PUT /api/v0/webhooks/{id}/": "user_write",
   "DELETE /api/v0/webhooks/{id}/": "user_write",
+  "POST /api/v0/team/": "user_write",
+  "DELETE /api/v0/team/": "user_write",
+  "PUT /api/v0/team/": "team_write",
+  "GET /api/v0/team/members/": "team_read",
+  "GET /api/v0/team/roles/": "team_read",
+  "GET /api/v0/team/roles-full/": "team_read",
+  "GET /api/v0/team/roles/{id}/": "team_read",
+  "GET /api/v0/team/apikeys/": "team_write",
+  "POST /api/v0/team/invite/": "team_write",
+  "DELETE /api/v0/team/members/{id}/": "team_write",
+  "POST /api/v0/team/members/{id}/roles/": "team_write",
+  "PUT /api/v0/team/members/{id}/roles/": "team_write",
+  "POST /api/v0/team/roles/": "team_write",
+  "DELETE /api/v0/team/roles/{id}/": "team_write",
+  "PUT /api/v0/team/roles/{id}/": "team_write",
+  "PUT /api/v0/team/transfer/": "team_write",
+  "GET /api/v0/team/invite/{token}/": "user_read",
 };
 
 interface Sample {
@@ -55,6 +72,100 @@ async function createWebhook(url: string, session: string): Promise<number> {
   });
   if (created.status !== 200) throw new Error(`webhook: ${JSON.stringify(created.body)}`);
   return created.body.id;
+}
+
+/**
+ * Team routes act on a team (docs/teams.md): for them the battery's keys are team keys of a team
+ * the account's person owns, made from the account's (personal) session.
+ */
+const PERSONAL_TEAM_ROUTES = new Set([
+  "api.team.create",
+  "api.team.accept_invitation",
+  "api.team.accept_invite",
+]);
+const actsOnTeam = (entry: { path: string; name: string }) =>
+  entry.path.startsWith("/api/v0/team/") && !PERSONAL_TEAM_ROUTES.has(entry.name);
+
+const teams = new Map<string, Promise<number>>();
+/** The team the session's person owns (made on first use; the session stays personal). */
+function teamOf(url: string, session: string): Promise<number> {
+  let team = teams.get(session);
+  if (!team) {
+    team = call<{ id: number }>(url, "POST", "/api/v0/team/", {
+      key: session,
+      body: { team_name: "battery" },
+    }).then((answer) => {
+      if (answer.status !== 200) throw new Error(`team: ${JSON.stringify(answer.body)}`);
+      return answer.body.id;
+    });
+    teams.set(session, team);
+  }
+  return team;
+}
+
+/** A key for the battery: a team key of the session's team on team routes, else personal. */
+async function keyFor(
+  entry: { path: string; name: string },
+  url: string,
+  session: string,
+  body: Record<string, unknown> = {},
+) {
+  if (!actsOnTeam(entry)) return createKey(url, session, body);
+  return createKey(url, session, { ...body, team_id: await teamOf(url, session) });
+}
+
+/** The owner's full-access team key, for preparing what a sample needs. */
+const ownerKey = async (url: string, session: string) =>
+  (await createKey(url, session, { team_id: await teamOf(url, session) })).key;
+
+/** A role of the session's team granting `category` alone, within every battery key holding it. */
+async function roleFor(url: string, session: string, category: Category) {
+  const name = `only ${category}`;
+  const key = await ownerKey(url, session);
+  const found = await call<{ id: number }>(url, "GET", `/api/v0/team/roles/${name}/`, { key });
+  if (found.status === 200) return { id: found.body.id, name, key };
+  const made = await call<{ role: { id: number } }>(url, "POST", "/api/v0/team/roles/", {
+    key,
+    body: { name, permissions: scopedTree(category) },
+  });
+  if (made.status !== 200) throw new Error(`role: ${JSON.stringify(made.body)}`);
+  return { id: made.body.role.id, name, key };
+}
+
+/** A new person who joined the session's team with `role`; their id. */
+async function memberOf(url: string, session: string, role: string): Promise<number> {
+  const key = await ownerKey(url, session);
+  const who = await signUpAndLogIn(url);
+  const invited = await call<{ invitation: { id: number } }>(
+    url,
+    "POST",
+    `/api/v0/team/invite/?email=${encodeURIComponent(who.email)}&role=${encodeURIComponent(role)}`,
+    { key },
+  );
+  if (invited.status !== 200) throw new Error(`invite: ${JSON.stringify(invited.body)}`);
+  const accepted = await call(
+    url,
+    "POST",
+    `/api/v0/team/invitations/${invited.body.invitation.id}/accept/`,
+    { key: who.session },
+  );
+  if (accepted.status !== 200) throw new Error(`accept: ${JSON.stringify(accepted.body)}`);
+  return who.userId;
+}
+
+/** An invitation of another team to the session's person; its id (accepted by id or token). */
+async function invitationTo(url: string, session: string): Promise<number> {
+  const me = await call<{ email: string }>(url, "GET", "/api/v0/users/current/", { key: session });
+  const inviter = await signUpAndLogIn(url);
+  const key = await ownerKey(url, inviter.session);
+  const invited = await call<{ invitation: { id: number } }>(
+    url,
+    "POST",
+    `/api/v0/team/invite/?email=${encodeURIComponent(me.body.email)}&role=member`,
+    { key },
+  );
+  if (invited.status !== 200) throw new Error(`invite: ${JSON.stringify(invited.body)}`);
+  return invited.body.invitation.id;
 }
 
 const samples: Record<string, SampleFor> = {
@@ -160,6 +271,104 @@ const samples: Record<string, SampleFor> = {
       path: `/api/v0/webhooks/${id}/deliveries/${ping.body.id}/redeliver/`,
     };
   },
+  "POST /api/v0/team/": async () => ({
+    method: "POST",
+    path: "/api/v0/team/",
+    body: { team_name: "made by a scoped key" },
+  }),
+  "GET /api/v0/team/": async () => ({ method: "GET", path: "/api/v0/team/" }),
+  "PUT /api/v0/team/": async () => ({
+    method: "PUT",
+    path: "/api/v0/team/",
+    body: { team_name: "renamed" },
+  }),
+  "DELETE /api/v0/team/": async () => ({ method: "DELETE", path: "/api/v0/team/" }),
+  "POST /api/v0/team/invite/": async ({ url, session, category }) => {
+    const role = await roleFor(url, session, category);
+    const email = `invited${Math.random()}@example.com`;
+    return {
+      method: "POST",
+      path: `/api/v0/team/invite/?email=${email}&role=${encodeURIComponent(role.name)}`,
+    };
+  },
+  "GET /api/v0/team/invitations/": async () => ({
+    method: "GET",
+    path: "/api/v0/team/invitations/",
+  }),
+  "DELETE /api/v0/team/invitations/{id}/": async ({ url, session, category }) => {
+    const role = await roleFor(url, session, category);
+    const invited = await call<{ invitation: { id: number } }>(
+      url,
+      "POST",
+      `/api/v0/team/invite/?email=revoked${Math.random()}@example.com&role=${encodeURIComponent(role.name)}`,
+      { key: role.key },
+    );
+    return { method: "DELETE", path: `/api/v0/team/invitations/${invited.body.invitation.id}/` };
+  },
+  "POST /api/v0/team/invitations/{token}/accept/": async ({ url, session }) => ({
+    method: "POST",
+    path: `/api/v0/team/invitations/${await invitationTo(url, session)}/accept/`,
+  }),
+  "GET /api/v0/team/invite/{token}/": async ({ url, session }) => ({
+    method: "GET",
+    path: `/api/v0/team/invite/${await invitationTo(url, session)}/`,
+  }),
+  "GET /api/v0/team/members/": async () => ({ method: "GET", path: "/api/v0/team/members/" }),
+  "DELETE /api/v0/team/members/{id}/": async ({ url, session, category }) => {
+    const role = await roleFor(url, session, category);
+    return {
+      method: "DELETE",
+      path: `/api/v0/team/members/${await memberOf(url, session, role.name)}/`,
+    };
+  },
+  "PUT /api/v0/team/members/{id}/roles/": async ({ url, session, category }) => {
+    const role = await roleFor(url, session, category);
+    const id = await memberOf(url, session, role.name);
+    return { method: "PUT", path: `/api/v0/team/members/${id}/roles/`, body: { role_id: role.id } };
+  },
+  "POST /api/v0/team/members/{id}/roles/": async ({ url, session, category }) => {
+    const role = await roleFor(url, session, category);
+    const id = await memberOf(url, session, role.name);
+    return { method: "POST", path: `/api/v0/team/members/${id}/roles/`, body: { role: role.name } };
+  },
+  "POST /api/v0/team/roles/": async ({ category }) => ({
+    method: "POST",
+    path: "/api/v0/team/roles/",
+    body: { name: `role ${Math.random()}`.slice(0, 20), permissions: scopedTree(category) },
+  }),
+  "GET /api/v0/team/roles/": async () => ({ method: "GET", path: "/api/v0/team/roles/" }),
+  "GET /api/v0/team/roles-full/": async () => ({ method: "GET", path: "/api/v0/team/roles-full/" }),
+  "GET /api/v0/team/roles/{id}/": async ({ url, session, category }) => ({
+    method: "GET",
+    path: `/api/v0/team/roles/${(await roleFor(url, session, category)).id}/`,
+  }),
+  "PUT /api/v0/team/roles/{id}/": async ({ url, session, category }) => ({
+    method: "PUT",
+    path: `/api/v0/team/roles/${(await roleFor(url, session, category)).id}/`,
+    body: { permissions: scopedTree(category) },
+  }),
+  "DELETE /api/v0/team/roles/{id}/": async ({ url, session, category }) => {
+    const key = await ownerKey(url, session);
+    const made = await call<{ role: { id: number } }>(url, "POST", "/api/v0/team/roles/", {
+      key,
+      body: { name: `doomed ${Math.random()}`.slice(0, 20), permissions: scopedTree(category) },
+    });
+    return { method: "DELETE", path: `/api/v0/team/roles/${made.body.role.id}/` };
+  },
+  "PUT /api/v0/team/transfer/": async ({ url, session }) => ({
+    method: "PUT",
+    path: "/api/v0/team/transfer/",
+    body: { new_team_owner_id: await memberOf(url, session, "manager") },
+  }),
+  "GET /api/v0/team/apikeys/": async () => ({ method: "GET", path: "/api/v0/team/apikeys/" }),
+  "GET /api/v0/users/current/invitations/": async () => ({
+    method: "GET",
+    path: "/api/v0/users/current/invitations/",
+  }),
+  "GET /api/v0/users/current/teams/": async () => ({
+    method: "GET",
+    path: "/api/v0/users/current/teams/",
+  }),
 };
 
 describe("route catalogue", () => {
@@ -219,7 +428,7 @@ describe("route catalogue", () => {
     it(`${label}: a key without ${category} gets 403 naming it`, async () => {
       const { session } = await freshAccount();
       const others = categories.filter((c) => c !== category);
-      const lacking = await createKey(server.url, session, {
+      const lacking = await keyFor(entry, server.url, session, {
         permissions: { api: Object.fromEntries(others.map((c) => [c, {}])) },
       });
       const sample = await sampleFor(entry)({ url: server.url, session, category });
@@ -260,8 +469,10 @@ describe("route catalogue", () => {
 
     it(`${label}: a deleted key → 401`, async () => {
       const { session } = await freshAccount();
-      const dead = await createKey(server.url, session);
-      await call(server.url, "DELETE", `/api/v0/auth/apikeys/${dead.id}/`, { key: session });
+      const dead = await keyFor(entry, server.url, session);
+      // A team key is deleted in its team (by itself); a personal one by the session.
+      const deleter = actsOnTeam(entry) ? dead.key : session;
+      await call(server.url, "DELETE", `/api/v0/auth/apikeys/${dead.id}/`, { key: deleter });
       const sample = await sampleFor(entry)({ url: server.url, session, category });
       const answer = await call(server.url, sample.method, sample.path, {
         key: dead.key,
@@ -275,14 +486,19 @@ describe("route catalogue", () => {
       it(`${label}: another account's key finds nothing of this account`, async () => {
         const { session, email } = await freshAccount();
         const stranger = await freshAccount();
-        // A full-access key of another account.
-        const strangerKey = (await createKey(server.url, stranger.session)).key;
+        // A full-access key of another account (of another team, on team routes).
+        const strangerKey = (await keyFor(entry, server.url, stranger.session)).key;
         const sample = await sampleFor(entry)({ url: server.url, session, category });
         const answer = await call(server.url, sample.method, sample.path, {
           key: strangerKey,
           body: sample.body,
         });
-        const namesAnObject = /\/\d+\//.test(sample.path) || entry.name === "api.apikeys.reset";
+        // Objects named in the body or query: the key reset, the new owner, the invitation's role.
+        const namesAnObject =
+          /\/\d+\//.test(sample.path) ||
+          entry.name === "api.apikeys.reset" ||
+          entry.name === "api.team.transfer" ||
+          entry.name === "api.team.invite";
         if (namesAnObject) {
           expect(answer.status).toBe(404);
           expect(answer.body.error).toBe("not_found");
@@ -300,7 +516,9 @@ describe("route catalogue", () => {
 
     it(`${label}: a key with only ${category} is let through`, async () => {
       const { session } = await freshAccount();
-      const holding = await createKey(server.url, session, { permissions: scopedTree(category) });
+      const holding = await keyFor(entry, server.url, session, {
+        permissions: scopedTree(category),
+      });
       const sample = await sampleFor(entry)({ url: server.url, session, category });
       const answer = await call(server.url, sample.method, sample.path, {
         key: holding.key,

@@ -133,6 +133,7 @@ export function registerAuthHooks(app: FastifyInstance, deps: Deps): void {
       permissions,
       via,
       superseded: outcome.key.viaPrevious,
+      ...(outcome.key.member ? { member: outcome.key.member } : {}),
     };
   };
 

@@ -60,6 +60,14 @@ export const CreateKeyBody = Type.Object(
         },
       ),
     ),
+    team_id: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 2_147_483_647,
+        description:
+          "Makes a team key: the id of a team you belong to. Its rights are its permissions cut to your role in the team, on every request (docs/teams.md).",
+      }),
+    ),
     expires_at: Type.Optional(
       Type.Union([Type.String({ maxLength: 64 }), Type.Null()], {
         description:

@@ -1,4 +1,5 @@
 import {
+  beyond,
   findIllFormedText,
   formatInstant,
   illFormedTextMessage,
@@ -32,6 +33,11 @@ export interface CreateKeyInput {
   /** Key parameters to validate: an object, or the JSON text Vast's CLI sends. */
   keyParams?: unknown;
   expiresAt?: string | null;
+  /**
+   * A team key: the id of a team the calling person belongs to (from a personal credential),
+   * or of the team a team credential already acts on.
+   */
+  teamId?: number | undefined;
 }
 
 export interface KeyWithSecret {
@@ -131,6 +137,26 @@ function applyMaxLifetime(
   return ok(requested);
 }
 
+/** A team key's tree beyond its member's role: 403 naming what is beyond it. */
+function beyondRole(
+  tree: Permissions,
+  role: Permissions,
+  roleName: string,
+): Result<never> | undefined {
+  const over = beyond(tree, role);
+  if (over === undefined) return undefined;
+  return fail(
+    "permission_escalation",
+    `A team key lies within its member's role: this one would grant ${over.what}, beyond role '${roleName}'.`,
+    {
+      beyond: {
+        ...(over.category ? { category: over.category } : {}),
+        ...(over.route ? { route: over.route } : {}),
+      },
+    },
+  );
+}
+
 /** The key lifecycle: create, delete and reset, each committed with its audit row and event. */
 export class KeyService {
   constructor(
@@ -163,12 +189,24 @@ export class KeyService {
           : "The requested permissions go beyond the calling key's own; narrow them to what this key has.",
       );
     }
+    const team = this.teamOfNewKey(caller, input.teamId);
+    if (!team.ok) return team;
+    const accountId = team.value?.teamId ?? caller.user.id;
+    const memberId = team.value?.memberId ?? null;
+    if (team.value) {
+      // A team key lies within its member's role too (docs/teams.md, "No escalation").
+      const member = await this.store.findMember(team.value.teamId, team.value.memberId);
+      if (!member)
+        return fail("not_found", `Team ${team.value.teamId} not found among your teams.`);
+      const refused = beyondRole(permissions, member.rolePermissions, member.roleName);
+      if (refused) return refused;
+    }
     const params = parseKeyParams(input.keyParams);
     if (!params.ok) return params;
     const requested = parseExpiry(input.expiresAt, origin.at);
     if (!requested.ok) return requested;
     // The policy is read fresh: the caller's cached account may predate a policy change.
-    const owner = (await this.store.findUserById(caller.user.id)) ?? caller.user;
+    const owner = (await this.store.findUserById(accountId)) ?? caller.user;
     const expiresAt = applyMaxLifetime(requested.value, owner.policy.maxKeyLifetimeDays, origin.at);
     if (!expiresAt.ok) return expiresAt;
     // A key made by a key is never less restricted than it (allow-list, expiry).
@@ -181,9 +219,20 @@ export class KeyService {
     const { keyParams, expiresAt: expiry } = limits.value;
 
     const issued = issueSecret(this.peppers, this.keyPrefix);
-    const record = await this.limits.create(caller.user.id, "api", origin.at, async (tx) => {
+    const record = await this.limits.create(accountId, "api", origin.at, async (tx) => {
+      if (memberId !== null) {
+        // Under the team's lock, as role changes and removals are: the member is still one,
+        // with a role the key fits, when the key commits.
+        await tx.lockAccount(accountId);
+        const member = await tx.findMember(accountId, memberId);
+        if (!member)
+          return fail<KeyRecord>("not_found", `Team ${accountId} not found among your teams.`);
+        const refused = beyondRole(permissions, member.rolePermissions, member.roleName);
+        if (refused) return refused;
+      }
       const created = await tx.insertKey({
-        userId: caller.user.id,
+        userId: accountId,
+        memberId,
         kind: "api",
         name: name.value,
         ...issued.stored,
@@ -192,7 +241,11 @@ export class KeyService {
         createdAt: origin.at.toISOString(),
         expiresAt: expiry,
       });
-      await audit(tx, caller, origin, "api_key.create", {
+      const actor =
+        memberId === null
+          ? caller
+          : { user: { ...caller.user, id: accountId }, key: { ...caller.key, memberId } };
+      await audit(tx, actor, origin, "api_key.create", {
         id: created.id,
         name: created.name,
         permissions,
@@ -200,13 +253,43 @@ export class KeyService {
         expires_at: expiry,
       });
       await publish(tx, "key.created", created, origin.at);
-      return created;
+      return ok(created);
     });
     if (!record.ok) return record;
-    return ok({ record: record.value, secret: issued.secret });
+    if (!record.value.ok) return record.value;
+    return ok({ record: record.value.value, secret: issued.secret });
+  }
+
+  /** Which team a new key is for, if any: undefined for a personal key. */
+  private teamOfNewKey(
+    caller: Principal,
+    teamId: number | undefined,
+  ): Result<{ teamId: number; memberId: number } | undefined> {
+    const own = caller.key.memberId;
+    if (own !== null && own !== undefined) {
+      // A team credential makes keys of its own team, for its own member.
+      if (teamId !== undefined && teamId !== caller.user.id) {
+        return fail(
+          "invalid_request",
+          "team_id: a team key makes keys of its own team only; create keys of another team from your personal key or session.",
+        );
+      }
+      return ok({ teamId: caller.user.id, memberId: own });
+    }
+    if (teamId === undefined) return ok(undefined);
+    return ok({ teamId, memberId: caller.user.id });
+  }
+
+  /** Whether `record` is the caller's to manage: in a team, a member manages their own keys. */
+  static owns(caller: Principal, record: KeyRecord): boolean {
+    return (caller.key.memberId ?? null) === (record.memberId ?? null);
   }
 
   async delete(caller: Principal, id: number, origin: Origin): Promise<Result<KeyRecord>> {
+    const target = await this.store.findKey(caller.user.id, id, "api");
+    if (!target || !KeyService.owns(caller, target)) {
+      return fail("not_found", `API key ${id} not found in this account.`);
+    }
     const deleted = await this.store.transaction(async (tx) => {
       const row = await tx.deleteKey(caller.user.id, id, "api", origin.at.toISOString());
       if (row) {
@@ -243,7 +326,9 @@ export class KeyService {
       );
     }
     const target = await this.store.findKey(caller.user.id, id, "api");
-    if (!target) return fail("not_found", `API key ${id} not found in this account.`);
+    if (!target || !KeyService.owns(caller, target)) {
+      return fail("not_found", `API key ${id} not found in this account.`);
+    }
     // Resetting hands over a working secret of the target key, so the caller must hold at
     // least the target's rights; otherwise reset would be a way around the no-escalation rule.
     if (target.id !== caller.key.id && !permissionsWithin(target.permissions, caller.permissions)) {
@@ -279,6 +364,10 @@ export class KeyService {
 
   /** Ends a grace window early: the previous secret is refused everywhere before this returns. */
   async endGrace(caller: Principal, id: number, origin: Origin): Promise<Result<KeyRecord>> {
+    const target = await this.store.findKey(caller.user.id, id, "api");
+    if (!target || !KeyService.owns(caller, target)) {
+      return fail("not_found", `API key ${id} not found in this account.`);
+    }
     const record = await this.store.transaction(async (tx) => {
       const row = await tx.endGrace(caller.user.id, id);
       if (row) await audit(tx, caller, origin, "api_key.end_grace", { id, name: row.name });

@@ -101,6 +101,9 @@ describe("POST /api/v0/auth/verify/", () => {
       code: "VALID",
       key_id: k.id,
       user_id: userId,
+      account_kind: "person",
+      member_id: null,
+      role: null,
       permissions: oneInstance,
       expires_at: null,
     });

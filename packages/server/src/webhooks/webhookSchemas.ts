@@ -1,4 +1,4 @@
-import { type KeyEventType, keyEventTypes } from "@latchkey/core";
+import { eventTypes, type KeyEventType } from "@latchkey/core";
 import { type Static, Type } from "@sinclair/typebox";
 
 /** The wire schemas of webhooks (registered with the shared schemas, so OpenAPI names them). */
@@ -7,7 +7,7 @@ const Timestamp = Type.String({ format: "date-time" });
 const NullableTimestamp = Type.Union([Timestamp, Type.Null()]);
 
 export const KeyEventTypeSchema = Type.Union(
-  keyEventTypes.map((t) => Type.Literal(t)),
+  eventTypes.map((t) => Type.Literal(t)),
   {
     $id: "KeyEventType",
     description:
@@ -21,9 +21,9 @@ const EventTypeRef = () => Type.Unsafe<KeyEventType>(Type.Ref("KeyEventType"));
 /** For request bodies, which are validated without the shared schemas: the union inline. */
 export const EventList = Type.Union(
   [
-    Type.Array(Type.Union(keyEventTypes.map((t) => Type.Literal(t))), {
+    Type.Array(Type.Union(eventTypes.map((t) => Type.Literal(t))), {
       minItems: 1,
-      maxItems: keyEventTypes.length * 2,
+      maxItems: eventTypes.length * 2,
     }),
     Type.Null(),
   ],

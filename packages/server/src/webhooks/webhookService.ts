@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import {
   type DeliveryRecord,
+  eventTypes,
   type KeyEventType,
-  keyEventTypes,
   MAX_WEBHOOK_DESCRIPTION_LENGTH,
   type Store,
   type WebhookRecord,
@@ -203,7 +203,7 @@ function normaliseEvents(
   events: readonly KeyEventType[] | null | undefined,
 ): KeyEventType[] | null {
   if (events === undefined || events === null) return null;
-  return keyEventTypes.filter((type) => events.includes(type));
+  return eventTypes.filter((type) => events.includes(type));
 }
 
 /** Audit args: what the endpoint is, never its secret. */

@@ -21,6 +21,7 @@ import { storedTime } from "./storedTime.js";
 export const toKey = (r: Selectable<Database["api_keys"]>): KeyRecord => ({
   id: Number(r.id),
   userId: Number(r.user_id),
+  memberId: nullableNumber(r.member_id),
   kind: r.kind as CredentialKind,
   name: r.name,
   keyHash: r.key_hash,
@@ -46,6 +47,7 @@ export async function insertKey(db: Kysely<Database>, key: NewKey): Promise<KeyR
     .insertInto("api_keys")
     .values({
       user_id: key.userId,
+      member_id: key.memberId ?? null,
       kind: key.kind,
       name: key.name,
       key_hash: key.keyHash,
@@ -192,6 +194,7 @@ export async function listKeys(
   userId: number,
   kind: CredentialKind,
   page?: KeyPage,
+  memberId?: number,
 ) {
   let query = db
     .selectFrom("api_keys")
@@ -199,6 +202,7 @@ export async function listKeys(
     .where("user_id", "=", userId)
     .where("kind", "=", kind)
     .where("deleted_at", "is", null);
+  if (memberId !== undefined) query = query.where("member_id", "=", memberId);
   // Keyset paging on the id: a page starts after the last id seen, so keys created or
   // deleted between pages never shift the ones not yet seen.
   if (page) query = query.where("id", ">", page.after).limit(page.limit);

@@ -1,4 +1,4 @@
-import type { AccountPolicy, NewUser, UserRecord } from "@latchkey/core";
+import type { AccountKind, AccountPolicy, NewUser, UserRecord } from "@latchkey/core";
 import type { Kysely, Selectable } from "kysely";
 import type { Capabilities } from "../dialect.js";
 import type { Database } from "../schema.js";
@@ -8,6 +8,7 @@ import { nullableNumber } from "./nullableNumber.js";
 
 export const toUser = (r: Selectable<Database["users"]>): UserRecord => ({
   id: Number(r.id),
+  kind: r.kind as AccountKind,
   email: r.email,
   passwordHash: r.password_hash,
   isAdmin: Number(r.is_admin) === 1,

@@ -26,8 +26,14 @@ export const apiKeysCreate = defineRoute(entry, (app, deps) => {
       response: { 200: { $ref: "ApiKeyWithSecret#" }, ...errorResponses },
     },
     handler: async (request) => {
-      const { name, permissions, key_params, expires_at } = request.body;
-      const input = { name, permissions, keyParams: key_params, expiresAt: expires_at };
+      const { name, permissions, key_params, expires_at, team_id } = request.body;
+      const input = {
+        name,
+        permissions,
+        keyParams: key_params,
+        expiresAt: expires_at,
+        teamId: team_id,
+      };
       const { record, secret } = unwrap(
         await deps.keys.create(principalOf(request), input, originOf(request, deps)),
       );

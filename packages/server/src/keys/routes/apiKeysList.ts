@@ -52,16 +52,20 @@ export const apiKeysList = defineRoute(entry, (app, deps) => {
       },
     },
     handler: async (request) => {
-      const userId = principalOf(request).user.id;
+      const caller = principalOf(request);
+      const userId = caller.user.id;
+      // In a team, a member lists their own team keys (GET /api/v0/team/apikeys/ lists all).
+      const memberId = caller.key.memberId ?? undefined;
       const now = deps.now();
       const { limit, after } = request.query;
       if (limit === undefined && after === undefined) {
-        const keys = await deps.store.listKeys(userId, "api");
+        const keys = await deps.store.listKeys(userId, "api", undefined, memberId);
         return { apikeys: keys.map((k) => keyView(k, deps.usage, now)) };
       }
       const size = limit ?? DEFAULT_KEYS_PAGE;
       // One more than the page, to tell whether another page follows.
-      const keys = await deps.store.listKeys(userId, "api", { after: after ?? 0, limit: size + 1 });
+      const page1 = { after: after ?? 0, limit: size + 1 };
+      const keys = await deps.store.listKeys(userId, "api", page1, memberId);
       const page = keys.slice(0, size);
       const last = page.at(-1);
       return {

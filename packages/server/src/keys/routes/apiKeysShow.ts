@@ -2,6 +2,7 @@ import { ApiError } from "@latchkey/core";
 import { endpoint, principalOf } from "../../http/access.js";
 import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
+import { KeyService } from "../keyService.js";
 import { keyView } from "../keyViews.js";
 
 const entry = serverRoute({
@@ -23,9 +24,10 @@ export const apiKeysShow = defineRoute(entry, (app, deps) => {
       response: { 200: { $ref: "ApiKey#" }, ...errorResponses },
     },
     handler: async (request) => {
-      const key = await deps.store.findKey(principalOf(request).user.id, request.params.id, "api");
-      // Another account's key answers exactly like a missing one.
-      if (!key)
+      const caller = principalOf(request);
+      const key = await deps.store.findKey(caller.user.id, request.params.id, "api");
+      // Another account's key (or another member's team key) answers exactly like a missing one.
+      if (!key || !KeyService.owns(caller, key))
         throw new ApiError("not_found", `API key ${request.params.id} not found in this account.`);
       return keyView(key, deps.usage, deps.now());
     },

@@ -10,6 +10,7 @@ import { hourOf } from "../../auth/usageRecorder.js";
 import { endpoint, principalOf } from "../../http/access.js";
 import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses, IdParams } from "../../http/schemas.js";
+import { KeyService } from "../keyService.js";
 
 const HOUR = 3_600_000;
 
@@ -58,8 +59,10 @@ export const apiKeysUsage = defineRoute(entry, (app, deps) => {
     },
     handler: async (request) => {
       const { id } = request.params;
-      const key = await deps.store.findKey(principalOf(request).user.id, id, "api");
-      if (!key) throw new ApiError("not_found", `API key ${id} not found in this account.`);
+      const caller = principalOf(request);
+      const key = await deps.store.findKey(caller.user.id, id, "api");
+      if (!key || !KeyService.owns(caller, key))
+        throw new ApiError("not_found", `API key ${id} not found in this account.`);
       const now = deps.now();
       const to = hourOf(now.toISOString());
       const from = hourOf(

@@ -41,7 +41,18 @@ const VerdictSchema = Type.Object(
     key_id: Type.Union([Type.Integer(), Type.Null()], {
       description: "The key's id when it is live (VALID or FORBIDDEN); null otherwise.",
     }),
-    user_id: Type.Union([Type.Integer(), Type.Null()]),
+    user_id: Type.Union([Type.Integer(), Type.Null()], {
+      description: "The account the key acts on: a person's, or a team's for a team key.",
+    }),
+    account_kind: Type.Union([Type.Literal("person"), Type.Literal("team"), Type.Null()], {
+      description: "Whether `user_id` is a person or a team; null when the key is not live.",
+    }),
+    member_id: Type.Union([Type.Integer(), Type.Null()], {
+      description: "A team key's member (the person it belongs to); null otherwise.",
+    }),
+    role: Type.Union([Type.String(), Type.Null()], {
+      description: "A team key's member's current role; null otherwise.",
+    }),
     permissions: Type.Ref("Permissions"),
     expires_at: Type.Union([Type.String({ format: "date-time" }), Type.Null()]),
     reason: Type.Optional(Type.String({ description: "Why the key was refused." })),
@@ -67,6 +78,10 @@ function verdictBody(verdict: Verdict): VerdictBody {
     code: verdict.code,
     key_id: identity?.record.id ?? null,
     user_id: identity?.user.id ?? null,
+    account_kind: identity?.user.kind ?? null,
+    member_id: identity?.record.memberId ?? null,
+    role: identity?.member?.roleName ?? null,
+    // A team key's: its own tree cut to its member's current role.
     permissions: identity?.permissions ?? null,
     expires_at: identity?.record.expiresAt ?? null,
   };

@@ -1,0 +1,52 @@
+import { Type } from "@sinclair/typebox";
+import { endpoint, originOf, principalOf } from "../../http/access.js";
+import { unwrap } from "../../http/result.js";
+import { defineRoute, serverRoute, typed } from "../../http/route.js";
+import { errorResponses } from "../../http/schemas.js";
+import { TokenParams } from "../teamSchemas.js";
+import { memberView, teamView } from "../teamViews.js";
+
+const entry = serverRoute({
+  method: "GET",
+  path: "/api/v0/team/invite/{token}/",
+  category: "user_read",
+  name: "api.team.accept_invite",
+  summary: "Accept an invitation (Vast's link)",
+});
+
+export const teamInviteAccept = defineRoute(entry, (app, deps) => {
+  typed(app).route({
+    ...endpoint(entry),
+    schema: {
+      summary: entry.summary,
+      description: "Vast's form of POST /api/v0/team/invitations/{token}/accept/: the same rules.",
+      tags: ["teams"],
+      security: [{ bearer: [] }],
+      params: TokenParams,
+      response: {
+        200: Type.Object({
+          success: Type.Literal(true),
+          msg: Type.String(),
+          team: Type.Ref("Team"),
+          member: Type.Ref("TeamMember"),
+        }),
+        ...errorResponses,
+      },
+    },
+    handler: async (request) => {
+      const { team, member } = unwrap(
+        await deps.teams.accept(
+          principalOf(request),
+          request.params.token,
+          originOf(request, deps),
+        ),
+      );
+      return {
+        success: true as const,
+        msg: `You joined team '${team.name}' as '${member.roleName}'.`,
+        team: teamView(team, member.roleName),
+        member: memberView(member),
+      };
+    },
+  });
+});
