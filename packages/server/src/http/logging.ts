@@ -176,7 +176,12 @@ export function createLogger(
     const out = destination ?? process.stdout;
     return pino(options, prettyDestination(out, destination === undefined && colourWanted()));
   }
-  return destination === undefined ? pino(options) : pino(options, destination);
+  if (destination !== undefined) return pino(options, destination);
+  // Written asynchronously: a request's line never blocks the event loop on a slow pipe or
+  // disk. Lines logged while a write is in flight go out together in the next one. pino
+  // flushes what is left synchronously when the process exits, crashes included (not on
+  // SIGKILL, which nothing survives).
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }
 
 /**

@@ -71,6 +71,33 @@ describe("the request log", () => {
     for (const secret of [session, key, password]) expect(log).not.toContain(secret);
   });
 
+  it("of a server process on a pipe, written asynchronously, holds every request once it stops", async () => {
+    const dir = tempDir("latchkey-log-flush");
+    const started = await spawnServer({ LATCHKEY_DATA_DIR: dir.path });
+    const requests = 300;
+    try {
+      const statuses = await Promise.all(
+        Array.from(
+          { length: requests },
+          async () => (await fetch(`${started.url}/healthz`)).status,
+        ),
+      );
+      expect(statuses.filter((s) => s === 200)).toHaveLength(requests);
+    } finally {
+      // Stopped at once after the last answer: what is still buffered must reach the pipe.
+      await started.stop();
+      dir.remove();
+    }
+    const logged = started
+      .output()
+      .split("\n")
+      .filter((l) => l.startsWith("{"))
+      .map((l) => JSON.parse(l) as Line)
+      .filter((l) => l.msg === REQUEST_LINE && l.route === "/healthz");
+    expect(logged).toHaveLength(requests);
+    expect(new Set(logged.map((l) => l.reqId)).size).toBe(requests);
+  });
+
   it("is not written at all above the info level", async () => {
     const quiet = await startTestServer({ LATCHKEY_LOG_LEVEL: "warn" });
     try {
