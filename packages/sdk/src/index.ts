@@ -17,6 +17,11 @@ export {
   resolveCredentials,
 } from "./resolveCredentials.js";
 export * from "./types.js";
+export {
+  Verifier,
+  type VerifierOptions,
+  type VerifierState,
+} from "./verifier/verifier.js";
 export { type UsageBucket, type UsageBucketOptions, usageBuckets } from "./usageBuckets.js";
 export {
   type VerifyWebhookSignatureInput,

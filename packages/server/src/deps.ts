@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { PepperRing, RevocationBus, RouteCatalogue, Store } from "@latchkey/core";
 import { LocalRevocationBus } from "@latchkey/store";
 import type { Logger } from "pino";
@@ -18,6 +19,8 @@ import { MemoryRateLimiter } from "./rateLimit/memoryRateLimiter.js";
 import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { SessionService } from "./sessions/sessionService.js";
+import { VerifierHub, verifierTimings } from "./verifiers/verifierHub.js";
+import { VerifierService } from "./verifiers/verifierService.js";
 import { DeniedUses } from "./verify/deniedUses.js";
 import { Verification } from "./verify/verification.js";
 import { WebhookDispatcher } from "./webhooks/webhookDispatcher.js";
@@ -60,6 +63,8 @@ export interface Deps {
   webhookDispatcher: WebhookDispatcher;
   /** The public leak report: revokes reported live keys. */
   leaks: LeakReports;
+  /** Verifiers: their credentials, and the streams this node serves (docs/revocation.md). */
+  verifiers: VerifierService;
   /** Writes what is batched (usage) and closes the rate-limit connection; the store stays. */
   close(): Promise<void>;
 }
@@ -89,11 +94,32 @@ export function createDeps(options: DepsOptions): Deps {
   const metrics = options.metrics ?? createMetrics(config);
   const revocations = metrics.observeRevocations(options.revocations ?? new LocalRevocationBus());
   const cache = new KeyCache(config.keyCacheSize, () => revocations.cacheTrusted(), metrics.cache);
+  const nodeId = revocations.nodeId ?? `local-${randomBytes(6).toString("hex")}`;
+  const hub = new VerifierHub(
+    verifierTimings(config.verifierLeaseMs, config.nodeLeaseMs),
+    revocations,
+    nodeId,
+    metrics.verifiers,
+    now,
+    (rows) =>
+      store.reportVerifierConnections(
+        nodeId,
+        rows,
+        new Date(now().getTime() - 86_400_000).toISOString(),
+      ),
+    onError,
+  );
+  // What this node forgets, its verifiers forget too, and a revocation waits for them.
   revocations.attach({
     invalidate: (ids) => {
       for (const id of ids) cache.invalidate(id);
+      hub.invalidate(ids);
     },
-    clear: () => cache.clear(),
+    clear: () => {
+      cache.clear();
+      hub.reset();
+    },
+    settle: () => hub.settle(),
   });
   const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError, metrics.usage);
   const memoryLimiter = new MemoryRateLimiter(() => now().getTime());
@@ -148,7 +174,9 @@ export function createDeps(options: DepsOptions): Deps {
     webhooks: new WebhookService(store, secrets, webhookDispatcher, config.webhookAllowPrivate),
     webhookDispatcher,
     leaks: new LeakReports(store, authenticator, revocations),
+    verifiers: new VerifierService(store, peppers, revocations, config.keyPrefix, hub, now),
     async close() {
+      await hub.close();
       await usage.stop();
       await limiter.close();
     },
@@ -162,6 +190,7 @@ export function createDeps(options: DepsOptions): Deps {
 export function startBackgroundWork(deps: Deps): () => Promise<void> {
   const { config } = deps;
   deps.usage.start();
+  deps.verifiers.hub.start();
   deps.lifecycle.start(config.lifecycleSweepSeconds * 1000);
   deps.webhookDispatcher.start(config.webhookPollSeconds * 1000);
   return async () => {

@@ -27,6 +27,13 @@ import { sessionsDelete } from "./sessions/routes/sessionsDelete.js";
 import { sessionsDeleteOthers } from "./sessions/routes/sessionsDeleteOthers.js";
 import { sessionsList } from "./sessions/routes/sessionsList.js";
 import { Session } from "./sessions/sessionSchemas.js";
+import { verifiersAck } from "./verifiers/routes/verifiersAck.js";
+import { verifiersCreate } from "./verifiers/routes/verifiersCreate.js";
+import { verifiersDelete } from "./verifiers/routes/verifiersDelete.js";
+import { verifiersList } from "./verifiers/routes/verifiersList.js";
+import { verifiersStream } from "./verifiers/routes/verifiersStream.js";
+import { verifiersVerify } from "./verifiers/routes/verifiersVerify.js";
+import { verifierSchemas } from "./verifiers/verifierSchemas.js";
 import { authVerify } from "./verify/routes/authVerify.js";
 import { webhookDeliveriesList } from "./webhooks/routes/webhookDeliveriesList.js";
 import { webhookDeliveriesRedeliver } from "./webhooks/routes/webhookDeliveriesRedeliver.js";
@@ -72,10 +79,23 @@ export const routes: readonly RouteModule[] = [
   webhookDeliveriesList,
   webhookDeliveriesRedeliver,
   webhooksPing,
+  verifiersCreate,
+  verifiersList,
+  verifiersStream,
+  verifiersAck,
+  verifiersVerify,
+  verifiersDelete,
 ];
 
 /** This server's part of the route catalogue, from the routes themselves. */
 export const serverRoutes: readonly RouteEntry[] = routes.map((route) => route.entry);
 
 /** The schemas routes refer to by $id, registered before any route. */
-export const schemas = [...sharedSchemas, ...keySchemas, Session, AuditLog, ...webhookSchemas];
+export const schemas = [
+  ...sharedSchemas,
+  ...keySchemas,
+  Session,
+  AuditLog,
+  ...webhookSchemas,
+  ...verifierSchemas,
+];

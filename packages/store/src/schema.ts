@@ -102,4 +102,12 @@ export interface Database {
     count: Generated<number>;
     aggregate_key: string | null;
   };
+  verifier_connections: {
+    id: string;
+    verifier_id: number;
+    node_id: string;
+    connected_at: string;
+    seen_at: string;
+    ack_lag_ms: number | null;
+  };
 }

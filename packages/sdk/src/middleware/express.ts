@@ -3,6 +3,7 @@ import { createGuard, type RequireKeyOptions, type VerifiedKey } from "./require
 
 export type { RequireKeyOptions, VerifiedKey } from "./requireKey.js";
 export { VerdictCache, type VerdictCacheOptions } from "./verdictCache.js";
+export { Verifier, type VerifierOptions } from "../verifier/verifier.js";
 
 declare global {
   namespace Express {

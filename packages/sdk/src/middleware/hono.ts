@@ -4,6 +4,7 @@ import { createGuard, type RequireKeyOptions, type VerifiedKey } from "./require
 
 export type { RequireKeyOptions, VerifiedKey } from "./requireKey.js";
 export { VerdictCache, type VerdictCacheOptions } from "./verdictCache.js";
+export { Verifier, type VerifierOptions } from "../verifier/verifier.js";
 
 /** Hono's env for routes behind `requireKey`: `c.get("latchkey")` is the verified key. */
 export interface LatchkeyEnv {

@@ -6,6 +6,7 @@ import { lifecycle } from "./003_lifecycle.js";
 import { webhooks } from "./004_webhooks.js";
 import { canonicalTimes } from "./005_canonical_times.js";
 import { auditCounts } from "./006_audit_counts.js";
+import { verifierConnections } from "./008_verifier_connections.js";
 
 /** Migrations live in code, in order; a new one is a new file and a new line here. */
 export function migrations(caps: Capabilities): Record<string, Migration> {
@@ -16,6 +17,8 @@ export function migrations(caps: Capabilities): Record<string, Migration> {
     "004_webhooks": webhooks(caps),
     "005_canonical_times": canonicalTimes(),
     "006_audit_counts": auditCounts(),
+    // 008, not 007: the number leaves room for a feature built alongside (teams).
+    "008_verifier_connections": verifierConnections(),
   };
 }
 
