@@ -17,12 +17,12 @@ export {
   resolveCredentials,
 } from "./resolveCredentials.js";
 export * from "./types.js";
+export { type UsageBucket, type UsageBucketOptions, usageBuckets } from "./usageBuckets.js";
 export {
   Verifier,
   type VerifierOptions,
   type VerifierState,
 } from "./verifier/verifier.js";
-export { type UsageBucket, type UsageBucketOptions, usageBuckets } from "./usageBuckets.js";
 export {
   type VerifyWebhookSignatureInput,
   verifyWebhookSignature,

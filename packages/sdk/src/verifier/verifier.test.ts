@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { type AddressInfo, connect, createServer, type Server, type Socket } from "node:net";
-import { call, createKey, signUpAndLogIn, startTestServer, type TestServer } from "@latchkey/testkit";
+import {
+  call,
+  createKey,
+  signUpAndLogIn,
+  startTestServer,
+  type TestServer,
+} from "@latchkey/testkit";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireKey as expressRequireKey } from "../middleware/express.js";
@@ -124,7 +130,10 @@ describe("the SDK's Verifier on one SQLite node", () => {
     );
     expect(reset.status, JSON.stringify(reset.body)).toBe(200);
     // The old secret no longer matches any key.
-    expect(await verifier.verify({ key: key.key })).toMatchObject({ valid: false, code: "NOT_FOUND" });
+    expect(await verifier.verify({ key: key.key })).toMatchObject({
+      valid: false,
+      code: "NOT_FOUND",
+    });
     expect((await verifier.verify({ key: reset.body.key })).valid).toBe(true);
     verifier.close();
   });
@@ -258,12 +267,14 @@ describe("the verifier's pieces", () => {
   });
 
   it("parses Server-Sent Events however the bytes are split", () => {
-    const text = 'event: hello\ndata: {"seq":0}\n\n: comment\n\nevent: invalidate\r\ndata: {"seq":1,\r\ndata: "key_ids":[3]}\r\n\r\n';
+    const text =
+      'event: hello\ndata: {"seq":0}\n\n: comment\n\nevent: invalidate\r\ndata: {"seq":1,\r\ndata: "key_ids":[3]}\r\n\r\n';
     const bytes = new TextEncoder().encode(text);
     for (const size of [1, 2, 7, bytes.length]) {
       const parser = new EventParser();
       const events = [];
-      for (let i = 0; i < bytes.length; i += size) events.push(...parser.push(bytes.slice(i, i + size)));
+      for (let i = 0; i < bytes.length; i += size)
+        events.push(...parser.push(bytes.slice(i, i + size)));
       expect(events).toEqual([
         { event: "hello", data: '{"seq":0}' },
         { event: "invalidate", data: '{"seq":1,\n"key_ids":[3]}' },

@@ -20,7 +20,9 @@ type Question = (typeof QUESTIONS)[number];
 const KEY_OF: Record<Question, number> = { q1: 1, q2: 1, q3: 2, q4: 3 };
 const CODES: VerdictCode[] = ["VALID", "VALID", "FORBIDDEN", "NOT_FOUND", "REVOKED"];
 
-type ServerEvent = { seq: number; kind: "invalidate"; keyIds: number[] } | { seq: number; kind: "reset" };
+type ServerEvent =
+  | { seq: number; kind: "invalidate"; keyIds: number[] }
+  | { seq: number; kind: "reset" };
 
 interface Model {
   now: number;
@@ -219,10 +221,15 @@ const commands = fc.commands(
         fc.option(fc.integer({ min: -100, max: 2000 }), { nil: null }),
         fc.boolean(),
       )
-      .map(([pick, code, validFor, abandon]) => new Finish(pick, code, validFor, abandon && pick % 4 === 0)),
+      .map(
+        ([pick, code, validFor, abandon]) =>
+          new Finish(pick, code, validFor, abandon && pick % 4 === 0),
+      ),
     fc
       .oneof(
-        fc.subarray([1, 2, 3], { minLength: 1 }).map((keyIds) => ({ kind: "invalidate" as const, keyIds })),
+        fc
+          .subarray([1, 2, 3], { minLength: 1 })
+          .map((keyIds) => ({ kind: "invalidate" as const, keyIds })),
         fc.constant({ kind: "reset" as const }),
       )
       .map((e) => new Send(e)),

@@ -78,8 +78,7 @@ export class VerifierCache {
   ): void {
     const keyId = verdict.key_id;
     const overtaken =
-      began < this.clearedAt ||
-      (keyId !== null && began < (this.invalidatedAt.get(keyId) ?? 0));
+      began < this.clearedAt || (keyId !== null && began < (this.invalidatedAt.get(keyId) ?? 0));
     this.endLookup();
     this.drop(digest);
     if (this.capacity === 0 || verdict.code !== "VALID" || keyId === null) return;

@@ -129,7 +129,9 @@ function load(services: Service[], secrets: () => string[], connections = 4) {
 async function until(shots: Shot[], services: number, secret: string, from: number, count = 5) {
   for (let i = 0; i < 400; i++) {
     const done = Array.from({ length: services }, (_, s) => s).every(
-      (s) => shots.filter((x) => x.service === s && x.secret === secret && x.start > from).length >= count,
+      (s) =>
+        shots.filter((x) => x.service === s && x.secret === secret && x.start > from).length >=
+        count,
     );
     if (done) return;
     await sleep(10);
@@ -211,7 +213,9 @@ describe("verifiers on three PostgreSQL nodes", () => {
     try {
       const keys = [];
       for (let i = 0; i < 9; i++) {
-        keys.push(await createKey(urls[i % 3] ?? "", session, { permissions: { api: { user_read: {} } } }));
+        keys.push(
+          await createKey(urls[i % 3] ?? "", session, { permissions: { api: { user_read: {} } } }),
+        );
       }
       const live = new Set(keys.map((k) => k.key));
       const traffic = load(services, () => [...live]);
@@ -234,7 +238,10 @@ describe("verifiers on three PostgreSQL nodes", () => {
       }
       for (const { secret, answeredAt, name, via } of done) {
         const before = traffic.shots.filter((s) => s.secret === secret && s.start < answeredAt);
-        expect(before.some((s) => s.status === 200), `${name}: accepted before`).toBe(true);
+        expect(
+          before.some((s) => s.status === 200),
+          `${name}: accepted before`,
+        ).toBe(true);
         const after = traffic.shots.filter((s) => s.secret === secret && s.start > answeredAt);
         expect(after.length).toBeGreaterThanOrEqual(10);
         const accepted = after.filter((s) => s.status !== 401);
@@ -246,12 +253,9 @@ describe("verifiers on three PostgreSQL nodes", () => {
         expect(service.verifier.state()).toBe("trusted");
       }
       // And the list shows both verifiers connected, each to its node.
-      const listed = await call<{ verifiers: { name: string; connected: boolean; node: string }[] }>(
-        urls[0] ?? "",
-        "GET",
-        "/api/v0/verifiers/",
-        { key: session },
-      );
+      const listed = await call<{
+        verifiers: { name: string; connected: boolean; node: string }[];
+      }>(urls[0] ?? "", "GET", "/api/v0/verifiers/", { key: session });
       const connected = listed.body.verifiers.filter((v) => v.connected).map((v) => v.name);
       expect(connected).toEqual(expect.arrayContaining(["service one", "service two"]));
     } finally {
@@ -310,7 +314,9 @@ describe("verifiers on three PostgreSQL nodes", () => {
     const balancer = await relay(urls[2] ?? "");
     const service = await protectedService(balancer.url, await newVerifierToken("moving service"));
     try {
-      const key = await createKey(urls[0] ?? "", session, { permissions: { api: { user_read: {} } } });
+      const key = await createKey(urls[0] ?? "", session, {
+        permissions: { api: { user_read: {} } },
+      });
       const auth = { headers: { authorization: `Bearer ${key.key}` } };
       expect((await fetch(service.url, auth)).status).toBe(200);
       const hits = service.verifier.stats.hits;
@@ -336,7 +342,9 @@ describe("verifiers on three PostgreSQL nodes", () => {
       ).toBe(200);
       await service.verifier.ready();
       expect((await fetch(service.url, auth)).status).toBe(401);
-      const other = await createKey(urls[0] ?? "", session, { permissions: { api: { user_read: {} } } });
+      const other = await createKey(urls[0] ?? "", session, {
+        permissions: { api: { user_read: {} } },
+      });
       const otherAuth = { headers: { authorization: `Bearer ${other.key}` } };
       expect((await fetch(service.url, otherAuth)).status).toBe(200);
       const calls = service.verifier.stats.calls;

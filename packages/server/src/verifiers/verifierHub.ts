@@ -315,7 +315,8 @@ export class VerifierHub {
         const rows = [...this.links.values()].map((link) => {
           const waiting = link.unacked[0];
           const open = waiting === undefined ? null : Math.round(at - waiting.at);
-          const lag = link.lagMs === null && open === null ? null : Math.max(link.lagMs ?? 0, open ?? 0);
+          const lag =
+            link.lagMs === null && open === null ? null : Math.max(link.lagMs ?? 0, open ?? 0);
           link.lagMs = null;
           return {
             id: link.id,

@@ -46,7 +46,8 @@ export const VerifierWithToken = Type.Object(
     success: Type.Literal(true),
     ...verifierFields,
     token: Type.String({
-      description: "The verifier's token. Shown here once; it is not stored and cannot be shown again.",
+      description:
+        "The verifier's token. Shown here once; it is not stored and cannot be shown again.",
     }),
   },
   { $id: "VerifierWithToken" },

@@ -1,7 +1,7 @@
 import type { KeyRecord } from "@latchkey/core";
 import type { UsageRecorder } from "../auth/usageRecorder.js";
-import type { VerifierListing } from "./verifierService.js";
 import type { VerifierView } from "./verifierSchemas.js";
+import type { VerifierListing } from "./verifierService.js";
 
 export function verifierFields(record: KeyRecord) {
   return {

@@ -82,7 +82,10 @@ describe("verifiers on one SQLite node", () => {
   let server: TestServer;
   let session: string;
   beforeAll(async () => {
-    server = await startTestServer({ LATCHKEY_VERIFIER_LEASE_MS: String(LEASE_MS) }, { listen: true });
+    server = await startTestServer(
+      { LATCHKEY_VERIFIER_LEASE_MS: String(LEASE_MS) },
+      { listen: true },
+    );
     ({ session } = await signUpAndLogIn(server.url));
   });
   afterAll(() => server.close());
@@ -141,15 +144,17 @@ describe("verifiers on one SQLite node", () => {
     expect(extra.status).toBe(400);
     const anonymous = await call(server.url, "POST", "/api/v0/verifiers/", { body: { name: "x" } });
     expect(anonymous.status).toBe(401);
-    const reader = await createKey(server.url, session, { permissions: { api: { user_read: {} } } });
+    const reader = await createKey(server.url, session, {
+      permissions: { api: { user_read: {} } },
+    });
     const refused = await call(server.url, "POST", "/api/v0/verifiers/", {
       key: reader.key,
       body: { name: "x" },
     });
     expect(refused.status).toBe(403);
-    expect(
-      (await call(server.url, "GET", "/api/v0/verifiers/", { key: reader.key })).status,
-    ).toBe(200);
+    expect((await call(server.url, "GET", "/api/v0/verifiers/", { key: reader.key })).status).toBe(
+      200,
+    );
     const bad = await call(server.url, "DELETE", "/api/v0/verifiers/0/", { key: session });
     expect(bad.status).toBe(400);
   });
@@ -194,12 +199,16 @@ describe("verifiers on one SQLite node", () => {
       expect(answer.body.msg).toMatch(/verifier's token can only/);
     }
     // As a key to verify, it is no key at all.
-    const verdict = await call(server.url, "POST", "/api/v0/auth/verify/", { body: { key: token } });
+    const verdict = await call(server.url, "POST", "/api/v0/auth/verify/", {
+      body: { key: token },
+    });
     expect(verdict.body).toMatchObject({ valid: false, code: "NOT_FOUND" });
     // And an API key or a session cannot open a stream or ask the verifier's routes.
     const key = await createKey(server.url, session);
     for (const credential of [key.key, session]) {
-      const stream = await call(server.url, "GET", "/api/v0/verifiers/stream/", { key: credential });
+      const stream = await call(server.url, "GET", "/api/v0/verifiers/stream/", {
+        key: credential,
+      });
       expect(stream.status).toBe(403);
       expect(stream.body.msg).toMatch(/verifier's token/);
       const ack = await call(server.url, "POST", "/api/v0/verifiers/ack/", {
@@ -245,7 +254,9 @@ describe("verifiers on one SQLite node", () => {
 
     // The delete waits for the acknowledgement: answer it, then the delete returns.
     const started = Date.now();
-    const deleting = call(server.url, "DELETE", `/api/v0/auth/apikeys/${key.id}/`, { key: session });
+    const deleting = call(server.url, "DELETE", `/api/v0/auth/apikeys/${key.id}/`, {
+      key: session,
+    });
     const invalidation = await stream.next("invalidate");
     expect(invalidation).toMatchObject({ seq: 1, key_ids: [key.id] });
     let answered = false;

@@ -4,7 +4,6 @@ import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
 import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
-import { type Verdict, Verification } from "../../verify/verification.js";
 import {
   checkedCategory,
   type VerdictBody,
@@ -12,6 +11,7 @@ import {
   VerifyBody,
   verdictBody,
 } from "../../verify/routes/authVerify.js";
+import { type Verdict, Verification } from "../../verify/verification.js";
 
 const entry = serverRoute({
   method: "POST",
