@@ -8,6 +8,8 @@ type NodeCrypto = {
   createHash(algorithm: "sha256"): {
     update(text: string): { digest(encoding: "base64"): string };
   };
+  /** One-shot hashing (Node 20.12+), without a Hash object per call. */
+  hash?: (algorithm: "sha256", text: string, encoding: "base64") => string;
 };
 
 function nodeCrypto(): NodeCrypto | undefined {
@@ -81,8 +83,11 @@ export function sha256Plain(text: string): string {
 }
 
 const native = nodeCrypto();
+const oneShot = native?.hash;
 
 /** The digest the verifier's cache is keyed by (any stable encoding will do). */
-export const sha256: (text: string) => string = native
-  ? (text) => native.createHash("sha256").update(text).digest("base64")
-  : sha256Plain;
+export const sha256: (text: string) => string = oneShot
+  ? (text) => oneShot("sha256", text, "base64")
+  : native
+    ? (text) => native.createHash("sha256").update(text).digest("base64")
+    : sha256Plain;
