@@ -93,7 +93,7 @@ such a call answered may be accepted with the old secret, on any node.
                            --warmup and --active-keys do not apply to it)
   --skip-revocation        not this scenario
 
-The protected-service case (last): a bare Fastify service of case (0)'s shape, unprotected and
+The protected-service case (last; on SQLite, so it runs with --sqlite-only too): a bare Fastify service of case (0)'s shape, unprotected and
 behind requireKey({ verifier }), every key held (target: >= 0.90x its requests/s, p99 <= 1.3x),
 and the time a delete takes with 1, 10 and 100 verifiers connected (p50/p99).
   --verifier-only          only this case (--duration, --rounds, --warmup, --connections apply)

@@ -537,7 +537,8 @@ export async function runBench(
     );
   }
   let verifier: VerifierCaseResult | null = null;
-  if (options.verifier !== "skip") {
+  // --revocation-only is that scenario alone.
+  if (options.verifier !== "skip" && options.revocation !== "only") {
     log("protected service with a verifier:");
     verifier = await runVerifierCase(options, cleanup, serverEnv, log);
   }
