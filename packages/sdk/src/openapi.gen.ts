@@ -1969,6 +1969,8 @@ export interface paths {
             connection: string;
             /** @description The number of the last event the verifier has applied. */
             seq: number;
+            /** @description The verifier is closing and no longer answers from its cache: revocations need not wait out its lease. */
+            release?: boolean;
           };
         };
       };

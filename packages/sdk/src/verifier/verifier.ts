@@ -96,8 +96,17 @@ export class Verifier {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.stream?.abort();
+    const connection = this.connection;
     this.cache.lost();
+    // Nothing is answered from the cache any more: revocations need not wait out the lease.
+    if (connection !== undefined) {
+      this.call(
+        "/api/v0/verifiers/ack/",
+        { connection, seq: this.cache.appliedUpTo, release: true },
+        1000,
+      ).catch(() => {});
+    }
+    this.stream?.abort();
     clearInterval(this.renewTimer);
     if (this.sleeper) {
       clearTimeout(this.sleeper.timer);

@@ -97,6 +97,11 @@ export interface Grant {
 
 export class VerifierHub {
   private readonly links = new Map<string, VerifierLink>();
+  /**
+   * Streams cut off or gone whose last lease may still run: every revocation waits them out
+   * (they no longer hear of it), as a revoking node waits out a node evicted a moment ago.
+   */
+  private readonly lapsing = new Map<string, VerifierLink>();
   private heartbeat: NodeJS.Timeout | undefined;
   private report: NodeJS.Timeout | undefined;
   private closed = false;
@@ -182,7 +187,13 @@ export class VerifierHub {
    * lease is granted only to a live stream of this verifier that has applied its last reset,
    * and never beyond this node's own trust, so no verifier outlives the node's lease.
    */
-  acknowledge(who: VerifierIdentity, connection: string, seq: number): Grant | undefined {
+  acknowledge(
+    who: VerifierIdentity,
+    connection: string,
+    seq: number,
+    release = false,
+  ): Grant | undefined {
+    if (release) return this.release_(who, connection);
     const link = this.links.get(connection);
     if (!link || link.over || link.who.verifierId !== who.verifierId) return undefined;
     if (seq > link.acked && seq <= link.sent) {
@@ -201,6 +212,20 @@ export class VerifierHub {
     return this.grant(link);
   }
 
+  /**
+   * The verifier closed: it says it no longer answers from its cache, so nothing need wait for
+   * its lease. Only the verifier itself can say so (its token, its connection id).
+   */
+  private release_(who: VerifierIdentity, connection: string): Grant | undefined {
+    const link = this.links.get(connection) ?? this.lapsing.get(connection);
+    if (!link || link.who.verifierId !== who.verifierId) return undefined;
+    link.leaseEnd = 0;
+    this.lapsing.delete(connection);
+    if (this.links.has(connection)) this.cut(link, undefined);
+    this.lapsing.delete(connection);
+    return { leaseMs: 0, seq: link.sent };
+  }
+
   private grant(link: VerifierLink): Grant {
     if (link.over || link.acked < link.resetSeq) return { leaseMs: 0, seq: link.sent };
     const leaseMs = Math.floor(Math.min(this.timings.leaseMs, this.bus.trustRemainingMs()));
@@ -215,11 +240,12 @@ export class VerifierHub {
    * may run, plus margin.
    */
   settle(): Promise<number> {
+    const lingering = this.lingeringMs();
     const pending: { link: VerifierLink; seq: number }[] = [];
     for (const link of this.links.values()) {
       if (link.acked < link.sent) pending.push({ link, seq: link.sent });
     }
-    if (pending.length === 0) return Promise.resolve(0);
+    if (pending.length === 0) return Promise.resolve(lingering);
     const waits = pending.map(
       ({ link, seq }) =>
         new Promise<VerifierLink>((resolve) => {
@@ -244,8 +270,20 @@ export class VerifierHub {
           waitMs = Math.max(waitMs, link.leaseEnd + this.timings.marginMs - at);
         }
       }
-      return Math.max(0, Math.ceil(waitMs));
+      return Math.max(lingering, Math.ceil(waitMs));
     });
+  }
+
+  /** How long the leases of streams cut off or gone may still run (plus margin). */
+  private lingeringMs(): number {
+    const at = performance.now();
+    let waitMs = 0;
+    for (const [id, link] of this.lapsing) {
+      const left = link.leaseEnd + this.timings.marginMs - at;
+      if (left <= 0) this.lapsing.delete(id);
+      else waitMs = Math.max(waitMs, left);
+    }
+    return Math.ceil(waitMs);
   }
 
   /** Ends every stream (the server stops); verifiers reconnect to another node. */
@@ -284,6 +322,7 @@ export class VerifierHub {
 
   private finish(link: VerifierLink): void {
     link.over = true;
+    if (link.leaseEnd > 0) this.lapsing.set(link.id, link);
     for (const w of link.waiters.splice(0)) w.done();
   }
 

@@ -75,6 +75,12 @@ export const AckBody = Type.Object(
       maximum: Number.MAX_SAFE_INTEGER,
       description: "The number of the last event the verifier has applied.",
     }),
+    release: Type.Optional(
+      Type.Boolean({
+        description:
+          "The verifier is closing and no longer answers from its cache: revocations need not wait out its lease.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );

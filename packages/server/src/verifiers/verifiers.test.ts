@@ -305,6 +305,48 @@ describe("verifiers on one SQLite node", () => {
     await expect.poll(() => stream.ended()).toBe(true);
   });
 
+  it("waits out the lease of a stream that went away, unless its verifier released it", async () => {
+    const { token } = await createVerifier();
+    const connecting = performance.now();
+    const stream = await openStream(server.url, token);
+    const hello = await stream.next("hello");
+    // Gone without a word: it may still answer from its cache until its lease runs out.
+    stream.close();
+    await expect.poll(() => server.deps.verifiers.hub.connected).toBe(0);
+    const key = await createKey(server.url, session);
+    const deleted = await call(server.url, "DELETE", `/api/v0/auth/apikeys/${key.id}/`, {
+      key: session,
+    });
+    expect(deleted.status).toBe(200);
+    expect(performance.now() - connecting).toBeGreaterThanOrEqual(LEASE_MS);
+
+    // A verifier that says it closed (release) is not waited for.
+    const released = await openStream(server.url, token);
+    const second = await released.next("hello");
+    const bye = await call(server.url, "POST", "/api/v0/verifiers/ack/", {
+      key: token,
+      body: { connection: second.connection, seq: 0, release: true },
+    });
+    expect(bye.body).toMatchObject({ lease_ms: 0 });
+    await expect.poll(() => released.ended()).toBe(true);
+    const other = await createKey(server.url, session);
+    const started = performance.now();
+    await call(server.url, "DELETE", `/api/v0/auth/apikeys/${other.id}/`, { key: session });
+    expect(performance.now() - started).toBeLessThan(LEASE_MS / 2);
+    // Another verifier's token cannot release a stream it does not own.
+    const third = await openStream(server.url, token);
+    const theirs = await third.next("hello");
+    const stranger = await createVerifier();
+    const refused = await call(server.url, "POST", "/api/v0/verifiers/ack/", {
+      key: stranger.token,
+      body: { connection: theirs.connection, seq: 0, release: true },
+    });
+    expect(refused.status).toBe(404);
+    expect(third.ended()).toBe(false);
+    expect(hello.connection).not.toBe(theirs.connection);
+    third.close();
+  });
+
   it("ends the streams of a deleted verifier and refuses its token from then on", async () => {
     const { id, token } = await createVerifier();
     const stream = await openStream(server.url, token);

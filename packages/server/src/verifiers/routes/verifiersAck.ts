@@ -30,6 +30,7 @@ export const verifiersAck = defineRoute(entry, (app, deps) => {
         { verifierId: principal.key.id, userId: principal.user.id },
         request.body.connection,
         request.body.seq,
+        request.body.release === true,
       );
       if (!grant) {
         throw new ApiError(
