@@ -64,11 +64,12 @@ async function main(): Promise<void> {
   app.get("/ready", async () => ({ ready: true }));
   app.get("/stats", async () => ({ ...(verifier?.stats ?? {}), state: verifier?.state() }));
   const stop = () => {
-    verifier?.close();
-    app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
-    );
+    Promise.resolve(verifier?.close())
+      .then(() => app.close())
+      .then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);

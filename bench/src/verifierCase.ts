@@ -264,7 +264,7 @@ export async function runVerifierCase(
           `  delete with ${count} verifiers connected: p50 ${percentile(times, 50).toFixed(1)} ms`,
         );
       } finally {
-        for (const v of verifiers) v.close();
+        await Promise.all(verifiers.map((v) => v.close()));
       }
     }
     return {

@@ -51,8 +51,11 @@ const bound = typeof address === "object" && address ? address.port : port;
 console.log(`verified service on http://${host}:${bound}, verifier connected to ${url}`);
 
 const stop = () => {
-  verifier.close();
-  app.close().then(() => process.exit(0));
+  // Tells Latchkey first, so that deletes stop waiting for this verifier's lease.
+  verifier
+    .close()
+    .then(() => app.close())
+    .then(() => process.exit(0));
 };
 process.once("SIGINT", stop);
 process.once("SIGTERM", stop);

@@ -92,20 +92,30 @@ export class Verifier {
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
-  /** Closes the stream; later calls of `verify` ask the server every time. */
-  close(): void {
-    if (this.closed) return;
+  /**
+   * Closes the stream; later calls of `verify` ask the server every time. Resolves once the
+   * server was told (at most a second), so that revocations stop waiting for this verifier's
+   * lease: await it before a process exits.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.closed = true;
     const connection = this.connection;
     this.cache.lost();
     // Nothing is answered from the cache any more: revocations need not wait out the lease.
-    if (connection !== undefined) {
-      this.call(
-        "/api/v0/verifiers/ack/",
-        { connection, seq: this.cache.appliedUpTo, release: true },
-        1000,
-      ).catch(() => {});
-    }
+    const told =
+      connection === undefined
+        ? Promise.resolve()
+        : this.call(
+            "/api/v0/verifiers/ack/",
+            { connection, seq: this.cache.appliedUpTo, release: true },
+            1000,
+          ).then(
+            async (response) => {
+              await response.arrayBuffer();
+            },
+            () => {},
+          );
     this.stream?.abort();
     clearInterval(this.renewTimer);
     if (this.sleeper) {
@@ -113,6 +123,7 @@ export class Verifier {
       this.sleeper.wake();
     }
     for (const w of this.readyWaiters.splice(0)) w.reject(new Error("the verifier is closed"));
+    return told;
   }
 
   state(): VerifierState {
