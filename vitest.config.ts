@@ -25,6 +25,7 @@ const alone = [
   "packages/server/src/cluster/revocationRace.test.ts",
   "packages/server/src/webhooks/webhookDurability.test.ts",
   "packages/store/src/revocation/pgRevocationBus.test.ts",
+  "packages/sdk/src/verifier/verifierCluster.test.ts",
 ];
 
 /**

@@ -96,6 +96,17 @@ describe("npm run bench", () => {
     expect(results.settings.backends).toEqual(["sqlite"]);
     // The revocation scenario needs PostgreSQL: not part of a SQLite-only run.
     expect(results.revocation).toBeNull();
+    // The protected-service case ran: both services answered, deletes timed at each N.
+    expect(results.verifier?.bare.requestsPerSecond).toBeGreaterThan(0);
+    expect(results.verifier?.verifier.requestsPerSecond).toBeGreaterThan(0);
+    expect(results.verifier?.bare.unexpected).toBe(0);
+    expect(results.verifier?.verifier.unexpected).toBe(0);
+    expect(results.verifier?.deletes.map((d) => [d.verifiers, d.count])).toEqual([
+      [1, 10],
+      [10, 10],
+      [100, 10],
+    ]);
+    expect(result.stdout).toMatch(/^(PASS|FAIL) {2}sqlite +protected service with requireKey/m);
     expect(results.scenarios.map((s) => [s.backend, s.keys])).toEqual([
       ["sqlite", 500],
       ["sqlite", 2000],

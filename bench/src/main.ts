@@ -38,9 +38,9 @@ async function main(argv: readonly string[]): Promise<number> {
   try {
     const log = (line: string) => process.stdout.write(`${line}\n`);
     const measured = await runBench(options, cleanup, log);
-    // --revocation-only is that scenario alone: no refusal floods either.
+    // --revocation-only and --verifier-only are that scenario alone: no refusal floods either.
     const results =
-      options.revocation === "only"
+      options.revocation === "only" || options.verifier === "only"
         ? measured
         : await addRefusalFlood(measured, options, cleanup, log);
     process.stdout.write(`\n${formatResults(results)}\n`);

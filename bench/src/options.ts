@@ -41,6 +41,8 @@ export interface BenchOptions {
    * after the others, skipped, or run alone. It runs only where PostgreSQL is measured.
    */
   revocation: "run" | "skip" | "only";
+  /** The protected-service case (a service behind requireKey({ verifier }), verifierCase.ts). */
+  verifier: "run" | "skip" | "only";
   /** Keys under verification load in it; the first deletes + resets of them are revoked. */
   revocationKeys: number;
   revocationDeletes: number;
@@ -90,6 +92,12 @@ such a call answered may be accepted with the old secret, on any node.
   --revocation-only        only this scenario, on PostgreSQL (--keys, --duration, --rounds,
                            --warmup and --active-keys do not apply to it)
   --skip-revocation        not this scenario
+
+The protected-service case (last; on SQLite, so it runs with --sqlite-only too): a bare Fastify service of case (0)'s shape, unprotected and
+behind requireKey({ verifier }), every key held (target: >= 0.90x its requests/s, p99 <= 1.3x),
+and the time a delete takes with 1, 10 and 100 verifiers connected (p50/p99).
+  --verifier-only          only this case (--duration, --rounds, --warmup, --connections apply)
+  --skip-verifier          not this case
   --revocation-keys N      keys under load (default 40; 12 with --quick)
   --revocation-deletes N   of them deleted, one after another (default 10; 3 with --quick)
   --revocation-resets N    of them reset, alternating with the deletes (default 10; 3 with --quick)
@@ -135,6 +143,12 @@ export function parseOptions(
   if (values["revocation-only"] && values["skip-revocation"]) {
     throw new UsageError("--revocation-only and --skip-revocation exclude each other");
   }
+  if (values["verifier-only"] && values["skip-verifier"]) {
+    throw new UsageError("--verifier-only and --skip-verifier exclude each other");
+  }
+  if (values["verifier-only"] && values["revocation-only"]) {
+    throw new UsageError("--verifier-only and --revocation-only exclude each other");
+  }
   if (values["revocation-only"] && values["sqlite-only"]) {
     throw new UsageError("--revocation-only needs PostgreSQL: drop --sqlite-only");
   }
@@ -168,6 +182,7 @@ export function parseOptions(
     cpuProfDir: values["cpu-prof"],
     check: values.check ?? false,
     revocation: values["revocation-only"] ? "only" : values["skip-revocation"] ? "skip" : "run",
+    verifier: values["verifier-only"] ? "only" : values["skip-verifier"] ? "skip" : "run",
     revocationKeys: wholeNumber(
       "--revocation-keys",
       values["revocation-keys"] ?? (quick ? "12" : "40"),
@@ -227,6 +242,8 @@ function parse(argv: readonly string[]) {
       check: { type: "boolean" },
       "revocation-only": { type: "boolean" },
       "skip-revocation": { type: "boolean" },
+      "verifier-only": { type: "boolean" },
+      "skip-verifier": { type: "boolean" },
       "revocation-keys": { type: "string" },
       "revocation-deletes": { type: "string" },
       "revocation-resets": { type: "string" },

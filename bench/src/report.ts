@@ -3,6 +3,7 @@ import type { BenchResults } from "./runBench.js";
 import { CASE_NAMES, SATURATION_STEPS } from "./runBench.js";
 import type { Memory } from "./serverProcess.js";
 import { shareOfZero } from "./targets.js";
+import { verifierSection } from "./verifierCase.js";
 
 const MB = (kb: number | undefined) => (kb === undefined ? "–" : `${(kb / 1024).toFixed(0)} MB`);
 /** "RSS (heap)" after a full GC. */
@@ -114,6 +115,7 @@ export function formatResults(results: BenchResults): string {
           memory,
         ]),
     ...(results.revocation ? ["", revocationSection(results.revocation)] : []),
+    ...(results.verifier ? ["", verifierSection(results.verifier)] : []),
     "",
     targets,
     "",

@@ -21,6 +21,7 @@ import { type RevocationResult, runRevocation } from "./revocationCase.js";
 import { seedKeys } from "./seedKeys.js";
 import { type BenchServer, type Memory, startBenchServer } from "./serverProcess.js";
 import { evaluateTargets, type TargetResult } from "./targets.js";
+import { runVerifierCase, type VerifierCaseResult, verifierTargets } from "./verifierCase.js";
 
 export const CASE_NAMES: readonly CaseName[] = [
   "bare_get",
@@ -121,6 +122,8 @@ export interface BenchResults {
   scenarios: ScenarioResult[];
   /** The revocation scenario (revocationCase.ts); null when it did not run. */
   revocation: RevocationResult | null;
+  /** The protected-service case (verifierCase.ts); null when it did not run. */
+  verifier?: VerifierCaseResult | null;
   targets: TargetResult[];
   pass: boolean;
 }
@@ -513,14 +516,19 @@ export async function runBench(
   };
   const scenarios: ScenarioResult[] = [];
   const loadAverage = loadavg();
-  for (const backend of options.revocation === "only" ? [] : options.backends) {
+  const only = options.revocation === "only" || options.verifier === "only";
+  for (const backend of only ? [] : options.backends) {
     for (const keys of options.keyCounts) {
       log(`${backend}, ${keys.toLocaleString("en")} keys:`);
       scenarios.push(await runScenario(backend, keys, options, cleanup, serverEnv, log));
     }
   }
   let revocation: RevocationResult | null = null;
-  if (options.revocation !== "skip" && options.backends.includes("postgres")) {
+  if (
+    options.revocation !== "skip" &&
+    options.verifier !== "only" &&
+    options.backends.includes("postgres")
+  ) {
     log("postgres, revocation under load:");
     revocation = await runRevocation(
       { ...options, connections: options.connections[0] ?? 10 },
@@ -529,7 +537,16 @@ export async function runBench(
       log,
     );
   }
-  const targets = evaluateTargets(scenarios, options, revocation);
+  let verifier: VerifierCaseResult | null = null;
+  // --revocation-only is that scenario alone.
+  if (options.verifier !== "skip" && options.revocation !== "only") {
+    log("protected service with a verifier:");
+    verifier = await runVerifierCase(options, cleanup, serverEnv, log);
+  }
+  const targets = [
+    ...evaluateTargets(scenarios, options, revocation),
+    ...(verifier ? verifierTargets(verifier) : []),
+  ];
   return {
     version: 1,
     startedAt,
@@ -552,6 +569,7 @@ export async function runBench(
     },
     scenarios,
     revocation,
+    verifier,
     targets,
     pass: targets.every((t) => t.pass),
   };

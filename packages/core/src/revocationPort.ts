@@ -12,6 +12,13 @@ export interface RevocationListener {
   clear(): void;
   /** Told when the node stops trusting its cache, and why (for the metrics). */
   leaseLost?(reason: LeaseLossReason): void;
+  /**
+   * Resolves once everything this node invalidated so far has reached those that depend on
+   * it (the verifiers connected to it, docs/revocation.md) or they lost their lease; the value
+   * is how many ms longer a revoker must wait before those leases have certainly run out (0
+   * when every one acknowledged). A bus waits for it before it acknowledges or answers.
+   */
+  settle?(): Promise<number>;
 }
 
 /** Evicted by another node, notification connection lost, or heartbeats too late. */
@@ -27,10 +34,18 @@ export interface RevocationBus {
   /** Whether the node may answer from its cache right now; when false it reads the database. */
   cacheTrusted(): boolean;
   /**
+   * For how many more ms the node's trust certainly holds (0 when not trusted; Infinity on a
+   * single node): what the node may hand on to its verifiers as their lease, at most.
+   */
+  trustRemainingMs(): number;
+  /**
    * Call after committing a revocation (delete, reset, session end) of these keys. Resolves
-   * once no live node can still accept the old secrets from its cache.
+   * once no live node, and no verifier connected to one, can still accept the old secrets
+   * from its cache.
    */
   revoked(keyIds: readonly number[]): Promise<void>;
+  /** This node's id on the notification channel (the `nodes` table); absent on one node. */
+  readonly nodeId?: string;
   /** "local", or "trusted"/"untrusted" for a node on the notification channel. */
   state(): "local" | "trusted" | "untrusted";
   close(): Promise<void>;

@@ -8,7 +8,7 @@ import type { Permissions } from "./permissions/tree.js";
  * compare as text in every database exactly as they compare as instants; the store refuses to
  * write a key deadline in any other form.
  */
-export type CredentialKind = "api" | "session";
+export type CredentialKind = "api" | "session" | "verifier";
 
 /** An account's key lifecycle policy; null turns a rule off. */
 export interface AccountPolicy {
@@ -284,6 +284,20 @@ export interface SecretChange {
   prefix: string;
   hashVersion: number;
   last4: string;
+}
+
+/**
+ * A verifier's revocation stream as the node serving it last reported it (for the list of
+ * verifiers; docs/revocation.md). `id` is the connection's own random id.
+ */
+export interface VerifierConnection {
+  id: string;
+  verifierId: number;
+  nodeId: string;
+  connectedAt: string;
+  seenAt: string;
+  /** The slowest acknowledgement since the last report, or the age of one still awaited. */
+  ackLagMs: number | null;
 }
 
 /** A once-only notice about a key: its key.expiring reminder, or its key.expired event. */
@@ -587,6 +601,17 @@ export interface Store extends StoreReads, StoreTx, TeamTx {
   releaseDelivery(id: number, lease: string, at: string): Promise<boolean>;
   /** Deletes delivered and failed deliveries created before `before`; returns how many. */
   pruneDeliveries(before: string): Promise<number>;
+  /**
+   * Replaces node `nodeId`'s report of its verifier streams with `connections` (rows of the
+   * node not among them are gone), and drops any node's rows not seen since `staleBefore`.
+   */
+  reportVerifierConnections(
+    nodeId: string,
+    connections: readonly VerifierConnection[],
+    staleBefore: string,
+  ): Promise<void>;
+  /** The reported streams of these verifiers, oldest first. */
+  listVerifierConnections(verifierIds: readonly number[]): Promise<VerifierConnection[]>;
   /** Pending deliveries of active endpoints, and the creation time of the oldest (metrics). */
   deliveryBacklog(): Promise<{ pending: number; oldestCreatedAt: string | null }>;
 

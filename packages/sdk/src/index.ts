@@ -19,6 +19,11 @@ export {
 export * from "./types.js";
 export { type UsageBucket, type UsageBucketOptions, usageBuckets } from "./usageBuckets.js";
 export {
+  Verifier,
+  type VerifierOptions,
+  type VerifierState,
+} from "./verifier/verifier.js";
+export {
   type VerifyWebhookSignatureInput,
   verifyWebhookSignature,
 } from "./verifyWebhookSignature.js";

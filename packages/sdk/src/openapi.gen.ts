@@ -3171,6 +3171,425 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v0/verifiers/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * List the account's verifiers and their streams
+     * @description Each verifier with whether it is connected, to which node, since when, and how late its acknowledgements are (`ack_lag_ms`). Nodes report their streams every few seconds.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              verifiers: components["schemas"]["Verifier"][];
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a verifier (a protected service's revocation stream credential)
+     * @description The token (in `token`, in this answer only: store it now) lets the SDK's `Verifier` open the revocation stream and verify keys, and nothing else. See docs/revocation.md.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The protected service's name; at most 255 characters. */
+            name: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["VerifierWithToken"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/verifiers/stream/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A verifier's revocation stream (Server-Sent Events)
+     * @description Needs a verifier's token (POST /api/v0/verifiers/). Answers `text/event-stream`: `hello` {connection, lease_ms, renew_ms, seq}, then `invalidate` {seq, key_ids}, `reset` {seq}, `heartbeat` {seq} and `cut` {reason}. Acknowledge each `seq` on POST /api/v0/verifiers/ack/. The SDK's `Verifier` does all of this.
+     */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/verifiers/ack/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Acknowledge a verifier's stream events and renew its lease
+     * @description `seq` is the last event of the stream the verifier has applied. The answer grants a lease counted from when this request was sent, valid once every event up to the answer's `seq` is applied. 404 when the stream is gone or was cut: reconnect (with an empty cache).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The connection id from the stream's hello event. */
+            connection: string;
+            /** @description The number of the last event the verifier has applied. */
+            seq: number;
+            /** @description The verifier is closing and no longer answers from its cache: revocations need not wait out its lease. */
+            release?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description The lease, counted from when the request was sent; it starts once every event up to `seq` is applied. 0: not extended this time. */
+              lease_ms: number;
+              /** @description The last event sent on the stream. */
+              seq: number;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/verifiers/verify/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Verify a key for a verifier's cache
+     * @description The same question and verdict as POST /api/v0/auth/verify/, plus `valid_until`; needs a verifier's token. Limited to LATCHKEY_VERIFY_RATE_LIMIT calls a minute per verifier.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The key to verify. */
+            key: string;
+            category?:
+              | "instance_read"
+              | "instance_write"
+              | "user_read"
+              | "user_write"
+              | "billing_read"
+              | "billing_write"
+              | "machine_read"
+              | "machine_write"
+              | "misc"
+              | "team_read"
+              | "team_write";
+            /** @description A route name of the catalogue, e.g. api.instance.show. */
+            route?: string;
+            /** @description The request's parameters that constraints are checked against. */
+            params?: {
+              [key: string]: unknown;
+            };
+            /** @description The address the key is used from, checked against its IP allow-list. */
+            ip?: string;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              valid: boolean;
+              code:
+                | "VALID"
+                | "NOT_FOUND"
+                | "EXPIRED"
+                | "REVOKED"
+                | "FORBIDDEN"
+                | "IP_NOT_ALLOWED"
+                | "RATE_LIMITED";
+              /** @description The key's id when it is live (VALID or FORBIDDEN); null otherwise. */
+              key_id: number | null;
+              /** @description The account the key acts on: a person's, or a team's for a team key. */
+              user_id: number | null;
+              /** @description Whether `user_id` is a person or a team; null when the key is not live. */
+              account_kind: "person" | "team" | null;
+              /** @description A team key's member (the person it belongs to); null otherwise. */
+              member_id: number | null;
+              /** @description A team key's member's current role; null otherwise. */
+              role: string | null;
+              permissions: components["schemas"]["Permissions"];
+              expires_at: string | null;
+              /** @description Why the key was refused. */
+              reason?: string;
+              required?: {
+                category:
+                  | "instance_read"
+                  | "instance_write"
+                  | "user_read"
+                  | "user_write"
+                  | "billing_read"
+                  | "billing_write"
+                  | "machine_read"
+                  | "machine_write"
+                  | "misc"
+                  | "team_read"
+                  | "team_write";
+                route?: string;
+                param?: string;
+              };
+              /** @description On RATE_LIMITED: seconds to wait. */
+              retry_after?: number;
+              /** @description On VALID: when the verdict stops holding by itself (the key's expiry, or a superseded secret's grace end); null when never. */
+              valid_until: string | null;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/v0/verifiers/{id}/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /**
+     * Delete a verifier
+     * @description Takes effect before the answer: its streams end on every node and its token gets 401.
+     */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          id: number;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              msg: string;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3483,6 +3902,51 @@ export interface components {
       role_name: string | null;
       last_used_at: string | null;
       expires_at: string | null;
+    };
+    Verifier: {
+      id: number;
+      name: string;
+      /** @description The token's first characters, for display. */
+      prefix: string;
+      /** @description The token's last four characters, for display. */
+      last4: string;
+      /** Format: date-time */
+      created_at: string;
+      last_used_at: string | null;
+      /** @description Whether any stream of it is live. */
+      connected: boolean;
+      /** @description The node of its oldest live stream; null when not connected. */
+      node: string | null;
+      connected_since: string | null;
+      /** @description The largest acknowledgement lag of its live streams. */
+      ack_lag_ms: number | null;
+      /** @description Every stream of it (one per process using the token). */
+      connections: {
+        /** @description The node serving the stream (its id in the nodes table). */
+        node: string;
+        /** Format: date-time */
+        connected_at: string;
+        /** Format: date-time */
+        seen_at: string;
+        /** @description Whether the node reported it recently. */
+        live: boolean;
+        /** @description The latest acknowledgement's delay, or the age of one still awaited; null before any. */
+        ack_lag_ms: number | null;
+      }[];
+    };
+    VerifierWithToken: {
+      /** @enum {boolean} */
+      success: true;
+      id: number;
+      name: string;
+      /** @description The token's first characters, for display. */
+      prefix: string;
+      /** @description The token's last four characters, for display. */
+      last4: string;
+      /** Format: date-time */
+      created_at: string;
+      /** @description The verifier's token. Shown here once; it is not stored and cannot be shown again. */
+      token: string;
     };
     Catalogue: {
       categories: {

@@ -21,6 +21,8 @@ export interface Config {
   databaseSchema: string | undefined;
   /** PostgreSQL mode: how long a node trusts its key cache after its last heartbeat. */
   nodeLeaseMs: number;
+  /** How long a verifier trusts its verdicts after a renewal its node granted. */
+  verifierLeaseMs: number;
   redisUrl: string | undefined;
   /** Peppers as given (`v2:<hex>,v1:<hex>`); undefined means generate one into the data dir. */
   pepper: string | undefined;
@@ -243,6 +245,15 @@ export const settings = [
     flag: "--node-lease-ms",
     description:
       "PostgreSQL mode: ms a node trusts its key cache after a heartbeat; bounds how long a delete waits for a dead node (docs/revocation.md)",
+    default: 3000,
+    parse: integer(200, 60_000),
+  }),
+  define({
+    key: "verifierLeaseMs",
+    env: "LATCHKEY_VERIFIER_LEASE_MS",
+    flag: "--verifier-lease-ms",
+    description:
+      "ms a connected verifier answers from its cache after its last renewal; bounds how long a delete waits for a silent verifier (docs/revocation.md)",
     default: 3000,
     parse: integer(200, 60_000),
   }),

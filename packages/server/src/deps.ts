@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { PepperRing, RevocationBus, RouteCatalogue, Store } from "@latchkey/core";
 import { LocalRevocationBus } from "@latchkey/store";
 import type { Logger } from "pino";
@@ -19,6 +20,8 @@ import type { RateLimiter } from "./rateLimit/rateLimiter.js";
 import { RedisRateLimiter } from "./rateLimit/redisRateLimiter.js";
 import { SessionService } from "./sessions/sessionService.js";
 import { TeamService } from "./teams/teamService.js";
+import { VerifierHub, verifierTimings } from "./verifiers/verifierHub.js";
+import { VerifierService } from "./verifiers/verifierService.js";
 import { DeniedUses } from "./verify/deniedUses.js";
 import { Verification } from "./verify/verification.js";
 import { WebhookDispatcher } from "./webhooks/webhookDispatcher.js";
@@ -63,6 +66,8 @@ export interface Deps {
   leaks: LeakReports;
   /** Teams: members, roles, invitations (docs/teams.md). */
   teams: TeamService;
+  /** Verifiers: their credentials, and the streams this node serves (docs/revocation.md). */
+  verifiers: VerifierService;
   /** Writes what is batched (usage) and closes the rate-limit connection; the store stays. */
   close(): Promise<void>;
 }
@@ -92,11 +97,32 @@ export function createDeps(options: DepsOptions): Deps {
   const metrics = options.metrics ?? createMetrics(config);
   const revocations = metrics.observeRevocations(options.revocations ?? new LocalRevocationBus());
   const cache = new KeyCache(config.keyCacheSize, () => revocations.cacheTrusted(), metrics.cache);
+  const nodeId = revocations.nodeId ?? `local-${randomBytes(6).toString("hex")}`;
+  const hub = new VerifierHub(
+    verifierTimings(config.verifierLeaseMs, config.nodeLeaseMs),
+    revocations,
+    nodeId,
+    metrics.verifiers,
+    now,
+    (rows) =>
+      store.reportVerifierConnections(
+        nodeId,
+        rows,
+        new Date(now().getTime() - 86_400_000).toISOString(),
+      ),
+    onError,
+  );
+  // What this node forgets, its verifiers forget too, and a revocation waits for them.
   revocations.attach({
     invalidate: (ids) => {
       for (const id of ids) cache.invalidate(id);
+      hub.invalidate(ids);
     },
-    clear: () => cache.clear(),
+    clear: () => {
+      cache.clear();
+      hub.reset();
+    },
+    settle: () => hub.settle(),
   });
   const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError, metrics.usage);
   const memoryLimiter = new MemoryRateLimiter(() => now().getTime());
@@ -152,7 +178,9 @@ export function createDeps(options: DepsOptions): Deps {
     webhookDispatcher,
     leaks: new LeakReports(store, authenticator, revocations),
     teams: new TeamService(store, catalogue, revocations),
+    verifiers: new VerifierService(store, peppers, revocations, config.keyPrefix, hub, now),
     async close() {
+      await hub.close();
       await usage.stop();
       await limiter.close();
     },
@@ -166,6 +194,7 @@ export function createDeps(options: DepsOptions): Deps {
 export function startBackgroundWork(deps: Deps): () => Promise<void> {
   const { config } = deps;
   deps.usage.start();
+  deps.verifiers.hub.start();
   deps.lifecycle.start(config.lifecycleSweepSeconds * 1000);
   deps.webhookDispatcher.start(config.webhookPollSeconds * 1000);
   return async () => {

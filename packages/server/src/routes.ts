@@ -51,6 +51,13 @@ import { teamUpdate } from "./teams/routes/teamUpdate.js";
 import { usersInvitations } from "./teams/routes/usersInvitations.js";
 import { usersTeams } from "./teams/routes/usersTeams.js";
 import { teamSchemas } from "./teams/teamSchemas.js";
+import { verifiersAck } from "./verifiers/routes/verifiersAck.js";
+import { verifiersCreate } from "./verifiers/routes/verifiersCreate.js";
+import { verifiersDelete } from "./verifiers/routes/verifiersDelete.js";
+import { verifiersList } from "./verifiers/routes/verifiersList.js";
+import { verifiersStream } from "./verifiers/routes/verifiersStream.js";
+import { verifiersVerify } from "./verifiers/routes/verifiersVerify.js";
+import { verifierSchemas } from "./verifiers/verifierSchemas.js";
 import { authVerify } from "./verify/routes/authVerify.js";
 import { webhookDeliveriesList } from "./webhooks/routes/webhookDeliveriesList.js";
 import { webhookDeliveriesRedeliver } from "./webhooks/routes/webhookDeliveriesRedeliver.js";
@@ -120,6 +127,12 @@ export const routes: readonly RouteModule[] = [
   teamApiKeys,
   usersInvitations,
   usersTeams,
+  verifiersCreate,
+  verifiersList,
+  verifiersStream,
+  verifiersAck,
+  verifiersVerify,
+  verifiersDelete,
 ];
 
 /** This server's part of the route catalogue, from the routes themselves. */
@@ -133,4 +146,5 @@ export const schemas = [
   AuditLog,
   ...webhookSchemas,
   ...teamSchemas,
+  ...verifierSchemas,
 ];

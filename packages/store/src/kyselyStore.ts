@@ -13,6 +13,7 @@ import type {
   TeamTx,
   UsageCount,
   UserRecord,
+  VerifierConnection,
   WebhookPatch,
 } from "@latchkey/core";
 import { type Kysely, Migrator, sql } from "kysely";
@@ -26,6 +27,7 @@ import * as keySweeps from "./queries/keySweeps.js";
 import * as keys from "./queries/keys.js";
 import * as keyUsage from "./queries/keyUsage.js";
 import * as users from "./queries/users.js";
+import * as verifierConnections from "./queries/verifierConnections.js";
 import * as webhooks from "./queries/webhooks.js";
 import type { Database } from "./schema.js";
 
@@ -173,6 +175,23 @@ export class KyselyStore extends KyselyTx implements Store {
 
   pruneDeliveries(before: string) {
     return deliveries.pruneDeliveries(this.kysely, before);
+  }
+
+  reportVerifierConnections(
+    nodeId: string,
+    connections: readonly VerifierConnection[],
+    staleBefore: string,
+  ) {
+    return verifierConnections.reportVerifierConnections(
+      this.kysely,
+      nodeId,
+      connections,
+      staleBefore,
+    );
+  }
+
+  listVerifierConnections(verifierIds: readonly number[]) {
+    return verifierConnections.listVerifierConnections(this.kysely, verifierIds);
   }
 
   deliveryBacklog() {

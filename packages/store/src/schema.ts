@@ -138,4 +138,12 @@ export interface Database {
     accepted_at: string | null;
     revoked_at: string | null;
   };
+  verifier_connections: {
+    id: string;
+    verifier_id: number;
+    node_id: string;
+    connected_at: string;
+    seen_at: string;
+    ack_lag_ms: number | null;
+  };
 }

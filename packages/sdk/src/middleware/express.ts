@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { createGuard, type RequireKeyOptions, type VerifiedKey } from "./requireKey.js";
 
+export { Verifier, type VerifierOptions } from "../verifier/verifier.js";
 export type { RequireKeyOptions, VerifiedKey } from "./requireKey.js";
 export { VerdictCache, type VerdictCacheOptions } from "./verdictCache.js";
 

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { createGuard, type RequireKeyOptions, type VerifiedKey } from "./requireKey.js";
 
+export { Verifier, type VerifierOptions } from "../verifier/verifier.js";
 export type { RequireKeyOptions, VerifiedKey } from "./requireKey.js";
 export { VerdictCache, type VerdictCacheOptions } from "./verdictCache.js";
 

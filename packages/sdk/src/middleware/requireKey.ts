@@ -1,6 +1,7 @@
 import { Latchkey } from "../latchkey.js";
 import { LatchkeyError } from "../latchkeyError.js";
 import type { Category, PermissionTree, Verdict } from "../types.js";
+import type { Verifier } from "../verifier/verifier.js";
 import { type Denial, denialFor, deny } from "./denial.js";
 import { VerdictCache, type VerdictCacheOptions } from "./verdictCache.js";
 
@@ -29,7 +30,16 @@ export interface RequireKeyOptions<Req> {
   params?: (req: Req) => Record<string, unknown> | Promise<Record<string, unknown>>;
   /** The client that calls the verify API; default `new Latchkey()` (LATCHKEY_URL). */
   client?: Latchkey;
-  /** Reuse verdicts for a while (off by default: revocation must be immediate). */
+  /**
+   * Verify in-process: verdicts are answered from the verifier's cache and every revocation
+   * reaches it before the revoking call returns (docs/revocation.md). Takes the place of
+   * `client` and `cache`.
+   */
+  verifier?: Verifier;
+  /**
+   * Reuse verdicts for a while (off by default): a revoked key keeps working here until its
+   * entry ages out. For verdicts that are both cached and revoked at once, use `verifier`.
+   */
   cache?: VerdictCache | VerdictCacheOptions;
   /** The client's address, for keys with an IP allow-list; default: the framework's. */
   ip?: (req: Req) => string | undefined;
@@ -54,7 +64,13 @@ export function createGuard<Req>(
     ip(req: Req): string | undefined;
   },
 ): (req: Req) => Promise<GuardOutcome> {
-  const client = options.client ?? new Latchkey();
+  const verifier = options.verifier;
+  if (verifier !== undefined && (options.cache !== undefined || options.client !== undefined)) {
+    throw new TypeError(
+      "requireKey: pass either `verifier` or `client`/`cache`, not both (the verifier keeps its own cache and asks the server itself)",
+    );
+  }
+  const client = verifier === undefined ? (options.client ?? new Latchkey()) : undefined;
   const cache =
     options.cache === undefined || options.cache instanceof VerdictCache
       ? options.cache
@@ -85,7 +101,9 @@ export function createGuard<Req>(
       cache && cacheKey !== undefined ? cache.get(cacheKey) : undefined;
     if (verdict === undefined) {
       try {
-        verdict = await client.verify(question, { timeoutMs });
+        verdict = verifier
+          ? await verifier.verify(question)
+          : await (client as Latchkey).verify(question, { timeoutMs });
       } catch (err) {
         // A 400 is this middleware's own mistake (a route not in the catalogue, say): a
         // plain Error, so every framework answers it as the 500 it is.

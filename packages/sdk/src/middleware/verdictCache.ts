@@ -21,7 +21,9 @@ async function digest(text: string): Promise<string> {
 /**
  * An in-process cache of verdicts, off by default because revocation must be immediate: with
  * it, a revoked key keeps working in this process until its entry ages out (at most `ttlMs`,
- * never past the key's own expiry). Only VALID and FORBIDDEN verdicts are kept. Entries are
+ * never past the key's own expiry). For verdicts answered in-process that a revocation still
+ * reaches before it returns, use `Verifier` (`requireKey({ verifier })`, docs/revocation.md)
+ * instead; this cache is for those who accept staleness. Only VALID and FORBIDDEN verdicts are kept. Entries are
  * keyed by a SHA-256 of the key and the question, so no secret is held as a map key.
  *
  * @example

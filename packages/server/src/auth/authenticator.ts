@@ -67,6 +67,16 @@ export class Authenticator {
   }
 
   /**
+   * The database's answer, never the cache's: for a verifier filling its own cache, which
+   * must not be filled from a node that has not yet heard of a revocation the verifier has
+   * (docs/revocation.md, "Verifiers"). The answer still fills this node's cache as usual.
+   */
+  authenticateFresh(secret: string, ip: string, now: Date): AuthOutcome | Promise<AuthOutcome> {
+    if (!isWellFormedKey(secret)) return MALFORMED;
+    return this.lookUp(secret, cacheKeyOf(secret), ip, now);
+  }
+
+  /**
    * The answer the checksum and the cache alone give, synchronously; `lookup` (with the
    * secret's digest) when only the database can tell. The throttle decides between the two.
    */

@@ -369,6 +369,19 @@ const samples: Record<string, SampleFor> = {
     method: "GET",
     path: "/api/v0/users/current/teams/",
   }),
+  "POST /api/v0/verifiers/": async () => ({
+    method: "POST",
+    path: "/api/v0/verifiers/",
+    body: { name: "a service" },
+  }),
+  "GET /api/v0/verifiers/": async () => ({ method: "GET", path: "/api/v0/verifiers/" }),
+  "DELETE /api/v0/verifiers/{id}/": async ({ url, session }) => {
+    const created = await call<{ id: number }>(url, "POST", "/api/v0/verifiers/", {
+      key: session,
+      body: { name: "a service" },
+    });
+    return { method: "DELETE", path: `/api/v0/verifiers/${created.body.id}/` };
+  },
 };
 
 describe("route catalogue", () => {

@@ -9,6 +9,11 @@ export interface RouteAccess {
   auth: "required" | "optional" | "none";
   /** Only a session (a console login), not an API key, may call it. */
   sessionOnly?: boolean;
+  /**
+   * Only a verifier's token may call it (the revocation stream and its verify route); a
+   * verifier's token is refused on every other route (docs/revocation.md, "Verifiers").
+   */
+  verifier?: boolean;
   /** "sensitive": the stricter limit of sign-up, login and key creation. */
   limit?: "sensitive";
   /** The parameters constraints are checked against; default: the path parameters. */

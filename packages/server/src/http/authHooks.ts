@@ -1,4 +1,4 @@
-import { ApiError, keyRanges } from "@latchkey/core";
+import { ApiError, type CredentialKind, keyRanges } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { AuthFailure, AuthOutcome } from "../auth/authenticator.js";
 import type { Throttled } from "../auth/credentialThrottle.js";
@@ -18,7 +18,13 @@ const KEY_THROTTLED =
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
-function failure(reason: AuthFailure, kind: "api" | "session" | undefined): ApiError {
+const VERIFIER_ONLY =
+  "A verifier's token can only open the revocation stream and verify keys (/api/v0/verifiers/stream/, /api/v0/verifiers/verify/); use an API key or a session here.";
+
+const NOT_A_VERIFIER =
+  "This route takes a verifier's token (POST /api/v0/verifiers/ makes one), not an API key or a session.";
+
+function failure(reason: AuthFailure, kind: CredentialKind | undefined): ApiError {
   switch (reason) {
     case "malformed":
       return new ApiError("malformed_api_key");
@@ -124,6 +130,14 @@ export function registerAuthHooks(app: FastifyInstance, deps: Deps): void {
   ): void | Promise<void> => {
     if (!outcome.ok) return refuse(request, outcome);
     const { record, user, permissions } = outcome.key;
+    // A verifier's token and every other credential are kept to their own routes.
+    if ((record.kind === "verifier") !== (request.access?.verifier === true)) {
+      deps.metrics.outcome("rest", "FORBIDDEN");
+      throw new ApiError(
+        "permission_denied",
+        record.kind === "verifier" ? VERIFIER_ONLY : NOT_A_VERIFIER,
+      );
+    }
     if (via === "cookie" && !SAFE_METHODS.has(request.method) && !sameOrigin(request)) {
       throw new ApiError("cross_origin");
     }

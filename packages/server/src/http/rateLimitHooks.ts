@@ -4,8 +4,12 @@ import type { Deps } from "../deps.js";
 import { hook } from "./hook.js";
 
 const MINUTE = 60_000;
-/** Probes answer load balancers, which poll from one address; they are never limited. */
-const UNLIMITED = new Set(["healthz", "readyz"]);
+/**
+ * Probes answer load balancers, which poll from one address; they are never limited. A
+ * verifier's acknowledgements must never be refused (a revocation waits for them), and its
+ * verify calls count against the verify API's own limit, per verifier.
+ */
+const UNLIMITED = new Set(["healthz", "readyz", "api.verifiers.ack", "api.verifiers.verify"]);
 
 /** The catalogued 429, with the seconds to wait (Retry-After) in the body and header. */
 export function limited(retryAfterMs: number, msg: string): ApiError {

@@ -200,7 +200,45 @@ const samples: Record<string, SampleFor> = {
     });
     return { path: `/api/v0/webhooks/${id}/deliveries/${ping.body.id}/redeliver/` };
   },
+  "POST /api/v0/verifiers/": async () => ({
+    path: "/api/v0/verifiers/",
+    body: { name: "tour service" },
+  }),
+  "GET /api/v0/verifiers/": async () => ({ path: "/api/v0/verifiers/" }),
+  // A stream never ends, so one request can only show its refusal of a session here; the
+  // verifier tests open real streams.
+  "GET /api/v0/verifiers/stream/": async () => ({ path: "/api/v0/verifiers/stream/", status: 403 }),
+  "POST /api/v0/verifiers/ack/": async (deps) => ({
+    path: "/api/v0/verifiers/ack/",
+    credential: (await verifierOf(deps)).token,
+    body: { connection: deps.marker, seq: 0 },
+    status: 404,
+  }),
+  "POST /api/v0/verifiers/verify/": async (deps) => ({
+    path: "/api/v0/verifiers/verify/",
+    credential: (await verifierOf(deps)).token,
+    body: { key: (await deps.key()).key, category: "user_read", params: { note: deps.marker } },
+  }),
+  "DELETE /api/v0/verifiers/{id}/": async (deps) => ({
+    path: `/api/v0/verifiers/${(await verifierOf(deps)).id}/`,
+  }),
 };
+
+/** A verifier of account A; its token is remembered. */
+async function verifierOf(deps: Context): Promise<{ id: number; token: string }> {
+  const created = await call<{ id: number; token: string }>(
+    deps.url,
+    "POST",
+    "/api/v0/verifiers/",
+    {
+      key: deps.session,
+      body: { name: "tour verifier" },
+    },
+  );
+  if (created.status !== 200) throw new Error(`verifier: ${JSON.stringify(created.body)}`);
+  deps.remember(created.body.token);
+  return created.body;
+}
 
 async function signUp(deps: Pick<Context, "url" | "remember">) {
   const email = `acct-${hex(4)}@example.com`;

@@ -106,6 +106,8 @@ interface Fixtures {
   webhookId: number;
   /** Another session of the account. */
   sessionId: number;
+  /** A verifier's token of the account, for the verifiers' own routes. */
+  verifierToken: string;
 }
 
 /** A body each route with a JSON body accepts; the cases below spoil one string of it. */
@@ -126,7 +128,13 @@ const validBodies: Record<string, (f: Fixtures) => unknown> = {
   }),
   "POST /api/v0/webhooks/": () => ({ url: "https://hooks.example.com/latchkey" }),
   "PUT /api/v0/webhooks/{id}/": () => ({ description: "changed" }),
+  "POST /api/v0/verifiers/": () => ({ name: "a service" }),
+  "POST /api/v0/verifiers/ack/": () => ({ connection: "none", seq: 0 }),
+  "POST /api/v0/verifiers/verify/": (f) => ({ key: f.secret, route: "api.users.current" }),
 };
+
+/** The routes only a verifier's token may call. */
+const verifierRoutes = new Set(["/api/v0/verifiers/ack/", "/api/v0/verifiers/verify/"]);
 
 interface Case {
   label: string;
@@ -254,11 +262,16 @@ describe("strings that are not text", () => {
     const other = await call<{ session_id: number }>(server.url, "POST", "/api/v0/auth/login/", {
       body: { email: user.email, password: user.password },
     });
+    const verifier = await call<{ token: string }>(server.url, "POST", "/api/v0/verifiers/", {
+      key: user.session,
+      body: { name: "fixture" },
+    });
     fixtures = {
       keyId: key.id,
       secret: key.key,
       webhookId: webhook.body.id,
       sessionId: other.body.session_id,
+      verifierToken: verifier.body.token,
     };
     doc = (await call(server.url, "GET", "/api/v0/openapi.json")).body as typeof doc;
   });
@@ -354,7 +367,7 @@ describe("strings that are not text", () => {
         const session = await freshSession();
         const before = databaseContents(server.dataDir);
         const answer = await call(server.url, route.method, concretePath(route.path), {
-          key: session,
+          key: verifierRoutes.has(route.path) ? fixtures.verifierToken : session,
           body: c.body,
         });
         const what = `${c.label}: ${JSON.stringify(answer.body)}`;

@@ -14,6 +14,8 @@ export interface Metrics {
   readonly cache: CacheObserver;
   readonly usage: UsageObserver;
   readonly deliveries: DeliveryObserver;
+  /** Verifiers' acknowledgements and the leases this node took from them. */
+  readonly verifiers: VerifierObserver;
   /** The outcome of a key check: a REST request's authentication, or a verify API call. */
   outcome(path: CheckPath, code: OutcomeCode): void;
   /** A request refused by a rate limit or a throttle. */
@@ -73,6 +75,19 @@ export interface DeliveryObserver {
   attempted(outcome: DeliveryOutcome): void;
 }
 
+/**
+ * `ack_timeout`: a verifier acknowledged too late and was cut off; `disconnected`: its stream
+ * ended with an invalidation unacknowledged. Either way a revocation waited out its lease.
+ */
+export const verifierLeaseLosses = ["ack_timeout", "disconnected"] as const;
+export type VerifierLeaseLoss = (typeof verifierLeaseLosses)[number];
+
+export interface VerifierObserver {
+  /** An invalidation acknowledged, `seconds` after it was sent. */
+  acked(seconds: number): void;
+  leaseLost(reason: VerifierLeaseLoss): void;
+}
+
 const nothing = () => {};
 
 /** Metrics off: every report is a call that does nothing. */
@@ -81,6 +96,7 @@ export const noMetrics: Metrics = Object.freeze({
   cache: Object.freeze({ hit: nothing, miss: nothing, bypassed: nothing, evicted: nothing }),
   usage: Object.freeze({ flushed: nothing }),
   deliveries: Object.freeze({ attempted: nothing }),
+  verifiers: Object.freeze({ acked: nothing, leaseLost: nothing }),
   outcome: nothing,
   refused: nothing,
   observeRevocations: (bus: RevocationBus) => bus,
@@ -178,6 +194,7 @@ export class PromMetrics implements Metrics {
   readonly cache: CacheObserver;
   readonly usage: UsageObserver;
   readonly deliveries: DeliveryObserver;
+  readonly verifiers: VerifierObserver;
   /** Set by the metrics listener once it listens. */
   listeningAt: string | undefined;
 
@@ -299,6 +316,23 @@ export class PromMetrics implements Metrics {
     });
     for (const outcome of deliveryOutcomes) deliveries.inc({ outcome }, 0);
     this.deliveries = { attempted: (outcome) => deliveries.inc({ outcome }) };
+    const verifierAcks = new Histogram({
+      name: "latchkey_verifier_ack_seconds",
+      help: "Time from sending an invalidation to a verifier until it acknowledged having applied it.",
+      buckets: REVOCATION_BUCKETS,
+      registers,
+    });
+    const verifierLeases = new Counter({
+      name: "latchkey_verifier_leases_lost_total",
+      help: "Verifier streams this node gave up on while an invalidation waited (ack_timeout: acknowledged too late, cut off; disconnected: stream ended); a revocation then waited out the lease.",
+      labelNames: ["reason"],
+      registers,
+    });
+    for (const reason of verifierLeaseLosses) verifierLeases.inc({ reason }, 0);
+    this.verifiers = {
+      acked: (seconds) => verifierAcks.observe(seconds),
+      leaseLost: (reason) => verifierLeases.inc({ reason }),
+    };
     for (const reason of leaseLossReasons) this.leasesLost.inc({ reason }, 0);
   }
 
@@ -344,6 +378,8 @@ export class PromMetrics implements Metrics {
           },
         }),
       cacheTrusted: () => bus.cacheTrusted(),
+      trustRemainingMs: () => bus.trustRemainingMs(),
+      ...(bus.nodeId === undefined ? {} : { nodeId: bus.nodeId }),
       revoked: async (keyIds) => {
         this.revocationsSent.inc();
         const stop = this.revocationWait.startTimer();

@@ -34,6 +34,11 @@ export function registerMetrics(app: FastifyInstance, deps: Deps): void {
     () => (deps.revocations.state() === "untrusted" ? 0 : 1),
   );
   metrics.gauge(
+    "latchkey_verifiers_connected",
+    "Verifier streams open on this node.",
+    () => deps.verifiers.hub.connected,
+  );
+  metrics.gauge(
     "latchkey_usage_pending_keys",
     "Keys whose last use waits for the next batched write.",
     () => deps.usage.pendingKeys,

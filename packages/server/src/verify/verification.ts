@@ -138,16 +138,22 @@ export class Verification {
   /**
    * The verify API's question, answered with a verdict. The key is looked up without the
    * per-address throttle (the route has its own per-caller limit); session keys belong to the
-   * console and are unknown here.
+   * console and are unknown here. `fresh` reads the database rather than this node's cache
+   * (a verifier's question).
    */
-  async verifyKey(question: Question, origin: Origin): Promise<Verdict> {
+  async verifyKey(
+    question: Question,
+    origin: Origin,
+    options: { fresh?: boolean } = {},
+  ): Promise<Verdict> {
     const { category, route } = question;
-    const outcome = await this.authenticator.authenticate(
-      question.secret,
-      question.ip ?? question.callerIp,
-      origin.at,
-    );
-    if (outcome.key?.record.kind === "session") return refused("NOT_FOUND", "no such key");
+    const ip = question.ip ?? question.callerIp;
+    const outcome = await (options.fresh
+      ? this.authenticator.authenticateFresh(question.secret, ip, origin.at)
+      : this.authenticator.authenticate(question.secret, ip, origin.at));
+    // Sessions belong to the console and verifiers' tokens to their streams: no API keys.
+    const kind = outcome.key?.record.kind;
+    if (kind !== undefined && kind !== "api") return refused("NOT_FOUND", "no such key");
     if (!outcome.ok) {
       const [code, reason] = failures[outcome.reason];
       const known = outcome.key;

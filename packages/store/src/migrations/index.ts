@@ -7,6 +7,7 @@ import { webhooks } from "./004_webhooks.js";
 import { canonicalTimes } from "./005_canonical_times.js";
 import { auditCounts } from "./006_audit_counts.js";
 import { teams } from "./007_teams.js";
+import { verifierConnections } from "./008_verifier_connections.js";
 
 /** Migrations live in code, in order; a new one is a new file and a new line here. */
 export function migrations(caps: Capabilities): Record<string, Migration> {
@@ -18,6 +19,7 @@ export function migrations(caps: Capabilities): Record<string, Migration> {
     "005_canonical_times": canonicalTimes(),
     "006_audit_counts": auditCounts(),
     "007_teams": teams(caps),
+    "008_verifier_connections": verifierConnections(),
   };
 }
 

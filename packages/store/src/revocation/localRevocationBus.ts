@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { RevocationBus, RevocationListener } from "@latchkey/core";
 import { noListener } from "./revocationBus.js";
 
@@ -13,8 +14,15 @@ export class LocalRevocationBus implements RevocationBus {
     return true;
   }
 
+  trustRemainingMs(): number {
+    return Number.POSITIVE_INFINITY;
+  }
+
   async revoked(keyIds: readonly number[]): Promise<void> {
     this.listener.invalidate(keyIds);
+    // The verifiers connected to this process acknowledge, or their leases run out.
+    const waitMs = (await this.listener.settle?.()) ?? 0;
+    if (waitMs > 0) await sleep(waitMs);
   }
 
   state(): "local" {

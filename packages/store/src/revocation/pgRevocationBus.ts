@@ -25,6 +25,8 @@ export function channelOf(schema: string): string {
 
 interface Waiter {
   pending: Set<string>;
+  /** performance.now() until which a node's verifiers may still hold a lease (see settle). */
+  leasesUntil: number;
   done(): void;
 }
 
@@ -100,13 +102,25 @@ export class PgRevocationBus implements RevocationBus {
     return performance.now() < this.leaseUntil;
   }
 
+  trustRemainingMs(): number {
+    return Math.max(0, this.leaseUntil - performance.now());
+  }
+
   state(): "trusted" | "untrusted" {
     return this.cacheTrusted() ? "trusted" : "untrusted";
   }
 
   async revoked(keyIds: readonly number[]): Promise<void> {
     this.listener.invalidate(keyIds);
-    await this.confirm();
+    // Other nodes (and, through their acknowledgements, their verifiers), and this node's
+    // own verifiers, at the same time.
+    await Promise.all([this.confirm(), this.settleOwn()]);
+  }
+
+  /** This node's verifiers: acknowledged, or their leases waited out. */
+  private async settleOwn(): Promise<void> {
+    const waitMs = (await this.listener.settle?.()) ?? 0;
+    if (waitMs > 0) await sleep(waitMs);
   }
 
   /** Resolves once every node either acknowledged everything committed so far or lost its lease. */
@@ -133,7 +147,9 @@ export class PgRevocationBus implements RevocationBus {
     );
     const leasesOver = sleep(leaseWaitMs);
     const live = rows.filter((r) => r.live).map((r) => r.id);
-    const silent = await this.barrier(live, ackTimeoutMs);
+    const { silent, leasesUntil } = await this.barrier(live, ackTimeoutMs);
+    // Nodes that acknowledged may have given up on some of their verifiers: wait those out.
+    const verifiersOver = sleep(Math.max(0, leasesUntil - performance.now()));
     if (silent.length > 0) {
       await this.pool.query(
         "update nodes set evicted_at = now() where id = any($1) and evicted_at is null",
@@ -146,18 +162,26 @@ export class PgRevocationBus implements RevocationBus {
       await sleep(leaseMs + marginMs);
     }
     await leasesOver;
+    await verifiersOver;
   }
 
-  /** Sends a barrier and returns the nodes that did not acknowledge it in time. */
-  private async barrier(nodes: string[], timeoutMs: number): Promise<string[]> {
-    if (nodes.length === 0) return [];
+  /**
+   * Sends a barrier and returns the nodes that did not acknowledge it in time, and until when
+   * the verifiers of those that did may still hold a lease.
+   */
+  private async barrier(
+    nodes: string[],
+    timeoutMs: number,
+  ): Promise<{ silent: string[]; leasesUntil: number }> {
+    if (nodes.length === 0) return { silent: [], leasesUntil: 0 };
     const token = `${++this.tokens}${randomBytes(4).toString("hex")}`;
     const pending = new Set(nodes);
     let done = () => {};
     const acknowledged = new Promise<void>((resolve) => {
       done = resolve;
     });
-    this.waiters.set(token, { pending, done });
+    const waiter: Waiter = { pending, leasesUntil: 0, done };
+    this.waiters.set(token, waiter);
     const timeout = new AbortController();
     try {
       await this.pool.query("select pg_notify($1, $2)", [
@@ -172,7 +196,7 @@ export class PgRevocationBus implements RevocationBus {
       timeout.abort();
       this.waiters.delete(token);
     }
-    return [...pending];
+    return { silent: [...pending], leasesUntil: waiter.leasesUntil };
   }
 
   private onNotification(client: pg.Client, message: pg.Notification): void {
@@ -188,16 +212,37 @@ export class PgRevocationBus implements RevocationBus {
         // Everything committed before the barrier has been delivered (and handled) before it.
         const [, from, token] = parts;
         if (from === undefined || token === undefined || from === this.nodeId) return;
-        client
-          .query("select pg_notify($1, $2)", [this.channel, `a:${from}:${token}:${this.nodeId}`])
-          .catch(() => {});
+        const ack = (waitMs: number) => {
+          const wait = waitMs > 0 ? `:${Math.ceil(waitMs)}` : "";
+          client
+            .query("select pg_notify($1, $2)", [
+              this.channel,
+              `a:${from}:${token}:${this.nodeId}${wait}`,
+            ])
+            .catch(() => {});
+        };
+        // This node's verifiers apply what came before the barrier (or lose their leases)
+        // before the node acknowledges; the wait for the latter travels with the ack.
+        const settling = this.listener.settle?.();
+        if (settling === undefined) ack(0);
+        else
+          settling.then(
+            (waitMs) => {
+              if (client === this.client) ack(waitMs);
+            },
+            () => {},
+          );
         return;
       }
       case "a": {
-        const [, to, token, from] = parts;
+        const [, to, token, from, wait] = parts;
         if (to !== this.nodeId || token === undefined || from === undefined) return;
         const waiter = this.waiters.get(token);
         if (!waiter) return;
+        const waitMs = Number(wait ?? 0);
+        if (Number.isFinite(waitMs) && waitMs > 0) {
+          waiter.leasesUntil = Math.max(waiter.leasesUntil, performance.now() + waitMs);
+        }
         waiter.pending.delete(from);
         if (waiter.pending.size === 0) waiter.done();
         return;

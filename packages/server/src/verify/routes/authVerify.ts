@@ -8,7 +8,7 @@ import { type Verdict, Verification, verdictCodes } from "../verification.js";
 
 const CategorySchema = Type.Union(categories.map((c) => Type.Literal(c)));
 
-const VerifyBody = Type.Object(
+export const VerifyBody = Type.Object(
   {
     key: Type.String({ minLength: 1, maxLength: 512, description: "The key to verify." }),
     category: Type.Optional(CategorySchema),
@@ -34,7 +34,7 @@ const VerifyBody = Type.Object(
   { additionalProperties: false },
 );
 
-const VerdictSchema = Type.Object(
+export const VerdictSchema = Type.Object(
   {
     valid: Type.Boolean(),
     code: Type.Union(verdictCodes.map((c) => Type.Literal(c))),
@@ -68,10 +68,10 @@ const VerdictSchema = Type.Object(
   { $id: "Verdict" },
 );
 
-type VerdictBody = Static<typeof VerdictSchema>;
+export type VerdictBody = Static<typeof VerdictSchema>;
 
 /** The verdict as the wire has it: a live key's identity on VALID and FORBIDDEN only. */
-function verdictBody(verdict: Verdict): VerdictBody {
+export function verdictBody(verdict: Verdict): VerdictBody {
   const identity = verdict.valid || verdict.code === "FORBIDDEN" ? verdict.key : undefined;
   const body: VerdictBody = {
     valid: verdict.valid,
@@ -149,7 +149,7 @@ export const authVerify = defineRoute(entry, (app, deps) => {
 });
 
 /** The category asked, checked against the route's when both are given. */
-function checkedCategory(
+export function checkedCategory(
   catalogue: RouteCatalogue,
   category: Category | undefined,
   route: string | undefined,

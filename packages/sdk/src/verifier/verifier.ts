@@ -1,0 +1,396 @@
+import { backoffMs } from "../backoff.js";
+import { LatchkeyError } from "../latchkeyError.js";
+import type { Verdict, VerifyInput } from "../types.js";
+import { sha256 } from "./sha256.js";
+import { EventParser, type StreamEvent } from "./sse.js";
+import { VerifierCache } from "./verifierCache.js";
+
+export interface VerifierOptions {
+  /** The Latchkey server (any node), e.g. `https://keys.example.com`. */
+  url: string;
+  /** The verifier's token, from `POST /api/v0/verifiers/` (shown once). */
+  token: string;
+  /** Verdicts kept (one per key and question); the least recently used go first. Default 10000. */
+  cacheSize?: number;
+  /** Time allowed for one verify call; default 5000 ms. */
+  timeoutMs?: number;
+  /** A WHATWG fetch; default the global one. */
+  fetch?: typeof fetch;
+  /** Told of connection trouble (never with a secret in it); default: nothing. */
+  onError?: (err: Error) => void;
+}
+
+/** A verifier's view of its stream. */
+export type VerifierState = "connecting" | "trusted" | "untrusted" | "closed";
+
+/** The verify call's answer as the verifier's route gives it. */
+type VerifierVerdict = Verdict & { valid_until?: string | null };
+
+const now = () => performance.now();
+
+/**
+ * Verifies keys in-process: a verdict the verifier holds for the same question (key,
+ * category, route, params, IP) is answered without any network round trip, and every
+ * revocation reaches it before the revoking call returns (docs/revocation.md, "Verifiers").
+ *
+ * It keeps a stream open to the server, applies each invalidation before acknowledging it,
+ * and holds a lease renewed every few hundred ms; the moment the lease runs out (stream cut,
+ * server unreachable) it stops answering from its cache and asks the server for every
+ * request until the stream is back. It reconnects by itself, with backoff.
+ *
+ * @example
+ * const verifier = new Verifier({ url: "http://127.0.0.1:8080", token: process.env.LATCHKEY_VERIFIER_TOKEN! });
+ * await verifier.ready();
+ * app.get("/things", requireKey({ verifier, category: "instance_read" }), handler);
+ */
+export class Verifier {
+  private readonly cache: VerifierCache;
+  private readonly base: string;
+  private readonly fetchImpl: typeof fetch;
+  private readonly timeoutMs: number;
+  private closed = false;
+  private connection: string | undefined;
+  private stream: AbortController | undefined;
+  private renewMs = 250;
+  private leaseMs = 0;
+  private renewTimer: ReturnType<typeof setInterval> | undefined;
+  private lastHeard = 0;
+  private acking = false;
+  private ackAgain = false;
+  private readonly inFlight = new Map<string, { began: number; answer: Promise<Verdict> }>();
+  private readyWaiters: { resolve(): void; reject(err: Error): void }[] = [];
+  private everReady = false;
+  /** The server's refusal of the token on the last attempt to connect, if it refused it. */
+  private refused: LatchkeyError | undefined;
+  private sleeper: { timer: ReturnType<typeof setTimeout>; wake(): void } | undefined;
+  /** Verdicts answered from the cache, and verify calls made. */
+  readonly stats = { hits: 0, calls: 0, reconnects: 0 };
+
+  constructor(private readonly options: VerifierOptions) {
+    if (!/^https?:\/\//.test(options.url)) {
+      throw new TypeError("url must be the server's http:// or https:// address");
+    }
+    if (typeof options.token !== "string" || options.token.length === 0) {
+      throw new TypeError("token must be a verifier's token (POST /api/v0/verifiers/ makes one)");
+    }
+    this.base = options.url.replace(/\/+$/, "");
+    this.cache = new VerifierCache(options.cacheSize ?? 10_000);
+    const fetchImpl = options.fetch ?? globalThis.fetch;
+    this.fetchImpl = fetchImpl.bind(globalThis);
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    void this.run();
+  }
+
+  /**
+   * Resolves once the stream is up and the cache may answer; rejects if the server refuses
+   * the token (deleted, or not a verifier's). Verifying before then works, without the cache.
+   */
+  ready(): Promise<void> {
+    if (this.closed) return Promise.reject(new Error("the verifier is closed"));
+    if (this.state() === "trusted") return Promise.resolve();
+    if (this.refused) return Promise.reject(this.refused);
+    return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
+  }
+
+  /**
+   * Closes the stream; later calls of `verify` ask the server every time. Resolves once the
+   * server was told (at most a second), so that revocations stop waiting for this verifier's
+   * lease: await it before a process exits.
+   */
+  close(): Promise<void> {
+    if (this.closed) return Promise.resolve();
+    this.closed = true;
+    const connection = this.connection;
+    this.cache.lost();
+    // Nothing is answered from the cache any more: revocations need not wait out the lease.
+    const told =
+      connection === undefined
+        ? Promise.resolve()
+        : this.call(
+            "/api/v0/verifiers/ack/",
+            { connection, seq: this.cache.appliedUpTo, release: true },
+            1000,
+          ).then(
+            async (response) => {
+              await response.arrayBuffer();
+            },
+            () => {},
+          );
+    this.stream?.abort();
+    clearInterval(this.renewTimer);
+    if (this.sleeper) {
+      clearTimeout(this.sleeper.timer);
+      this.sleeper.wake();
+    }
+    for (const w of this.readyWaiters.splice(0)) w.reject(new Error("the verifier is closed"));
+    return told;
+  }
+
+  state(): VerifierState {
+    if (this.closed) return "closed";
+    if (this.cache.trusted(now())) return "trusted";
+    return this.connection === undefined ? "connecting" : "untrusted";
+  }
+
+  /** Verdicts held. */
+  get size(): number {
+    return this.cache.size;
+  }
+
+  /**
+   * The verdict for a question: from the cache when it holds a fresh one, else from the
+   * server (one call for concurrent identical questions), kept for next time if VALID.
+   */
+  verify(question: VerifyInput): Promise<Verdict> {
+    const digest = digestOf(question);
+    const cached = this.cache.get(digest, now());
+    if (cached !== undefined) {
+      this.stats.hits++;
+      return Promise.resolve(cached);
+    }
+    const joined = this.inFlight.get(digest);
+    // Joined only while nothing was invalidated since it began: its answer may predate it.
+    if (joined !== undefined && joined.began === this.cache.generationNow) return joined.answer;
+    const began = this.cache.begin();
+    const answer = this.ask(question).then(
+      (verdict) => {
+        if (this.inFlight.get(digest)?.answer === answer) this.inFlight.delete(digest);
+        const until = verdict.valid_until ? Date.parse(verdict.valid_until) : null;
+        const validFor = until === null ? null : Number.isNaN(until) ? 0 : until - Date.now();
+        this.cache.fill(digest, verdict, began, now(), validFor);
+        return verdict;
+      },
+      (err: unknown) => {
+        if (this.inFlight.get(digest)?.answer === answer) this.inFlight.delete(digest);
+        this.cache.abandon();
+        throw err;
+      },
+    );
+    this.inFlight.set(digest, { began, answer });
+    return answer;
+  }
+
+  private async ask(question: VerifyInput): Promise<VerifierVerdict> {
+    this.stats.calls++;
+    const response = await this.call("/api/v0/verifiers/verify/", question, this.timeoutMs);
+    return (await response.json()) as VerifierVerdict;
+  }
+
+  /** A POST with the token; a LatchkeyError for anything but 2xx. */
+  private async call(path: string, body: unknown, timeoutMs: number): Promise<Response> {
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.base + path, {
+        method: "POST",
+        headers: {
+          authorization: `Bearer ${this.options.token}`,
+          "content-type": "application/json",
+          accept: "application/json",
+        },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      const timeout = err instanceof Error && err.name === "TimeoutError";
+      throw new LatchkeyError({
+        status: 0,
+        code: timeout ? "timeout" : "network_error",
+        msg: timeout ? `no answer within ${timeoutMs} ms` : "could not reach the server",
+        cause: err,
+      });
+    }
+    if (!response.ok) throw await errorOf(response);
+    return response;
+  }
+
+  /** Keeps the stream open: connect, read until it ends, forget everything, back off, again. */
+  private async run(): Promise<void> {
+    let attempt = 0;
+    while (!this.closed) {
+      const sentAt = now();
+      const stream = new AbortController();
+      this.stream = stream;
+      let connected = false;
+      try {
+        const response = await this.fetchImpl(`${this.base}/api/v0/verifiers/stream/`, {
+          headers: { authorization: `Bearer ${this.options.token}`, accept: "text/event-stream" },
+          signal: stream.signal,
+        });
+        if (!response.ok || response.body === null) {
+          const err = await errorOf(response);
+          // A refused token will not get better by itself: say so to whoever waits.
+          if (response.status === 401 || response.status === 403) {
+            this.refused = err;
+            for (const w of this.readyWaiters.splice(0)) w.reject(err);
+          }
+          throw err;
+        }
+        const reader = response.body.getReader();
+        const parser = new EventParser();
+        this.lastHeard = now();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          this.lastHeard = now();
+          for (const event of parser.push(value)) {
+            if (this.apply(event, sentAt)) connected = true;
+          }
+        }
+      } catch (err) {
+        if (!this.closed && !stream.signal.aborted) this.report(err);
+      } finally {
+        this.disconnected(stream);
+      }
+      if (this.closed) break;
+      attempt = connected ? 0 : attempt + 1;
+      this.stats.reconnects++;
+      await this.sleep(connected ? 50 : backoffMs(Math.min(attempt, 6)));
+    }
+  }
+
+  /** Applies one event; true for the hello. */
+  private apply(event: StreamEvent, sentAt: number): boolean {
+    let data: Record<string, unknown>;
+    try {
+      data = JSON.parse(event.data) as Record<string, unknown>;
+    } catch {
+      return false;
+    }
+    const seq = typeof data.seq === "number" ? data.seq : 0;
+    switch (event.event) {
+      case "hello": {
+        this.connection = String(data.connection);
+        this.refused = undefined;
+        this.cache.connected(seq);
+        this.renewMs = typeof data.renew_ms === "number" ? data.renew_ms : this.renewMs;
+        this.leaseMs = typeof data.lease_ms === "number" ? data.lease_ms : 0;
+        this.cache.grant(sentAt, this.leaseMs, seq);
+        clearInterval(this.renewTimer);
+        this.renewTimer = setInterval(() => this.tick(), this.renewMs);
+        (this.renewTimer as { unref?: () => void }).unref?.();
+        this.wakeReady();
+        return true;
+      }
+      case "invalidate": {
+        const ids = Array.isArray(data.key_ids)
+          ? data.key_ids.filter((id): id is number => typeof id === "number")
+          : [];
+        this.cache.invalidate(ids, seq);
+        this.acknowledge();
+        return false;
+      }
+      case "reset":
+        this.cache.reset(seq);
+        this.acknowledge();
+        return false;
+      default:
+        // heartbeat, cut: nothing to apply (a cut ends the stream next).
+        return false;
+    }
+  }
+
+  /** Renews the lease, and gives up on a stream that has gone silent for a whole lease. */
+  private tick(): void {
+    const silentFor = now() - this.lastHeard;
+    if (this.connection !== undefined && silentFor > Math.max(this.leaseMs, 4 * this.renewMs)) {
+      this.stream?.abort();
+      return;
+    }
+    this.acknowledge();
+  }
+
+  /** One acknowledgement in flight at a time; one more afterwards if events came meanwhile. */
+  private acknowledge(): void {
+    if (this.acking) {
+      this.ackAgain = true;
+      return;
+    }
+    const connection = this.connection;
+    if (connection === undefined) return;
+    this.acking = true;
+    const sentAt = now();
+    const seq = this.cache.appliedUpTo;
+    const stream = this.stream;
+    this.call("/api/v0/verifiers/ack/", { connection, seq }, Math.max(1000, this.leaseMs))
+      .then(async (response) => {
+        const grant = (await response.json()) as { lease_ms: number; seq: number };
+        if (this.connection === connection) {
+          this.cache.grant(sentAt, grant.lease_ms, grant.seq);
+          if (this.cache.trusted(now())) this.wakeReady();
+        }
+      })
+      .catch((err: unknown) => {
+        // The node no longer knows this stream (it was cut off, or the node restarted).
+        if (err instanceof LatchkeyError && err.status === 404 && this.stream === stream) {
+          stream?.abort();
+        } else if (!this.closed) this.report(err);
+      })
+      .finally(() => {
+        this.acking = false;
+        if (this.ackAgain) {
+          this.ackAgain = false;
+          this.acknowledge();
+        }
+      });
+  }
+
+  private disconnected(stream: AbortController): void {
+    if (this.stream === stream) this.stream = undefined;
+    stream.abort();
+    this.connection = undefined;
+    clearInterval(this.renewTimer);
+    this.renewTimer = undefined;
+    this.cache.lost();
+  }
+
+  private wakeReady(): void {
+    if (!this.cache.trusted(now())) return;
+    this.everReady = true;
+    for (const w of this.readyWaiters.splice(0)) w.resolve();
+  }
+
+  private report(err: unknown): void {
+    this.options.onError?.(err instanceof Error ? err : new Error(String(err)));
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.sleeper = undefined;
+        resolve();
+      }, ms);
+      this.sleeper = { timer, wake: resolve };
+    });
+  }
+
+  /** Whether the verifier has ever been ready (for tests and health checks). */
+  get wasReady(): boolean {
+    return this.everReady;
+  }
+}
+
+/** The cache key of one question: a SHA-256 of the key and the rest, never the key itself. */
+function digestOf(question: VerifyInput): string {
+  const { key, ...rest } = question;
+  return sha256(`${key}\n${JSON.stringify(rest)}`);
+}
+
+async function errorOf(response: Response): Promise<LatchkeyError> {
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = (await response.json()) as Record<string, unknown>;
+  } catch {
+    body = undefined;
+  }
+  const code = typeof body?.error === "string" ? body.error : `http_${response.status}`;
+  const msg = typeof body?.msg === "string" ? body.msg : `HTTP ${response.status}`;
+  const retry = response.headers.get("retry-after");
+  return new LatchkeyError({
+    status: response.status,
+    code,
+    msg,
+    requestId: response.headers.get("x-request-id") ?? undefined,
+    body,
+    retryAfter: retry !== null && /^\d+$/.test(retry) ? Number(retry) : undefined,
+  });
+}
