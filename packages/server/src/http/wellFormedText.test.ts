@@ -108,6 +108,16 @@ interface Fixtures {
   sessionId: number;
   /** A verifier's token of the account, for the verifiers' own routes. */
   verifierToken: string;
+  /** The team the account's person owns (made by its session, which stays personal). */
+  teamId: number;
+  /** A role of the team of its own, which nobody holds. */
+  roleId: number;
+  /** A person who joined the team as a manager: whom a transfer may name. */
+  memberId: number;
+  /** A pending invitation of the team, for revoking. */
+  teamInvitationId: number;
+  /** A pending invitation of another team to the account's person, for the accept routes. */
+  invitationId: number;
 }
 
 /** A body each route with a JSON body accepts; the cases below spoil one string of it. */
@@ -131,10 +141,54 @@ const validBodies: Record<string, (f: Fixtures) => unknown> = {
   "POST /api/v0/verifiers/": () => ({ name: "a service" }),
   "POST /api/v0/verifiers/ack/": () => ({ connection: "none", seq: 0 }),
   "POST /api/v0/verifiers/verify/": (f) => ({ key: f.secret, route: "api.users.current" }),
+  "POST /api/v0/team/": () => ({ team_name: "another team", transfer_credit: 0 }),
+  "PUT /api/v0/team/": () => ({ team_name: "renamed" }),
+  "PUT /api/v0/team/members/{id}/roles/": (f) => ({ role_id: f.roleId }),
+  "POST /api/v0/team/members/{id}/roles/": (f) => ({ role: "member", member_id: f.memberId }),
+  "POST /api/v0/team/roles/": () => ({
+    name: "deployers",
+    permissions: { api: { instance_read: {} } },
+  }),
+  "PUT /api/v0/team/roles/{id}/": () => ({
+    name: "renamed role",
+    permissions: { api: { instance_write: {} } },
+  }),
+  "PUT /api/v0/team/transfer/": (f) => ({ new_team_owner_id: f.memberId }),
 };
 
 /** The routes only a verifier's token may call. */
 const verifierRoutes = new Set(["/api/v0/verifiers/ack/", "/api/v0/verifiers/verify/"]);
+
+/**
+ * The team routes called with a personal credential (docs/teams.md); every other one under
+ * /api/v0/team/ acts on the team of a team credential, so it gets the owner's team key.
+ */
+const personalTeamRoutes = new Set([
+  "POST /api/v0/team/",
+  "POST /api/v0/team/invitations/{token}/accept/",
+  "GET /api/v0/team/invite/{token}/",
+]);
+const actsOnTeam = (route: { method: string; path: string }) =>
+  route.path.startsWith("/api/v0/team/") && !personalTeamRoutes.has(label(route));
+
+/** A constraint's value and a route name in a role's permission tree (open in the schema). */
+const roleTreeCases = (base: Record<string, unknown>): Case[] => [
+  {
+    label: "a constraint's value in the role's permission tree",
+    body: {
+      ...base,
+      permissions: {
+        api: { user_read: { "api.users.current": { constraints: { id: { eq: BAD } } } } },
+      },
+    },
+    names: 'permissions.api.user_read["api.users.current"].constraints.id.eq',
+  },
+  {
+    label: "a route name in the role's permission tree",
+    body: { ...base, permissions: { api: { user_read: { [BAD]: {} } } } },
+    names: "permissions.api.user_read",
+  },
+];
 
 interface Case {
   label: string;
@@ -192,6 +246,8 @@ const openParts: Record<string, Case[]> = {
       names: "params",
     },
   ],
+  "POST /api/v0/team/roles/": roleTreeCases({ name: "deployers" }),
+  "PUT /api/v0/team/roles/{id}/": roleTreeCases({}),
 };
 
 const writeMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
@@ -266,16 +322,86 @@ describe("strings that are not text", () => {
       key: user.session,
       body: { name: "fixture" },
     });
+    const team = await call<{ id: number }>(server.url, "POST", "/api/v0/team/", {
+      key: user.session,
+      body: { team_name: "fixture" },
+    });
+    expect(team.status, JSON.stringify(team.body)).toBe(200);
+    const owner = await createKey(server.url, user.session, { team_id: team.body.id });
+    const role = await call<{ role: { id: number } }>(server.url, "POST", "/api/v0/team/roles/", {
+      key: owner.key,
+      body: { name: "fixture", permissions: { api: { instance_read: {} } } },
+    });
+    expect(role.status, JSON.stringify(role.body)).toBe(200);
+    const pending = await call<{ invitation: { id: number } }>(
+      server.url,
+      "POST",
+      "/api/v0/team/invite/",
+      { key: owner.key, body: { email: "pending@example.com", role: "member" } },
+    );
+    expect(pending.status, JSON.stringify(pending.body)).toBe(200);
     fixtures = {
       keyId: key.id,
       secret: key.key,
       webhookId: webhook.body.id,
       sessionId: other.body.session_id,
       verifierToken: verifier.body.token,
+      teamId: team.body.id,
+      roleId: role.body.role.id,
+      memberId: await joined(owner.key, "manager"),
+      teamInvitationId: pending.body.invitation.id,
+      invitationId: await invitedBy(await signUpAndLogIn(server.url), user.email),
     };
     doc = (await call(server.url, "GET", "/api/v0/openapi.json")).body as typeof doc;
   });
   afterAll(() => server.close());
+
+  /** An invitation of the team of `inviter`'s new team to `email`; its id. */
+  async function invitedBy(inviter: { session: string }, email: string): Promise<number> {
+    const team = await call<{ id: number }>(server.url, "POST", "/api/v0/team/", {
+      key: inviter.session,
+      body: { team_name: "inviter" },
+    });
+    const key = await createKey(server.url, inviter.session, { team_id: team.body.id });
+    const invited = await call<{ invitation: { id: number } }>(
+      server.url,
+      "POST",
+      "/api/v0/team/invite/",
+      { key: key.key, body: { email, role: "member" } },
+    );
+    expect(invited.status, JSON.stringify(invited.body)).toBe(200);
+    return invited.body.invitation.id;
+  }
+
+  /** A new person who joined the team of `ownerKey` with `role`; their id. */
+  async function joined(ownerKey: string, role: string): Promise<number> {
+    const who = await signUpAndLogIn(server.url);
+    const invited = await call<{ token: string }>(server.url, "POST", "/api/v0/team/invite/", {
+      key: ownerKey,
+      body: { email: who.email, role },
+    });
+    expect(invited.status, JSON.stringify(invited.body)).toBe(200);
+    const accepted = await call<{ member: { id: number } }>(
+      server.url,
+      "POST",
+      `/api/v0/team/invitations/${invited.body.token}/accept/`,
+      { key: who.session },
+    );
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    return accepted.body.member.id;
+  }
+
+  /**
+   * The credential a case is sent with, new for each (a request wrongly accepted may have ended
+   * the last one): the verifier's token on its routes, the owner's team key on the routes that
+   * act on a team, else a session.
+   */
+  async function credentialFor(route: { method: string; path: string }): Promise<string> {
+    if (verifierRoutes.has(route.path)) return fixtures.verifierToken;
+    const session = await freshSession();
+    if (!actsOnTeam(route)) return session;
+    return (await createKey(server.url, session, { team_id: fixtures.teamId })).key;
+  }
 
   /** A new session per request: a request wrongly accepted may have ended the last one. */
   async function freshSession(): Promise<string> {
@@ -290,8 +416,17 @@ describe("strings that are not text", () => {
       ? fixtures.webhookId
       : path.startsWith("/api/v0/auth/sessions/")
         ? fixtures.sessionId
-        : fixtures.keyId;
-    return path.replace("{delivery_id}", "1").replace("{id}", String(id));
+        : path.startsWith("/api/v0/team/members/")
+          ? fixtures.memberId
+          : path.startsWith("/api/v0/team/roles/")
+            ? fixtures.roleId
+            : path.startsWith("/api/v0/team/invitations/")
+              ? fixtures.teamInvitationId
+              : fixtures.keyId;
+    return path
+      .replace("{delivery_id}", "1")
+      .replace("{token}", String(fixtures.invitationId))
+      .replace("{id}", String(id));
   }
 
   function bodySchema(route: { method: string; path: string }): Schema | undefined {
@@ -364,10 +499,10 @@ describe("strings that are not text", () => {
       const cases = casesFor(route);
       expect(cases.length).toBeGreaterThan(0);
       for (const c of cases) {
-        const session = await freshSession();
+        const credential = await credentialFor(route);
         const before = databaseContents(server.dataDir);
         const answer = await call(server.url, route.method, concretePath(route.path), {
-          key: verifierRoutes.has(route.path) ? fixtures.verifierToken : session,
+          key: credential,
           body: c.body,
         });
         const what = `${c.label}: ${JSON.stringify(answer.body)}`;
