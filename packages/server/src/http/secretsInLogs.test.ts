@@ -222,7 +222,216 @@ const samples: Record<string, SampleFor> = {
   "DELETE /api/v0/verifiers/{id}/": async (deps) => ({
     path: `/api/v0/verifiers/${(await verifierOf(deps)).id}/`,
   }),
+  // Teams (docs/teams.md): a key that creates a team becomes the owner's team key.
+  "POST /api/v0/team/": async (deps) => ({
+    path: "/api/v0/team/",
+    credential: (await deps.key()).key,
+    body: { team_name: `named after ${deps.passwordA}`, transfer_credit: 0 },
+  }),
+  "GET /api/v0/team/": async (deps) => ({
+    path: "/api/v0/team/",
+    credential: await teamKeyOf(deps),
+  }),
+  "PUT /api/v0/team/": async (deps) => ({
+    path: "/api/v0/team/",
+    credential: await teamKeyOf(deps),
+    body: { team_name: `renamed after ${deps.passwordA}` },
+  }),
+  "DELETE /api/v0/team/": async (deps) => ({
+    path: "/api/v0/team/",
+    credential: await newTeam(deps),
+  }),
+  "POST /api/v0/team/invite/": async (deps) => ({
+    path: `/api/v0/team/invite/?email=invited-${hex(4)}%40example.com&role=member`,
+    credential: await teamKeyOf(deps),
+  }),
+  "GET /api/v0/team/invitations/": async (deps) => ({
+    path: "/api/v0/team/invitations/",
+    credential: await teamKeyOf(deps),
+  }),
+  "DELETE /api/v0/team/invitations/{id}/": async (deps) => {
+    const key = await teamKeyOf(deps);
+    const { id } = await invite(deps, key, `revoked-${hex(4)}@example.com`, "member");
+    return { path: `/api/v0/team/invitations/${id}/`, credential: key };
+  },
+  // The invitation's token in the path, as a link of the platform's own carries it.
+  "POST /api/v0/team/invitations/{token}/accept/": async (deps) => ({
+    path: `/api/v0/team/invitations/${encodeURIComponent((await invitationToA(deps)).token)}/accept/`,
+  }),
+  "GET /api/v0/team/invite/{token}/": async (deps) => ({
+    path: `/api/v0/team/invite/${encodeURIComponent((await invitationToA(deps)).token)}/`,
+  }),
+  "GET /api/v0/users/current/invitations/": async (deps) => {
+    await invitationToA(deps);
+    return { path: "/api/v0/users/current/invitations/" };
+  },
+  "GET /api/v0/users/current/teams/": async () => ({ path: "/api/v0/users/current/teams/" }),
+  "GET /api/v0/team/members/": async (deps) => ({
+    path: "/api/v0/team/members/",
+    credential: await teamKeyOf(deps),
+  }),
+  "DELETE /api/v0/team/members/{id}/": async (deps) => {
+    const key = await teamKeyOf(deps);
+    return {
+      path: `/api/v0/team/members/${await memberOf(deps, key, "member")}/`,
+      credential: key,
+    };
+  },
+  "PUT /api/v0/team/members/{id}/roles/": async (deps) => {
+    const key = await teamKeyOf(deps);
+    const member = await memberOf(deps, key, "member");
+    return {
+      path: `/api/v0/team/members/${member}/roles/`,
+      credential: key,
+      body: { role_id: (await roleOf(deps, key)).id },
+    };
+  },
+  "POST /api/v0/team/members/{id}/roles/": async (deps) => {
+    const key = await teamKeyOf(deps);
+    const member = await memberOf(deps, key, "member");
+    return {
+      path: `/api/v0/team/members/${member}/roles/`,
+      credential: key,
+      body: { role: "manager" },
+    };
+  },
+  "POST /api/v0/team/roles/": async (deps) => ({
+    path: "/api/v0/team/roles/",
+    credential: await teamKeyOf(deps),
+    body: { name: `role ${hex(4)}`, permissions: { api: { instance_read: {} } } },
+  }),
+  "GET /api/v0/team/roles/": async (deps) => ({
+    path: "/api/v0/team/roles/",
+    credential: await teamKeyOf(deps),
+  }),
+  "GET /api/v0/team/roles-full/": async (deps) => ({
+    path: "/api/v0/team/roles-full/",
+    credential: await teamKeyOf(deps),
+  }),
+  "GET /api/v0/team/roles/{id}/": async (deps) => {
+    const key = await teamKeyOf(deps);
+    return { path: `/api/v0/team/roles/${(await roleOf(deps, key)).id}/`, credential: key };
+  },
+  "PUT /api/v0/team/roles/{id}/": async (deps) => {
+    const key = await teamKeyOf(deps);
+    return {
+      path: `/api/v0/team/roles/${(await roleOf(deps, key)).id}/`,
+      credential: key,
+      body: { permissions: { api: { instance_write: {} } } },
+    };
+  },
+  "DELETE /api/v0/team/roles/{id}/": async (deps) => {
+    const key = await teamKeyOf(deps);
+    return { path: `/api/v0/team/roles/${(await roleOf(deps, key)).id}/`, credential: key };
+  },
+  // A team of its own: after the transfer its owner is a manager.
+  "PUT /api/v0/team/transfer/": async (deps) => {
+    const key = await newTeam(deps);
+    return {
+      path: "/api/v0/team/transfer/",
+      credential: key,
+      body: { new_team_owner_id: await memberOf(deps, key, "manager") },
+    };
+  },
+  "GET /api/v0/team/apikeys/": async (deps) => {
+    const key = await teamKeyOf(deps);
+    await memberOf(deps, key, "member");
+    return { path: "/api/v0/team/apikeys/", credential: key };
+  },
 };
+
+/** Account A's own team, made by its session (which stays personal) on first use. */
+const teamsOfA = new Map<string, Promise<number>>();
+/** A new owner's team key of account A's team; its secret is remembered. */
+async function teamKeyOf(deps: Context): Promise<string> {
+  let team = teamsOfA.get(deps.session);
+  if (!team) {
+    team = call<{ id: number }>(deps.url, "POST", "/api/v0/team/", {
+      key: deps.session,
+      body: { team_name: "tour team" },
+    }).then((answer) => {
+      if (answer.status !== 200) throw new Error(`team: ${JSON.stringify(answer.body)}`);
+      return answer.body.id;
+    });
+    teamsOfA.set(deps.session, team);
+  }
+  return (await deps.key({ team_id: await team })).key;
+}
+
+/** A new team of account A, made by a new key of A that so became its owner's team key. */
+async function newTeam(deps: Context): Promise<string> {
+  const { key } = await deps.key();
+  const made = await call(deps.url, "POST", "/api/v0/team/", {
+    key,
+    body: { team_name: "tour team of its own" },
+  });
+  if (made.status !== 200) throw new Error(`team: ${JSON.stringify(made.body)}`);
+  return key;
+}
+
+/** An invitation of the team of `key` to `email`; its token is remembered. */
+async function invite(deps: Context, key: string, email: string, role: string) {
+  const invited = await call<{ invitation: { id: number }; token: string }>(
+    deps.url,
+    "POST",
+    "/api/v0/team/invite/",
+    { key, body: { email, role } },
+  );
+  if (invited.status !== 200) throw new Error(`invite: ${JSON.stringify(invited.body)}`);
+  return { id: invited.body.invitation.id, token: deps.remember(invited.body.token) };
+}
+
+/** A new person who joined the team of `key` with `role` and made a team key; their id. */
+async function memberOf(deps: Context, key: string, role: string): Promise<number> {
+  const who = await signUp(deps);
+  const { session } = await logIn(deps, who.email, who.password);
+  const { token } = await invite(deps, key, who.email, role);
+  const accepted = await call<{ team: { id: number }; member: { id: number } }>(
+    deps.url,
+    "POST",
+    `/api/v0/team/invitations/${encodeURIComponent(token)}/accept/`,
+    { key: session },
+  );
+  if (accepted.status !== 200) throw new Error(`accept: ${JSON.stringify(accepted.body)}`);
+  const made = await call(deps.url, "POST", "/api/v0/auth/apikeys/", {
+    key: session,
+    body: {
+      name: "member's",
+      team_id: accepted.body.team.id,
+      permissions: { api: { instance_read: {} } },
+    },
+  });
+  if (made.status !== 200) throw new Error(`member key: ${JSON.stringify(made.body)}`);
+  deps.remember(made.body.key);
+  return accepted.body.member.id;
+}
+
+/** A role of the team of `key` that nobody holds. */
+async function roleOf(deps: Context, key: string): Promise<{ id: number }> {
+  const made = await call<{ role: { id: number } }>(deps.url, "POST", "/api/v0/team/roles/", {
+    key,
+    body: { name: `role ${hex(4)}`, permissions: { api: { instance_read: {} } } },
+  });
+  if (made.status !== 200) throw new Error(`role: ${JSON.stringify(made.body)}`);
+  return made.body.role;
+}
+
+/** An invitation to account A from another account's new team; its token is remembered. */
+async function invitationToA(deps: Context) {
+  const inviter = await signUp(deps);
+  const { session } = await logIn(deps, inviter.email, inviter.password);
+  const made = await call(deps.url, "POST", "/api/v0/team/", {
+    key: session,
+    body: { team_name: "inviting team" },
+  });
+  if (made.status !== 200) throw new Error(`team: ${JSON.stringify(made.body)}`);
+  const key = await call(deps.url, "POST", "/api/v0/auth/apikeys/", {
+    key: session,
+    body: { name: "inviter's", team_id: made.body.id },
+  });
+  if (key.status !== 200) throw new Error(`inviter key: ${JSON.stringify(key.body)}`);
+  return invite(deps, deps.remember(key.body.key), deps.emailA, "member");
+}
 
 /** A verifier of account A; its token is remembered. */
 async function verifierOf(deps: Context): Promise<{ id: number; token: string }> {
@@ -352,7 +561,7 @@ describe("secrets in the log", () => {
       const answer = await call(url, method, path, options);
       answers.push({ label, answer });
       // Whatever a route answers, every secret in it is one more to look for.
-      for (const field of ["key", "session_key", "secret"]) {
+      for (const field of ["key", "session_key", "secret", "token"]) {
         const value = answer.body[field];
         if (typeof value === "string" && value.length > 8) remember(value);
       }
