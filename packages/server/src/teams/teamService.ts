@@ -617,7 +617,8 @@ export class TeamService {
     input: { email: unknown; role: unknown },
     origin: Origin,
   ): Promise<Result<IssuedInvitation>> {
-    if (typeof input.email !== "string") return fail("invalid_request", "email: required");
+    if (typeof input.email !== "string")
+      return fail("invalid_request", "email: required, a string: the address to invite");
     const email = normaliseEmail(input.email);
     if (!email.ok) return email;
     const ref = typeof input.role === "number" ? String(input.role) : input.role;
