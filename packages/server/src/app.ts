@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
+import type { Socket } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyCookie from "@fastify/cookie";
@@ -49,6 +50,28 @@ function trustProxyOption(setting: Config["trustProxy"]) {
 }
 
 /**
+ * Closing waits for every open connection, and Node does not count one that has not sent a
+ * byte as idle: a client that connected and said nothing (a reconnect cut off half-way, a
+ * port probe) would hold the close open until the headers timeout, a minute. Such a
+ * connection carries no request, so it is closed as the close begins, and so is any that
+ * arrives after.
+ */
+function closeSilentConnections(app: FastifyInstance): void {
+  const open = new Set<Socket>();
+  let closing = false;
+  app.server.on("connection", (socket: Socket) => {
+    if (closing) return void socket.destroy();
+    open.add(socket);
+    socket.once("close", () => open.delete(socket));
+  });
+  app.addHook("preClose", (done) => {
+    closing = true;
+    for (const socket of open) if (socket.bytesRead === 0) socket.destroy();
+    done();
+  });
+}
+
+/**
  * Builds the HTTP server over `deps` (without listening): API, OpenAPI document and console.
  * The services belong to the caller (deps.ts builds them, main.ts starts and stops them).
  */
@@ -91,6 +114,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     reply.header("x-request-id", request.id);
     done(null, payload);
   });
+  closeSilentConnections(app);
   registerRequestLog(app);
   app.setValidatorCompiler(validatorCompiler());
   // JSON only: a text body would otherwise reach validation as a string and get a confusing 400.

@@ -113,7 +113,7 @@ describe("the SDK's Verifier on one SQLite node", () => {
     });
     expect(deleted.status).toBe(200);
     expect(await verifier.verify(question)).toMatchObject({ valid: false, code: "REVOKED" });
-    verifier.close();
+    await verifier.close();
     expect(verifier.state()).toBe("closed");
   });
 
@@ -135,7 +135,7 @@ describe("the SDK's Verifier on one SQLite node", () => {
       code: "NOT_FOUND",
     });
     expect((await verifier.verify({ key: reset.body.key })).valid).toBe(true);
-    verifier.close();
+    await verifier.close();
   });
 
   it("keeps a superseded secret only until its grace window ends", async () => {
@@ -150,13 +150,13 @@ describe("the SDK's Verifier on one SQLite node", () => {
     expect(during.valid).toBe(true);
     await new Promise((r) => setTimeout(r, 1100));
     expect((await verifier.verify({ key: key.key })).code).toBe("REVOKED");
-    verifier.close();
+    await verifier.close();
   });
 
   it("rejects ready() for a token the server refuses, and for a deleted verifier", async () => {
     const bogus = new Verifier({ url: server.url, token: "lkv_notatoken" });
     await expect(bogus.ready()).rejects.toMatchObject({ status: 401 });
-    bogus.close();
+    await bogus.close();
     const created = await call<{ id: number; token: string }>(
       server.url,
       "POST",
@@ -168,7 +168,7 @@ describe("the SDK's Verifier on one SQLite node", () => {
     await call(server.url, "DELETE", `/api/v0/verifiers/${created.body.id}/`, { key: session });
     await expect.poll(() => verifier.state()).not.toBe("trusted");
     await expect(verifier.ready()).rejects.toMatchObject({ status: 401 });
-    verifier.close();
+    await verifier.close();
     expect(() => new Verifier({ url: "ftp://x", token })).toThrow(/url/);
     expect(() => new Verifier({ url: server.url, token: "" })).toThrow(/token/);
   });
@@ -190,7 +190,7 @@ describe("the SDK's Verifier on one SQLite node", () => {
       expect((await verifier.verify({ key: key.key })).valid).toBe(true);
       expect(verifier.stats.calls).toBe(calls + 1);
     } finally {
-      verifier.close();
+      await verifier.close();
       await proxy.close();
     }
   });
@@ -218,7 +218,7 @@ describe("the SDK's Verifier on one SQLite node", () => {
       await verifier.ready();
       expect((await verifier.verify({ key: key.key })).valid).toBe(true);
     } finally {
-      verifier.close();
+      await verifier.close();
       await proxy.close();
     }
   });
@@ -252,7 +252,7 @@ describe("the SDK's Verifier on one SQLite node", () => {
       expect(() => fastifyRequireKey({ verifier, cache: { ttlMs: 1000 } })).toThrow(/either/);
     } finally {
       await app.close();
-      verifier.close();
+      await verifier.close();
     }
   });
 });

@@ -140,6 +140,12 @@ export class VerifierHub {
   /** Opens a stream: the hello names the connection and grants a first lease. */
   open(who: VerifierIdentity, sink: EventSink): VerifierLink {
     const link = new VerifierLink(who, sink, this.now());
+    if (this.closed) {
+      // The server is stopping: a stream opened now would hold its close open for ever.
+      link.over = true;
+      sink.end();
+      return link;
+    }
     this.links.set(link.id, link);
     const grant = this.grant(link);
     sink.send("hello", {

@@ -43,6 +43,10 @@ export const verifiersStream = defineRoute(entry, (app, deps) => {
         "x-content-type-options": "nosniff",
         // Proxies that buffer (nginx) would hold invalidations back.
         "x-accel-buffering": "no",
+        // A stream's connection is never reused: when the server ends it (shutting down, a
+        // deleted verifier), the socket closes too, instead of idling in the client's pool
+        // and holding the server's close open until the keep-alive timeout.
+        connection: "close",
         "x-request-id": request.id,
       });
       raw.socket?.setNoDelay(true);
