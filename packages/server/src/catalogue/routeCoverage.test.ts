@@ -369,6 +369,11 @@ const samples: Record<string, SampleFor> = {
     method: "GET",
     path: "/api/v0/users/current/teams/",
   }),
+  "POST /api/v0/auth/sessions/team/": async ({ url, session }) => ({
+    method: "POST",
+    path: "/api/v0/auth/sessions/team/",
+    body: { team_id: await teamOf(url, session) },
+  }),
 };
 
 describe("route catalogue", () => {
@@ -498,7 +503,8 @@ describe("route catalogue", () => {
           /\/\d+\//.test(sample.path) ||
           entry.name === "api.apikeys.reset" ||
           entry.name === "api.team.transfer" ||
-          entry.name === "api.team.invite";
+          entry.name === "api.team.invite" ||
+          entry.name === "api.sessions.team";
         if (namesAnObject) {
           expect(answer.status).toBe(404);
           expect(answer.body.error).toBe("not_found");

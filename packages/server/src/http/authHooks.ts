@@ -6,7 +6,7 @@ import type { Deps } from "../deps.js";
 import type { Metrics, OutcomeCode } from "../metrics/metrics.js";
 import type { Authorization } from "../verify/verification.js";
 import { originOf } from "./access.js";
-import { SESSION_COOKIE } from "./cookie.js";
+import { ACCOUNT_HEADER, SESSION_COOKIE, TEAM_SESSION_COOKIE } from "./cookie.js";
 import { hook } from "./hook.js";
 import { limited } from "./rateLimitHooks.js";
 
@@ -62,6 +62,22 @@ function readCredential(
       throw new ApiError("malformed_api_key", "The Authorization header must be 'Bearer <key>'.");
     }
     return { secret, via: "bearer" };
+  }
+  const account = request.headers[ACCOUNT_HEADER];
+  if (account !== undefined && account !== "team" && account !== "personal") {
+    throw new ApiError(
+      "invalid_request",
+      `${ACCOUNT_HEADER} must be 'team' (the team session cookie) or 'personal'.`,
+    );
+  }
+  if (account === "team") {
+    const team = request.cookies?.[TEAM_SESSION_COOKIE];
+    if (team) return { secret: team, via: "cookie" };
+    // Never falls back to the personal cookie: the caller meant to act on the team.
+    throw new ApiError(
+      "auth_required",
+      "No team session: open one with POST /api/v0/auth/sessions/team/ and set_cookie.",
+    );
   }
   const cookie = request.cookies?.[SESSION_COOKIE];
   if (cookie) return { secret: cookie, via: "cookie" };

@@ -5,6 +5,16 @@ import { SESSION_DAYS } from "../sessions/sessionService.js";
 /** The console's session cookie: HttpOnly (no script reads it), SameSite=Strict. */
 export const SESSION_COOKIE = "latchkey_session";
 
+/**
+ * The console's team session cookie (docs/teams.md, "Team sessions"), with the same
+ * attributes. It is read instead of SESSION_COOKIE only when the request says
+ * `X-Latchkey-Account: team`; a Bearer header always wins over both.
+ */
+export const TEAM_SESSION_COOKIE = "latchkey_team_session";
+
+/** The request header that picks the team cookie; its one value is `team`. */
+export const ACCOUNT_HEADER = "x-latchkey-account";
+
 /** The `proto=` values of a `Forwarded` header (RFC 7239), lower-cased. */
 function forwardedProtos(header: string): string[] {
   return header
