@@ -116,7 +116,11 @@ function Console({ api, teamApi }: { api: ConsoleApi; teamApi: (id: number) => C
   const teamName = account.kind === "team" ? account.team.team_name : undefined;
   const scoped = useMemo(() => {
     if (teamId === undefined) return watched;
+    // The page's calls run side by side: the first 401 says it, once.
+    let ended = false;
     return watchSession(teamApi(teamId), () => {
+      if (ended) return;
+      ended = true;
       sessionStorage.removeItem(TEAM_KEY);
       setAccount({ kind: "personal" });
       announce(

@@ -260,6 +260,8 @@ describe("teams in the console", () => {
     ).toBe(401);
     await invitee.page.getByRole("link", { name: "Team", exact: true }).click();
     await invitee.page.getByText(/Your session in Acme has ended/).waitFor();
+    // Said once, though the page's calls all found the session over.
+    expect(await invitee.page.getByText(/Your session in Acme has ended/).count()).toBe(1);
     await invitee.page.locator(".switcher-button", { hasText: "Personal" }).waitFor();
     await invitee.page.getByRole("heading", { level: 1, name: "Teams" }).waitFor();
     await screenshot(invitee.page, "teams-10-removed");
