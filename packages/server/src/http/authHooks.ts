@@ -188,6 +188,10 @@ export function registerAuthHooks(app: FastifyInstance, deps: Deps): void {
       deps.metrics.outcome("rest", "FORBIDDEN");
       throw new ApiError("session_required");
     }
+    if (access.endsCaller && principal.key.kind === "session") {
+      deps.metrics.outcome("rest", "VALID");
+      return;
+    }
     const category = access.entry.category;
     if (category === null) {
       deps.metrics.outcome("rest", "VALID");

@@ -288,10 +288,28 @@ describe.each(["sqlite", "postgres"] as const)("team sessions on %s", (kind) => 
     expect((await current(second.secret)).status).toBe(401);
     expect((await current(owners.secret)).status).toBe(200);
     expect((await current(first.secret)).status).toBe(200);
-    // Logging out of the team session ends it, and only it.
+    // Logging out of the team session ends it, and only it, whatever the role says.
     expect((await api("POST", "/api/v0/auth/logout/", first.secret)).status).toBe(200);
     expect((await current(first.secret)).status).toBe(401);
     expect((await current(t.member.session)).status).toBe(200);
+  });
+
+  it("logs out whatever the role, though the role lacks user_write", async () => {
+    const t = await teamWithMember({ api: { instance_read: {} } });
+    const session = await teamSession(t.member.session, t.teamId);
+    // Alive but without user_read: 403, not 401.
+    expect((await current(session.secret)).status).toBe(403);
+    expect((await api("POST", "/api/v0/auth/logout/", session.secret)).status).toBe(200);
+    expect((await current(session.secret)).status).toBe(401);
+    // An API key of the same member still may not.
+    const key = await api<{ key: string }>("POST", "/api/v0/auth/apikeys/", t.member.session, {
+      name: "k",
+      team_id: t.teamId,
+      permissions: { api: { instance_read: {} } },
+    });
+    const refused = await api("POST", "/api/v0/auth/logout/", key.body.key);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toBe("session_required");
   });
 
   describe("as the console's cookies", () => {

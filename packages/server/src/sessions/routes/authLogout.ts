@@ -15,7 +15,7 @@ const entry = serverRoute({
 
 export const authLogout = defineRoute(entry, (app, deps) => {
   typed(app).route({
-    ...endpoint(entry, { sessionOnly: true }),
+    ...endpoint(entry, { sessionOnly: true, endsCaller: true }),
     schema: {
       summary: entry.summary,
       tags: ["account"],
