@@ -259,6 +259,27 @@ describe.each(["sqlite", "postgres"] as const)("team sessions on %s", (kind) => 
     expect((await open(t.member.session, { team_id: t.teamId })).status).toBe(404);
   });
 
+  it("opened while the member is being removed: none outlives the removal", async () => {
+    let won = 0;
+    for (let round = 0; round < 6; round++) {
+      const t = await teamWithMember();
+      // Opens in flight; the removal starts when the first has answered, the rest race it.
+      const opening = [0, 1, 2, 3, 4, 5].map(() => open(t.member.session, { team_id: t.teamId }));
+      await Promise.race(opening);
+      const removal = await api("DELETE", `/api/v0/team/members/${t.member.userId}/`, t.key);
+      expect(removal.status).toBe(200);
+      for (const answer of await Promise.all(opening)) {
+        // Each either lost the race (404) or committed before the removal, which ended it.
+        expect([200, 404]).toContain(answer.status);
+        if (answer.status === 200) {
+          won++;
+          expect((await current(answer.body.session_key ?? "")).status).toBe(401);
+        }
+      }
+    }
+    expect(won).toBeGreaterThanOrEqual(6);
+  });
+
   it("ends when the team is destroyed", async () => {
     const t = await teamWithMember();
     const member = await teamSession(t.member.session, t.teamId);
