@@ -293,6 +293,21 @@ export class Latchkey {
   }
 
   /**
+   * Your own team keys in a team, from your personal key or session (what `createApiKey` with
+   * `team_id` makes), whatever your role there says of user_read.
+   *
+   * @example
+   * const mine = await client.listMyTeamKeys(12);
+   */
+  async listMyTeamKeys(teamId: number, o?: CallOptions): Promise<ApiKey[]> {
+    const answer = await this.#call<{ apikeys: ApiKey[] }>(
+      { method: "GET", path: "/api/v0/auth/apikeys/", query: { team_id: teamId }, auth: true },
+      o,
+    );
+    return answer.apikeys;
+  }
+
+  /**
    * One page of the account's API keys, in id order: up to `limit` (default 100, at most 1000)
    * with an id above `after` (default 0). Pass `next_after` as the next call's `after`; it is
    * null on the last page. Keys created or deleted between pages never make a page skip or

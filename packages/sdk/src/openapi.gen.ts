@@ -662,6 +662,8 @@ export interface paths {
           limit?: number;
           /** @description Only keys with a larger id: the `next_after` of the previous page. */
           after?: number;
+          /** @description From a personal credential: your own team keys in that team (as `team_id` makes them with POST), whatever your role says of user_read. */
+          team_id?: number;
         };
         header?: never;
         path?: never;

@@ -106,6 +106,9 @@ describe("teams through the SDK", () => {
     });
     const secret = opened.session_key ?? "";
     expect((await client(secret).currentUser()).account_kind).toBe("team");
+    const teamKey = await personal.createApiKey({ name: "in the team", team_id: team.id });
+    expect((await personal.listMyTeamKeys(team.id)).map((k) => k.id)).toEqual([teamKey.id]);
+    expect((await personal.listApiKeys()).map((k) => k.id)).not.toContain(teamKey.id);
     expect((await refusal(personal.openTeamSession({ team_id: team.id + 1000 }))).status).toBe(404);
 
     // As in the browser: no key, both cookies sent; the header picks the team's.

@@ -36,7 +36,8 @@ export function createApi(team?: { id: number }): ConsoleApi {
         },
         { retries: 0 },
       ),
-    listApiKeys: () => client.listApiKeys(),
+    // In a team: the member's own team keys, listed as they are made, from the personal session.
+    listApiKeys: () => (team ? personal.listMyTeamKeys(team.id) : personal.listApiKeys()),
     deleteApiKey: (id) => client.deleteApiKey(id),
     resetApiKey: (id, graceSeconds) =>
       client.resetApiKey(id, graceSeconds > 0 ? { grace_seconds: graceSeconds } : {}),

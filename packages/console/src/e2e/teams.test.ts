@@ -89,9 +89,10 @@ describe("teams in the console", () => {
     await owner.page.getByRole("button", { name: "New role" }).click();
     const roleDialog = owner.page.getByRole("dialog", { name: "New role" });
     await roleDialog.getByLabel("Name").fill("deployers");
+    // No user_read or user_write: the member still lists and makes their team keys.
     await roleDialog
-      .getByRole("radiogroup", { name: "User" })
-      .getByRole("radio", { name: "Read & write" })
+      .getByRole("radiogroup", { name: "Machines" })
+      .getByRole("radio", { name: "Read", exact: true })
       .check();
     expect(
       await roleDialog
@@ -105,7 +106,7 @@ describe("teams in the console", () => {
     const roleRow = owner.page.locator(".roles-table tr", { hasText: "deployers" });
     await roleRow.waitFor();
     expect(await roleRow.locator("td[data-label=Permissions]").textContent()).toMatch(
-      /User: read & write · Instances: read & write/,
+      /^Instances: read & write · Machines: read$/,
     );
 
     // An invitation by email with that role.

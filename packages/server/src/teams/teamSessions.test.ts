@@ -280,6 +280,54 @@ describe.each(["sqlite", "postgres"] as const)("team sessions on %s", (kind) => 
     expect(won).toBeGreaterThanOrEqual(6);
   });
 
+  it("GET /auth/apikeys/?team_id= lists the caller's own team keys from the personal session", async () => {
+    // The built-in member role has no user_read: the team session cannot list, the personal can.
+    const t = await teamWithMember({ api: { instance_read: {}, instance_write: {} } });
+    const made = await api<{ id: number }>("POST", "/api/v0/auth/apikeys/", t.member.session, {
+      name: "mine",
+      team_id: t.teamId,
+      permissions: { api: { instance_read: {} } },
+    });
+    await api("POST", "/api/v0/auth/apikeys/", t.owner.session, {
+      name: "owner's",
+      team_id: t.teamId,
+    });
+    const personalKey = await createKey(server.url, t.member.session, { name: "personal" });
+    const listed = await api<{ apikeys: { id: number; name: string }[] }>(
+      "GET",
+      `/api/v0/auth/apikeys/?team_id=${t.teamId}`,
+      t.member.session,
+    );
+    expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+    expect(listed.body.apikeys.map((k) => k.id)).toEqual([made.body.id]);
+    const personal = await api<{ apikeys: { id: number }[] }>(
+      "GET",
+      "/api/v0/auth/apikeys/",
+      t.member.session,
+    );
+    expect(personal.body.apikeys.map((k) => k.id)).toEqual([personalKey.id]);
+    const session = await teamSession(t.member.session, t.teamId);
+    expect((await api("GET", "/api/v0/auth/apikeys/", session.secret)).status).toBe(403);
+    // Not a team one is not in; not another team from a team credential.
+    const other = await teamWithMember();
+    expect(
+      (await api("GET", `/api/v0/auth/apikeys/?team_id=${other.teamId}`, t.member.session)).status,
+    ).toBe(404);
+    expect((await api("GET", `/api/v0/auth/apikeys/?team_id=${other.teamId}`, t.key)).status).toBe(
+      400,
+    );
+    // Paged too.
+    const page = await api<{ apikeys: { id: number }[]; next_after: number | null }>(
+      "GET",
+      `/api/v0/auth/apikeys/?team_id=${t.teamId}&limit=1`,
+      t.member.session,
+    );
+    expect(page.body).toEqual({
+      apikeys: [expect.objectContaining({ id: made.body.id })],
+      next_after: null,
+    });
+  });
+
   it("ends when the team is destroyed", async () => {
     const t = await teamWithMember();
     const member = await teamSession(t.member.session, t.teamId);
