@@ -285,7 +285,7 @@ describe("teams in the console", () => {
   }, 180_000);
 
   it("at phone width: no horizontal overflow, the switcher and the role picker reachable", async () => {
-    const { context, page } = await openConsole({ width: 390, height: 844 });
+    const { context, page } = await openConsole({ width: 390, height: 844, dark: true });
     await signUp(page);
     await createTeam(page, "A team with a rather long name for a phone");
     // A member, signed up and joined over the API.
