@@ -139,7 +139,8 @@ export class SessionService {
     for (const version of this.peppers.versions()) {
       const hash = this.peppers.hash(secret, version);
       const row = await this.store.findKeyByHash(hash);
-      if (row?.keyHash === hash && row.kind === "session" && row.deletedAt === null) return row;
+      if (row?.keyHash !== hash || row.hashVersion !== version) continue;
+      if (row.kind === "session" && row.deletedAt === null) return row;
     }
     return undefined;
   }
