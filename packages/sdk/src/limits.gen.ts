@@ -45,3 +45,15 @@ export const MAX_WEBHOOK_DESCRIPTION_LENGTH = 255;
 
 /** The most deliveries one page of an endpoint's delivery log holds. */
 export const MAX_WEBHOOK_DELIVERIES_PAGE = 200;
+
+/** A team's name, in characters. */
+export const MAX_TEAM_NAME_LENGTH = 100;
+/** A team role's name, in characters (Vast's rule). */
+export const MIN_ROLE_NAME_LENGTH = 2;
+export const MAX_ROLE_NAME_LENGTH = 50;
+/** How long an invitation to a team can be accepted, in seconds: 4 hours. */
+export const INVITATION_SECONDS = 4 * 3600;
+/** The most invitations one team may send in an hour. */
+export const MAX_INVITATIONS_PER_HOUR = 20;
+/** How soon the same email may be invited to the same team again, in seconds. */
+export const REINVITE_SECONDS = 600;

@@ -1,3 +1,4 @@
+import { MAX_ROLE_NAME_LENGTH, MIN_ROLE_NAME_LENGTH } from "@latchkey/sdk";
 import { type FormEvent, useId, useRef, useState } from "react";
 import { useApi } from "../api/ApiContext.js";
 import type { Catalogue, PermissionTree, TeamRole } from "../api/types.js";
@@ -44,8 +45,10 @@ export function RoleDialog({
     setProblem(undefined);
     setJsonProblem(undefined);
     const trimmed = name.trim();
-    if (trimmed.length < 2 || trimmed.length > 50) {
-      setNameError("A role name is 2 to 50 characters, e.g. “ci” or “support”.");
+    if (trimmed.length < MIN_ROLE_NAME_LENGTH || trimmed.length > MAX_ROLE_NAME_LENGTH) {
+      setNameError(
+        `A role name is ${MIN_ROLE_NAME_LENGTH} to ${MAX_ROLE_NAME_LENGTH} characters, e.g. “ci” or “support”.`,
+      );
       nameField.current?.focus();
       return;
     }
@@ -105,7 +108,7 @@ export function RoleDialog({
             ref={nameField}
             data-autofocus
             value={name}
-            maxLength={50}
+            maxLength={MAX_ROLE_NAME_LENGTH}
             autoComplete="off"
             placeholder="e.g. ci"
             readOnly={role?.builtin}

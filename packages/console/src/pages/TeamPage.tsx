@@ -1,3 +1,4 @@
+import { MAX_TEAM_NAME_LENGTH } from "@latchkey/sdk";
 import { type FormEvent, useId, useMemo, useState } from "react";
 import type { Account } from "../App.js";
 import { useApi } from "../api/ApiContext.js";
@@ -232,7 +233,7 @@ function MyTeams({
               <input
                 id={`${id}-team-name`}
                 value={name}
-                maxLength={255}
+                maxLength={MAX_TEAM_NAME_LENGTH}
                 autoComplete="off"
                 placeholder="e.g. Acme"
                 onChange={(e) => setName(e.target.value)}
