@@ -209,6 +209,167 @@ const samples: Record<string, SampleFor> = {
   },
 };
 
+/** Account A's team (made on first use) and a team key of A's in it, as the team routes need. */
+const teams = new WeakMap<Context, Promise<{ id: number; key: string }>>();
+function teamOf(deps: Context, fresh = false): Promise<{ id: number; key: string }> {
+  const made = (async () => {
+    const team = await call<{ id: number }>(deps.url, "POST", "/api/v0/team/", {
+      key: deps.session,
+      body: { team_name: `tour ${hex(3)}` },
+    });
+    if (team.status !== 200) throw new Error(`team: ${JSON.stringify(team.body)}`);
+    return { id: team.body.id, key: (await deps.key({ team_id: team.body.id })).key };
+  })();
+  if (fresh) return made;
+  const known = teams.get(deps);
+  if (known) return known;
+  teams.set(deps, made);
+  return made;
+}
+
+/** An invitation of A's team to a new person, with its token (a secret) and that person. */
+async function invitation(deps: Context, team?: { key: string }, role = "member") {
+  const { key } = team ?? (await teamOf(deps));
+  const who = await signUp(deps);
+  const { session } = await logIn(deps, who.email, who.password);
+  const invited = await call<{ token: string; invitation: { id: number } }>(
+    deps.url,
+    "POST",
+    "/api/v0/team/invite/",
+    { key, body: { email: who.email, role } },
+  );
+  if (invited.status !== 200) throw new Error(`invite: ${JSON.stringify(invited.body)}`);
+  deps.remember(invited.body.token);
+  return { token: invited.body.token, id: invited.body.invitation.id, session, key };
+}
+
+/** A new member of A's team (or of `team`); their account id. */
+async function memberOf(deps: Context, team?: { key: string }, role = "member") {
+  const invited = await invitation(deps, team, role);
+  const accepted = await call<{ member: { id: number } }>(
+    deps.url,
+    "POST",
+    `/api/v0/team/invitations/${invited.token}/accept/`,
+    { key: invited.session },
+  );
+  if (accepted.status !== 200) throw new Error(`accept: ${JSON.stringify(accepted.body)}`);
+  return accepted.body.member.id;
+}
+
+/** A role of A's team; its id. */
+async function roleOf(deps: Context): Promise<number> {
+  const { key } = await teamOf(deps);
+  const made = await call<{ role: { id: number } }>(deps.url, "POST", "/api/v0/team/roles/", {
+    key,
+    body: { name: `role ${hex(3)}`, permissions: { api: { instance_read: {} } } },
+  });
+  if (made.status !== 200) throw new Error(`role: ${JSON.stringify(made.body)}`);
+  return made.body.role.id;
+}
+
+const teamSamples: Record<string, SampleFor> = {
+  "POST /api/v0/team/": async () => ({
+    path: "/api/v0/team/",
+    body: { team_name: `tour ${hex(3)}` },
+  }),
+  "GET /api/v0/team/": async (deps) => ({
+    path: "/api/v0/team/",
+    credential: (await teamOf(deps)).key,
+  }),
+  "PUT /api/v0/team/": async (deps) => ({
+    path: "/api/v0/team/",
+    credential: (await teamOf(deps)).key,
+    body: { team_name: `renamed ${hex(3)}` },
+  }),
+  "DELETE /api/v0/team/": async (deps) => ({
+    path: "/api/v0/team/",
+    credential: (await teamOf(deps, true)).key,
+  }),
+  "POST /api/v0/team/invite/": async (deps) => ({
+    path: `/api/v0/team/invite/?email=invitee-${hex(3)}%40example.com&role=member`,
+    credential: (await teamOf(deps)).key,
+  }),
+  "GET /api/v0/team/invitations/": async (deps) => ({
+    path: "/api/v0/team/invitations/",
+    credential: (await teamOf(deps)).key,
+  }),
+  "DELETE /api/v0/team/invitations/{id}/": async (deps) => {
+    const invited = await invitation(deps);
+    return { path: `/api/v0/team/invitations/${invited.id}/`, credential: invited.key };
+  },
+  "POST /api/v0/team/invitations/{token}/accept/": async (deps) => {
+    const invited = await invitation(deps);
+    return {
+      path: `/api/v0/team/invitations/${invited.token}/accept/`,
+      credential: invited.session,
+    };
+  },
+  "GET /api/v0/team/invite/{token}/": async (deps) => {
+    const invited = await invitation(deps);
+    return { path: `/api/v0/team/invite/${invited.token}/`, credential: invited.session };
+  },
+  "GET /api/v0/team/members/": async (deps) => ({
+    path: "/api/v0/team/members/",
+    credential: (await teamOf(deps)).key,
+  }),
+  "DELETE /api/v0/team/members/{id}/": async (deps) => ({
+    path: `/api/v0/team/members/${await memberOf(deps)}/`,
+    credential: (await teamOf(deps)).key,
+  }),
+  "POST /api/v0/team/members/{id}/roles/": async (deps) => ({
+    path: `/api/v0/team/members/${await memberOf(deps)}/roles/`,
+    credential: (await teamOf(deps)).key,
+    body: { role: "manager" },
+  }),
+  "PUT /api/v0/team/members/{id}/roles/": async (deps) => ({
+    path: `/api/v0/team/members/${await memberOf(deps)}/roles/`,
+    credential: (await teamOf(deps)).key,
+    body: { role: "manager" },
+  }),
+  "POST /api/v0/team/roles/": async (deps) => ({
+    path: "/api/v0/team/roles/",
+    credential: (await teamOf(deps)).key,
+    body: { name: `role ${hex(3)}`, permissions: { api: { instance_read: {} } } },
+  }),
+  "GET /api/v0/team/roles/": async (deps) => ({
+    path: "/api/v0/team/roles/",
+    credential: (await teamOf(deps)).key,
+  }),
+  "GET /api/v0/team/roles-full/": async (deps) => ({
+    path: "/api/v0/team/roles-full/",
+    credential: (await teamOf(deps)).key,
+  }),
+  "GET /api/v0/team/roles/{id}/": async (deps) => ({
+    path: `/api/v0/team/roles/${await roleOf(deps)}/`,
+    credential: (await teamOf(deps)).key,
+  }),
+  "PUT /api/v0/team/roles/{id}/": async (deps) => ({
+    path: `/api/v0/team/roles/${await roleOf(deps)}/`,
+    credential: (await teamOf(deps)).key,
+    body: { permissions: { api: { instance_read: {}, instance_write: {} } } },
+  }),
+  "DELETE /api/v0/team/roles/{id}/": async (deps) => ({
+    path: `/api/v0/team/roles/${await roleOf(deps)}/`,
+    credential: (await teamOf(deps)).key,
+  }),
+  "PUT /api/v0/team/transfer/": async (deps) => {
+    const team = await teamOf(deps, true);
+    return {
+      path: "/api/v0/team/transfer/",
+      credential: team.key,
+      body: { new_team_owner_id: await memberOf(deps, team, "manager") },
+    };
+  },
+  "GET /api/v0/team/apikeys/": async (deps) => ({
+    path: "/api/v0/team/apikeys/",
+    credential: (await teamOf(deps)).key,
+  }),
+  "GET /api/v0/users/current/invitations/": async () => ({
+    path: "/api/v0/users/current/invitations/",
+  }),
+  "GET /api/v0/users/current/teams/": async () => ({ path: "/api/v0/users/current/teams/" }),
+};
+
 async function signUp(deps: Pick<Context, "url" | "remember">) {
   const email = `acct-${hex(4)}@example.com`;
   const password = deps.remember(newPassword());
@@ -367,7 +528,7 @@ describe("secrets in the log", () => {
     // 1. Every route as it is meant to be used, with secrets in the body where it takes them.
     for (const entry of serverRoutes) {
       const label = `${entry.method} ${entry.path}`;
-      const sample = samples[label];
+      const sample = samples[label] ?? teamSamples[label];
       if (!sample) throw new Error(`no sample request for ${label}: add one so it is covered`);
       const request = await sample(deps);
       const credential = request.credential === undefined ? session : request.credential;
