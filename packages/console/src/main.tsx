@@ -8,6 +8,6 @@ const root = document.getElementById("root");
 if (root)
   createRoot(root).render(
     <StrictMode>
-      <App api={createApi()} />
+      <App api={createApi()} teamApi={(id) => createApi({ id })} />
     </StrictMode>,
   );

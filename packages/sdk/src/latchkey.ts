@@ -40,6 +40,8 @@ import type {
   TeamKey,
   TeamMember,
   TeamRole,
+  TeamSessionInput,
+  TeamSessionResult,
   UpdateRoleInput,
   UpdateWebhookInput,
   Verdict,
@@ -70,6 +72,12 @@ export interface LatchkeyOptions {
   fetch?: typeof fetch;
   /** For the browser console: "same-origin" and no apiKey uses the session cookie. */
   credentials?: RequestCredentials;
+  /**
+   * With the session cookies: `"team"` sends `X-Latchkey-Account: team`, so that the server
+   * reads the team session cookie (set by `openTeamSession({ set_cookie: true })`) instead of
+   * the personal one. An apiKey (a Bearer header) always wins over both.
+   */
+  account?: "personal" | "team";
   /** Called before each HTTP attempt, with the bearer and body secrets redacted. */
   onRequest?: (info: RequestInfo) => void;
   /** Where LATCHKEY_* are read; defaults to process.env where it exists. */
@@ -279,6 +287,21 @@ export class Latchkey {
   async listApiKeys(o?: CallOptions): Promise<ApiKey[]> {
     const answer = await this.#call<{ apikeys: ApiKey[] }>(
       { method: "GET", path: "/api/v0/auth/apikeys/", auth: true },
+      o,
+    );
+    return answer.apikeys;
+  }
+
+  /**
+   * Your own team keys in a team, from your personal key or session (what `createApiKey` with
+   * `team_id` makes), whatever your role there says of user_read.
+   *
+   * @example
+   * const mine = await client.listMyTeamKeys(12);
+   */
+  async listMyTeamKeys(teamId: number, o?: CallOptions): Promise<ApiKey[]> {
+    const answer = await this.#call<{ apikeys: ApiKey[] }>(
+      { method: "GET", path: "/api/v0/auth/apikeys/", query: { team_id: teamId }, auth: true },
       o,
     );
     return answer.apikeys;
@@ -713,6 +736,23 @@ export class Latchkey {
     );
   }
 
+  /**
+   * Opens a team session (a Latchkey extension): from your personal session or key, a session
+   * of the team's account that is yours as a member, with your current role's rights. With
+   * `set_cookie: true` in a browser it becomes the HttpOnly team cookie that a client made with
+   * `account: "team"` uses; otherwise the answer carries `session_key`.
+   *
+   * @example
+   * const { session_key } = await client.openTeamSession({ team_id: 12 });
+   * const team = new Latchkey({ apiKey: session_key });
+   */
+  openTeamSession(input: TeamSessionInput, o?: CallOptions): Promise<TeamSessionResult> {
+    return this.#call(
+      { method: "POST", path: "/api/v0/auth/sessions/team/", body: input, auth: true },
+      o,
+    );
+  }
+
   /** The teams the calling person belongs to, with their role in each. */
   async myTeams(o?: CallOptions): Promise<MyTeam[]> {
     const answer = await this.#call<{ teams: MyTeam[] }>(
@@ -842,6 +882,10 @@ export class Latchkey {
     if (call.body !== undefined) {
       headers["content-type"] = "application/json";
       shown["content-type"] = "application/json";
+    }
+    if (call.auth && this.#options.account !== undefined) {
+      headers["x-latchkey-account"] = this.#options.account;
+      shown["x-latchkey-account"] = this.#options.account;
     }
     if (call.auth && resolved.apiKey !== undefined) {
       headers.authorization = `Bearer ${resolved.apiKey}`;

@@ -438,6 +438,83 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/v0/auth/sessions/team/": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Open a team session (Latchkey extension)
+     * @description A Latchkey extension (Vast has no such route): from a member's personal session or key, a session of the team's account that belongs to that member. Its rights are the calling credential's own cut to the member's current role, on every request; removing the member, destroying the team or logging out ends it. With `set_cookie: true` (the console) it is set as the HttpOnly, SameSite=Strict cookie `latchkey_team_session`, replacing (and ending) the one there, and left out of the body; requests that send `X-Latchkey-Account: team` then use it instead of the personal cookie. It expires with the credential that opened it, after 7 days at most.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            team_id: number;
+            set_cookie?: boolean;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @enum {boolean} */
+              success: true;
+              session_key?: string;
+              /** Format: date-time */
+              expires_at: string;
+              /** @description The team's account id. */
+              user_id: number;
+              /** @description The calling person, as the team's member. */
+              member_id: number;
+              session_id: number;
+              /** @description The member's role now. */
+              role: string;
+            };
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "4XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+        /** @description The body of every non-2xx answer. */
+        "5XX": {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": components["schemas"]["ErrorBody"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/v0/auth/sessions/{id}/": {
     parameters: {
       query?: never;
@@ -585,6 +662,8 @@ export interface paths {
           limit?: number;
           /** @description Only keys with a larger id: the `next_after` of the previous page. */
           after?: number;
+          /** @description From a personal credential: your own team keys in that team (as `team_id` makes them with POST), whatever your role says of user_read. */
+          team_id?: number;
         };
         header?: never;
         path?: never;

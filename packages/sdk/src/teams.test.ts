@@ -93,4 +93,43 @@ describe("teams through the SDK", () => {
     expect(destroyed.deleted_keys).toBe(1);
     expect((await anaOwner.currentUser()).account_kind).toBe("person");
   });
+
+  it("opens a team session; account: 'team' sends X-Latchkey-Account so the team cookie is used", async () => {
+    const ownerPerson = await signUpAndLogIn(server.url);
+    const personal = client(ownerPerson.session);
+    const team = await personal.createTeam({ team_name: "Cookies" });
+    const opened = await personal.openTeamSession({ team_id: team.id });
+    expect(opened).toMatchObject({
+      user_id: team.id,
+      member_id: ownerPerson.userId,
+      role: "owner",
+    });
+    const secret = opened.session_key ?? "";
+    expect((await client(secret).currentUser()).account_kind).toBe("team");
+    const teamKey = await personal.createApiKey({ name: "in the team", team_id: team.id });
+    expect((await personal.listMyTeamKeys(team.id)).map((k) => k.id)).toEqual([teamKey.id]);
+    expect((await personal.listApiKeys()).map((k) => k.id)).not.toContain(teamKey.id);
+    expect((await refusal(personal.openTeamSession({ team_id: team.id + 1000 }))).status).toBe(404);
+
+    // As in the browser: no key, both cookies sent; the header picks the team's.
+    const sent: Record<string, string>[] = [];
+    const jar: typeof fetch = (url, init) => {
+      const headers = { ...(init?.headers as Record<string, string>) };
+      sent.push(headers);
+      headers.cookie = `latchkey_session=${ownerPerson.session}; latchkey_team_session=${secret}`;
+      return server.fetch(url, { ...init, headers });
+    };
+    const cookieClient = (account?: "team") =>
+      new Latchkey({
+        url: server.url,
+        fetch: jar,
+        env: {},
+        retries: 0,
+        ...(account ? { account } : {}),
+      });
+    expect((await cookieClient("team").currentUser()).id).toBe(team.id);
+    expect(sent.at(-1)?.["x-latchkey-account"]).toBe("team");
+    expect((await cookieClient().currentUser()).id).toBe(ownerPerson.userId);
+    expect(sent.at(-1)?.["x-latchkey-account"]).toBeUndefined();
+  });
 });

@@ -26,6 +26,7 @@ import { authLogout } from "./sessions/routes/authLogout.js";
 import { sessionsDelete } from "./sessions/routes/sessionsDelete.js";
 import { sessionsDeleteOthers } from "./sessions/routes/sessionsDeleteOthers.js";
 import { sessionsList } from "./sessions/routes/sessionsList.js";
+import { teamSessionOpen } from "./sessions/routes/teamSessionOpen.js";
 import { Session } from "./sessions/sessionSchemas.js";
 import { teamApiKeys } from "./teams/routes/teamApiKeys.js";
 import { teamCreate } from "./teams/routes/teamCreate.js";
@@ -78,6 +79,7 @@ export const routes: readonly RouteModule[] = [
   authLogout,
   authVerify,
   sessionsList,
+  teamSessionOpen,
   sessionsDeleteOthers,
   sessionsDelete,
   usersCurrent,

@@ -13,7 +13,11 @@ import type {
   KeyEventType,
   KeyUsage,
   LatchkeyErrorCode,
+  MyTeam,
   Session,
+  Team,
+  TeamInvitation,
+  TeamMember,
   Webhook,
   WebhookDelivery,
   WebhookWithSecret,
@@ -26,7 +30,11 @@ export type {
   CurrentUser,
   KeyEventType,
   KeyUsage,
+  MyTeam,
   Session,
+  Team,
+  TeamInvitation,
+  TeamMember,
   Webhook,
   WebhookDelivery,
   WebhookWithSecret,
@@ -90,6 +98,20 @@ export interface CreateKeyInput {
   expires_at?: string | null;
 }
 
+/** A team role; `permissions` as loose as the editor's trees. */
+export interface TeamRole {
+  id: number;
+  name: string;
+  identifier: string;
+  builtin: boolean;
+  permissions: PermissionTree | null;
+}
+
+export interface RoleInput {
+  name?: string;
+  permissions?: PermissionTree | null;
+}
+
 /** Everything the console asks of the server; one implementation, in client.ts. */
 export interface ConsoleApi {
   signUp(input: { email: string; password: string }): Promise<unknown>;
@@ -119,6 +141,26 @@ export interface ConsoleApi {
   redeliver(id: number, deliveryId: number): Promise<WebhookDelivery>;
   auditLogs(filter: AuditFilter): Promise<AuditLog[]>;
   permissionCatalogue(): Promise<Catalogue>;
+  /** The signed-in person's teams and invitations (always through the personal session). */
+  myTeams(): Promise<MyTeam[]>;
+  myInvitations(): Promise<TeamInvitation[]>;
+  acceptInvitation(id: number): Promise<unknown>;
+  createTeam(name: string): Promise<Team>;
+  /** Sets the HttpOnly team session cookie for that team, replacing the one there. */
+  openTeamSession(teamId: number): Promise<unknown>;
+  /** The team of the team context, and the other team routes. */
+  getTeam(): Promise<Team>;
+  listMembers(): Promise<TeamMember[]>;
+  setMemberRole(id: number, roleId: number): Promise<TeamMember>;
+  removeMember(id: number): Promise<unknown>;
+  listInvitations(): Promise<TeamInvitation[]>;
+  inviteMember(input: { email: string; role: string }): Promise<unknown>;
+  revokeInvitation(id: number): Promise<unknown>;
+  /** Every role but the owner's, with its tree. */
+  listRoles(): Promise<TeamRole[]>;
+  createRole(input: { name: string; permissions: PermissionTree | null }): Promise<TeamRole>;
+  updateRole(id: number, input: RoleInput): Promise<TeamRole>;
+  deleteRole(id: number): Promise<unknown>;
 }
 
 /** What the console shows of a failed call, whatever threw it. */

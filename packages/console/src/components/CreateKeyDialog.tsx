@@ -14,7 +14,7 @@ import { SecretReveal, useSecretClose } from "./SecretReveal.js";
 import { Spinner } from "./Spinner.js";
 
 /** Where JSON.parse stopped, from its message ("… at position 42" or "(line 3 column 5)"). */
-function syntaxProblem(text: string, err: unknown): JsonProblem {
+export function syntaxProblem(text: string, err: unknown): JsonProblem {
   const msg = err instanceof Error ? err.message : "not valid JSON";
   const position = /position (\d+)/.exec(msg);
   const lineCol = /line (\d+) column (\d+)/.exec(msg);
@@ -32,7 +32,7 @@ function syntaxProblem(text: string, err: unknown): JsonProblem {
 }
 
 /** The server's invalid_permissions answer, placed in the text by its JSON Pointer. */
-function treeProblem(text: string, problem: ProblemInfo): JsonProblem {
+export function treeProblem(text: string, problem: ProblemInfo): JsonProblem {
   const path = problem.path ?? /^permissions at (\S+):/.exec(problem.msg)?.[1];
   const range = path === undefined ? undefined : jsonPointerRange(text, path);
   const msg = problem.msg.replace(/^permissions at \S+: /, "");

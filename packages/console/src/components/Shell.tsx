@@ -1,10 +1,13 @@
 import { type ReactNode, useEffect, useRef } from "react";
-import type { CurrentUser } from "../api/types.js";
+import type { Account } from "../App.js";
+import type { CurrentUser, MyTeam } from "../api/types.js";
+import { AccountSwitcher } from "./AccountSwitcher.js";
 import { Logo } from "./Logo.js";
 import { Spinner } from "./Spinner.js";
 
 const PAGES = [
   { path: "/keys", label: "Keys" },
+  { path: "/team", label: "Team" },
   { path: "/webhooks", label: "Webhooks" },
   { path: "/sessions", label: "Sessions" },
   { path: "/audit", label: "Audit log" },
@@ -15,12 +18,21 @@ const PAGES = [
 export function Shell({
   path,
   user,
+  account,
+  teams,
+  invitations,
+  onSwitch,
   signingOut,
   onSignOut,
   children,
 }: {
   path: string;
   user: CurrentUser;
+  account: Account;
+  teams: MyTeam[];
+  /** Pending invitations for the signed-in person: a notice points to them. */
+  invitations: number;
+  onSwitch: (team: MyTeam | undefined) => Promise<void>;
   signingOut: boolean;
   onSignOut: () => void;
   children: ReactNode;
@@ -52,6 +64,7 @@ export function Shell({
             <Logo />
             <span>Latchkey</span>
           </a>
+          <AccountSwitcher account={account} teams={teams} onSwitch={onSwitch} />
           <nav className="nav" aria-label="Console">
             {PAGES.map((page) => (
               <a
@@ -59,7 +72,15 @@ export function Shell({
                 href={`#${page.path}`}
                 aria-current={path === page.path ? "page" : undefined}
               >
-                {page.label}
+                {page.path === "/team" && account.kind === "personal" ? "Teams" : page.label}
+                {page.path === "/team" && invitations > 0 && (
+                  <span className="badge badge-accent nav-count">
+                    {invitations}
+                    <span className="visually-hidden">
+                      {invitations === 1 ? " invitation" : " invitations"}
+                    </span>
+                  </span>
+                )}
               </a>
             ))}
           </nav>
@@ -80,6 +101,17 @@ export function Shell({
         </div>
       </header>
       <main id="main" className="page">
+        {invitations > 0 && path !== "/team" && (
+          <div className="banner banner-info invitation-notice" role="status">
+            <span>
+              You have {invitations === 1 ? "an invitation" : `${invitations} invitations`} to join
+              a team.
+            </span>
+            <a className="button button-small" href="#/team">
+              See {invitations === 1 ? "invitation" : "invitations"}
+            </a>
+          </div>
+        )}
         {children}
       </main>
     </>

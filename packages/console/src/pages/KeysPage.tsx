@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { useApi } from "../api/ApiContext.js";
-import type { ApiKey, ApiKeyWithSecret } from "../api/types.js";
+import type { ApiKey, ApiKeyWithSecret, MyTeam } from "../api/types.js";
 import { CreateKeyDialog } from "../components/CreateKeyDialog.js";
 import { DeleteKeyDialog } from "../components/DeleteKeyDialog.js";
 import { EndGraceDialog } from "../components/EndGraceDialog.js";
@@ -24,7 +24,7 @@ function withoutSecret({ key: _secret, ...rest }: ApiKeyWithSecret): ApiKey {
   return rest;
 }
 
-export function KeysPage() {
+export function KeysPage({ team }: { team?: MyTeam | undefined } = {}) {
   const api = useApi();
   const announce = useAnnounce();
   const keys = useLoad(() => api.listApiKeys(), [api]);
@@ -52,11 +52,19 @@ export function KeysPage() {
       <section className="card" aria-labelledby="api-keys-heading">
         <div className="card-header">
           <div>
-            <h2 id="api-keys-heading">API Keys</h2>
-            <p className="muted">
-              Each key acts as you, with only the permissions you give it. Its value is shown once,
-              when it is created or reset.
-            </p>
+            <h2 id="api-keys-heading">{team ? `Your keys in ${team.team_name}` : "API Keys"}</h2>
+            {team ? (
+              <p className="muted">
+                Team keys act on the team’s account. Each does at most what its permissions and your
+                current role (<strong>{team.role}</strong>) both allow, and stops working if you
+                leave the team. Its value is shown once.
+              </p>
+            ) : (
+              <p className="muted">
+                Each key acts as you, with only the permissions you give it. Its value is shown
+                once, when it is created or reset.
+              </p>
+            )}
           </div>
           <button
             type="button"

@@ -382,6 +382,11 @@ const samples: Record<string, SampleFor> = {
     });
     return { method: "DELETE", path: `/api/v0/verifiers/${created.body.id}/` };
   },
+  "POST /api/v0/auth/sessions/team/": async ({ url, session }) => ({
+    method: "POST",
+    path: "/api/v0/auth/sessions/team/",
+    body: { team_id: await teamOf(url, session) },
+  }),
 };
 
 describe("route catalogue", () => {
@@ -511,7 +516,8 @@ describe("route catalogue", () => {
           /\/\d+\//.test(sample.path) ||
           entry.name === "api.apikeys.reset" ||
           entry.name === "api.team.transfer" ||
-          entry.name === "api.team.invite";
+          entry.name === "api.team.invite" ||
+          entry.name === "api.sessions.team";
         if (namesAnObject) {
           expect(answer.status).toBe(404);
           expect(answer.body.error).toBe("not_found");

@@ -125,7 +125,29 @@ describe("team changes on three PostgreSQL nodes", () => {
       for (const url of urls)
         expect((await call(url, "GET", PROBE, { key: key.body.key })).status).toBe(200);
     }
-    return { ownerKey, memberId: member.userId, roleId: role.body.role.id, key: key.body.key };
+    return {
+      ownerKey,
+      memberId: member.userId,
+      memberSession: member.session,
+      teamId: team.body.id,
+      roleId: role.body.role.id,
+      key: key.body.key,
+    };
+  }
+
+  /** The member's team session (docs/teams.md), opened through node 2, cached on every node. */
+  async function teamSession(t: { memberSession: string; teamId: number }) {
+    const opened = await call<{ session_key: string }>(
+      at(2),
+      "POST",
+      "/api/v0/auth/sessions/team/",
+      { key: t.memberSession, body: { team_id: t.teamId } },
+    );
+    expect(opened.status, JSON.stringify(opened.body)).toBe(200);
+    for (const url of urls) {
+      expect((await call(url, "GET", PROBE, { key: opened.body.session_key })).status).toBe(200);
+    }
+    return opened.body.session_key;
   }
 
   /** Load on every node; `change` through one node; what was answered before and after. */
@@ -182,6 +204,24 @@ describe("team changes on three PostgreSQL nodes", () => {
     const t = await setUp();
     const after = await underLoad(t.key, () =>
       call(at(2), "DELETE", "/api/v0/team/", { key: t.ownerKey }),
+    );
+    for (const statuses of after) expect(new Set(statuses)).toEqual(new Set([401]));
+  });
+
+  it("a member removed through one node: their team session is 401 on every node from the answer on", async () => {
+    const t = await setUp();
+    const session = await teamSession(t);
+    const after = await underLoad(session, () =>
+      call(at(1), "DELETE", `/api/v0/team/members/${t.memberId}/`, { key: t.ownerKey }),
+    );
+    for (const statuses of after) expect(new Set(statuses)).toEqual(new Set([401]));
+  });
+
+  it("a team session logged out through one node: 401 on every node from the answer on", async () => {
+    const t = await setUp();
+    const session = await teamSession(t);
+    const after = await underLoad(session, () =>
+      call(at(0), "POST", "/api/v0/auth/logout/", { key: session }),
     );
     for (const statuses of after) expect(new Set(statuses)).toEqual(new Set([401]));
   });

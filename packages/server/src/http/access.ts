@@ -14,6 +14,11 @@ export interface RouteAccess {
    * verifier's token is refused on every other route (docs/revocation.md, "Verifiers").
    */
   verifier?: boolean;
+  /**
+   * Any session may call it whatever its rights, as it only ends the calling session: logout,
+   * for a team session whose member's role lacks user_write (docs/teams.md).
+   */
+  endsCaller?: boolean;
   /** "sensitive": the stricter limit of sign-up, login and key creation. */
   limit?: "sensitive";
   /** The parameters constraints are checked against; default: the path parameters. */

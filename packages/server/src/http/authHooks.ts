@@ -6,7 +6,7 @@ import type { Deps } from "../deps.js";
 import type { Metrics, OutcomeCode } from "../metrics/metrics.js";
 import type { Authorization } from "../verify/verification.js";
 import { originOf } from "./access.js";
-import { sessionCookieOf } from "./cookie.js";
+import { ACCOUNT_HEADER, cookieOf, SESSION_COOKIE, TEAM_SESSION_COOKIE } from "./cookie.js";
 import { hook } from "./hook.js";
 import { limited } from "./rateLimitHooks.js";
 
@@ -69,7 +69,23 @@ function readCredential(
     }
     return { secret, via: "bearer" };
   }
-  const cookie = sessionCookieOf(request);
+  const account = request.headers[ACCOUNT_HEADER];
+  if (account !== undefined && account !== "team" && account !== "personal") {
+    throw new ApiError(
+      "invalid_request",
+      `${ACCOUNT_HEADER} must be 'team' (the team session cookie) or 'personal'.`,
+    );
+  }
+  if (account === "team") {
+    const team = cookieOf(request, TEAM_SESSION_COOKIE);
+    if (team) return { secret: team, via: "cookie" };
+    // Never falls back to the personal cookie: the caller meant to act on the team.
+    throw new ApiError(
+      "auth_required",
+      "No team session: open one with POST /api/v0/auth/sessions/team/ and set_cookie.",
+    );
+  }
+  const cookie = cookieOf(request, SESSION_COOKIE);
   if (cookie) return { secret: cookie, via: "cookie" };
   return undefined;
 }
@@ -185,6 +201,10 @@ export function registerAuthHooks(app: FastifyInstance, deps: Deps): void {
     if (access.sessionOnly && principal.key.kind !== "session") {
       deps.metrics.outcome("rest", "FORBIDDEN");
       throw new ApiError("session_required");
+    }
+    if (access.endsCaller && principal.key.kind === "session") {
+      deps.metrics.outcome("rest", "VALID");
+      return;
     }
     const category = access.entry.category;
     if (category === null) {

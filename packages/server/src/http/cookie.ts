@@ -6,15 +6,24 @@ import { SESSION_DAYS } from "../sessions/sessionService.js";
 export const SESSION_COOKIE = "latchkey_session";
 
 /**
- * The session cookie a request sent, if any. Cookies are parsed here, where a credential is
- * looked for, and only when the request has a Cookie header: API clients send none, and
- * parsing on every request (the plugin's default hook) cost each of them a parse and two
- * allocations.
+ * A cookie the request sent, if any. Cookies are parsed here, where a credential is looked
+ * for, and only when the request has a Cookie header: API clients send none, and parsing on
+ * every request (the plugin's default hook) cost each of them a parse and two allocations.
  */
-export function sessionCookieOf(request: FastifyRequest): string | undefined {
+export function cookieOf(request: FastifyRequest, name: string): string | undefined {
   const header = request.headers.cookie;
-  return header === undefined ? undefined : request.server.parseCookie(header)[SESSION_COOKIE];
+  return header === undefined ? undefined : request.server.parseCookie(header)[name];
 }
+
+/**
+ * The console's team session cookie (docs/teams.md, "Team sessions"), with the same
+ * attributes. It is read instead of SESSION_COOKIE only when the request says
+ * `X-Latchkey-Account: team`; a Bearer header always wins over both.
+ */
+export const TEAM_SESSION_COOKIE = "latchkey_team_session";
+
+/** The request header that picks the team cookie; its one value is `team`. */
+export const ACCOUNT_HEADER = "x-latchkey-account";
 
 /** The `proto=` values of a `Forwarded` header (RFC 7239), lower-cased. */
 function forwardedProtos(header: string): string[] {

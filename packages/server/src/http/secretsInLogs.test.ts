@@ -115,6 +115,13 @@ const samples: Record<string, SampleFor> = {
     credential: (await deps.login()).session,
   }),
   "GET /api/v0/auth/sessions/": async () => ({ path: "/api/v0/auth/sessions/" }),
+  "POST /api/v0/auth/sessions/team/": async (deps) => {
+    const team = await call<{ id: number }>(deps.url, "POST", "/api/v0/team/", {
+      key: deps.session,
+      body: { team_name: `tour ${deps.marker}` },
+    });
+    return { path: "/api/v0/auth/sessions/team/", body: { team_id: team.body.id } };
+  },
   "DELETE /api/v0/auth/sessions/": async (deps) => {
     // Ends every other session of the account: done from a session of its own account.
     const other = await signUp(deps);
@@ -565,8 +572,10 @@ describe("secrets in the log", () => {
         const value = answer.body[field];
         if (typeof value === "string" && value.length > 8) remember(value);
       }
-      const cookie = answer.headers.get("set-cookie")?.match(/latchkey_session=([^;]+)/)?.[1];
-      if (cookie) remember(cookie);
+      for (const line of answer.headers.getSetCookie()) {
+        const cookie = line.match(/^latchkey_(?:team_)?session=([^;]+)/)?.[1];
+        if (cookie) remember(cookie);
+      }
       return answer;
     };
 

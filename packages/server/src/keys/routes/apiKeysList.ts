@@ -1,6 +1,7 @@
 import { DEFAULT_KEYS_PAGE, MAX_KEYS_PAGE } from "@latchkey/core";
 import { Type } from "@sinclair/typebox";
 import { endpoint, principalOf } from "../../http/access.js";
+import { fail, unwrap } from "../../http/result.js";
 import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
 import { keyView } from "../keyViews.js";
@@ -38,6 +39,14 @@ export const apiKeysList = defineRoute(entry, (app, deps) => {
             description: "Only keys with a larger id: the `next_after` of the previous page.",
           }),
         ),
+        team_id: Type.Optional(
+          Type.Integer({
+            minimum: 1,
+            maximum: 2_147_483_647,
+            description:
+              "From a personal credential: your own team keys in that team (as `team_id` makes them with POST), whatever your role says of user_read.",
+          }),
+        ),
       }),
       response: {
         200: Type.Object({
@@ -53,11 +62,26 @@ export const apiKeysList = defineRoute(entry, (app, deps) => {
     },
     handler: async (request) => {
       const caller = principalOf(request);
-      const userId = caller.user.id;
+      const { limit, after, team_id: teamId } = request.query;
+      let userId = caller.user.id;
       // In a team, a member lists their own team keys (GET /api/v0/team/apikeys/ lists all).
-      const memberId = caller.key.memberId ?? undefined;
+      let memberId = caller.key.memberId ?? undefined;
+      if (teamId !== undefined && teamId !== userId) {
+        if (memberId !== undefined) {
+          unwrap(
+            fail(
+              "invalid_request",
+              "team_id: a team credential lists keys of its own team only; list another team's from your personal key or session.",
+            ),
+          );
+        }
+        if (!(await deps.store.findMember(teamId, caller.user.id))) {
+          unwrap(fail("not_found", `Team ${teamId} not found among your teams.`));
+        }
+        userId = teamId;
+        memberId = caller.user.id;
+      }
       const now = deps.now();
-      const { limit, after } = request.query;
       if (limit === undefined && after === undefined) {
         const keys = await deps.store.listKeys(userId, "api", undefined, memberId);
         return { apikeys: keys.map((k) => keyView(k, deps.usage, now)) };

@@ -1,6 +1,11 @@
 import { Type } from "@sinclair/typebox";
 import { endpoint, originOf, principalOf } from "../../http/access.js";
-import { SESSION_COOKIE, sessionCookieOptions } from "../../http/cookie.js";
+import {
+  cookieOf,
+  SESSION_COOKIE,
+  sessionCookieOptions,
+  TEAM_SESSION_COOKIE,
+} from "../../http/cookie.js";
 import { unwrap } from "../../http/result.js";
 import { defineRoute, serverRoute, typed } from "../../http/route.js";
 import { errorResponses } from "../../http/schemas.js";
@@ -15,7 +20,7 @@ const entry = serverRoute({
 
 export const authLogout = defineRoute(entry, (app, deps) => {
   typed(app).route({
-    ...endpoint(entry, { sessionOnly: true }),
+    ...endpoint(entry, { sessionOnly: true, endsCaller: true }),
     schema: {
       summary: entry.summary,
       tags: ["account"],
@@ -27,8 +32,16 @@ export const authLogout = defineRoute(entry, (app, deps) => {
     },
     handler: async (request, reply) => {
       const caller = principalOf(request);
-      unwrap(await deps.sessions.endSession(caller, caller.key.id, originOf(request, deps)));
+      const origin = originOf(request, deps);
+      unwrap(await deps.sessions.endSession(caller, caller.key.id, origin));
+      // The console's team session ends with the personal one (docs/teams.md, "Team sessions").
+      const team = cookieOf(request, TEAM_SESSION_COOKIE);
+      const person = caller.key.memberId ?? caller.user.id;
+      if (team && caller.via === "cookie") {
+        await deps.sessions.endTeamSessionOf(person, team, origin);
+      }
       reply.clearCookie(SESSION_COOKIE, sessionCookieOptions(request));
+      reply.clearCookie(TEAM_SESSION_COOKIE, sessionCookieOptions(request));
       return { success: true as const, msg: "Logged out." };
     },
   });

@@ -28,7 +28,9 @@ export const sessionsList = defineRoute(entry, (app, deps) => {
     handler: async (request) => {
       const caller = principalOf(request);
       const now = deps.now().getTime();
-      const sessions = await deps.store.listKeys(caller.user.id, "session");
+      // In a team, a member sees their own team sessions only.
+      const member = caller.key.memberId ?? undefined;
+      const sessions = await deps.store.listKeys(caller.user.id, "session", undefined, member);
       return {
         sessions: sessions
           .filter((s) => s.expiresAt === null || instantMs(s.expiresAt) > now)
