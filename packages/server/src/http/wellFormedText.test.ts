@@ -154,6 +154,7 @@ const validBodies: Record<string, (f: Fixtures) => unknown> = {
     permissions: { api: { instance_write: {} } },
   }),
   "PUT /api/v0/team/transfer/": (f) => ({ new_team_owner_id: f.memberId }),
+  "POST /api/v0/auth/sessions/team/": (f) => ({ team_id: f.teamId }),
 };
 
 /** The routes only a verifier's token may call. */

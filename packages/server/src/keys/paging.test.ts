@@ -129,9 +129,11 @@ describe("paging the key list", () => {
       paths: Record<string, { get: { parameters: { name: string; in: string }[] } }>;
     }>(server.url, "GET", "/api/v0/openapi.json");
     const parameters = doc.body.paths["/api/v0/auth/apikeys/"]?.get.parameters ?? [];
+    // team_id: a member's own team keys, listed from their personal credential (docs/teams.md).
     expect(parameters.filter((p) => p.in === "query").map((p) => p.name)).toEqual([
       "limit",
       "after",
+      "team_id",
     ]);
   });
 });
