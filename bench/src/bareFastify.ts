@@ -23,19 +23,11 @@ export function serverFastifyPath(): string {
   return createRequire(SERVER_PACKAGE).resolve("fastify");
 }
 
-async function main(): Promise<void> {
-  const answer = JSON.parse(process.env.BENCH_BARE_ANSWER ?? "null") as Record<
-    string,
-    unknown
-  > | null;
-  if (answer === null || typeof answer !== "object") {
-    throw new Error("BENCH_BARE_ANSWER must hold the JSON object to answer");
-  }
-  const imported = (await import(pathToFileURL(serverFastifyPath()).href)) as {
-    default: (options: { logger: boolean }) => FastifyInstance;
-  };
-  const app = imported.default({ logger: false });
-  // The answer's own shape as the response schema: fast-json-stringify, like Latchkey's routes.
+/**
+ * The answer's own shape as a response schema, so that it is serialised by
+ * fast-json-stringify, as Latchkey's routes answer.
+ */
+export function responseSchemaOf(answer: Record<string, unknown>) {
   const properties: Record<string, { type: string }> = {};
   for (const [name, value] of Object.entries(answer)) {
     properties[name] = {
@@ -49,9 +41,24 @@ async function main(): Promise<void> {
             : "string",
     };
   }
+  return { type: "object", properties };
+}
+
+async function main(): Promise<void> {
+  const answer = JSON.parse(process.env.BENCH_BARE_ANSWER ?? "null") as Record<
+    string,
+    unknown
+  > | null;
+  if (answer === null || typeof answer !== "object") {
+    throw new Error("BENCH_BARE_ANSWER must hold the JSON object to answer");
+  }
+  const imported = (await import(pathToFileURL(serverFastifyPath()).href)) as {
+    default: (options: { logger: boolean }) => FastifyInstance;
+  };
+  const app = imported.default({ logger: false });
   app.get(
     "/api/v0/users/current/",
-    { schema: { response: { 200: { type: "object", properties } } } },
+    { schema: { response: { 200: responseSchemaOf(answer) } } },
     async () => answer,
   );
   app.post("/api/v0/auth/verify/", async (request) => request.body);

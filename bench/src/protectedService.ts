@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { Verifier } from "@latchkey/sdk";
 import { requireKey } from "@latchkey/sdk/fastify";
 import type { FastifyInstance, preHandlerHookHandler } from "fastify";
-import { serverFastifyPath } from "./bareFastify.js";
+import { responseSchemaOf, serverFastifyPath } from "./bareFastify.js";
 
 async function main(): Promise<void> {
   const answer = JSON.parse(process.env.BENCH_BARE_ANSWER ?? "null") as Record<
@@ -29,19 +29,6 @@ async function main(): Promise<void> {
     default: (options: { logger: boolean }) => FastifyInstance;
   };
   const app = imported.default({ logger: false });
-  const properties: Record<string, { type: string }> = {};
-  for (const [name, value] of Object.entries(answer)) {
-    properties[name] = {
-      type:
-        typeof value === "number"
-          ? Number.isInteger(value)
-            ? "integer"
-            : "number"
-          : typeof value === "boolean"
-            ? "boolean"
-            : "string",
-    };
-  }
   let verifier: Verifier | undefined;
   if (mode === "verifier") {
     verifier = new Verifier({
@@ -56,7 +43,7 @@ async function main(): Promise<void> {
   app.get(
     "/api/v0/users/current/",
     {
-      schema: { response: { 200: { type: "object", properties } } },
+      schema: { response: { 200: responseSchemaOf(answer) } },
       ...(guard ? { preHandler: guard } : {}),
     },
     async () => answer,

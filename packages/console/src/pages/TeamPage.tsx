@@ -127,43 +127,18 @@ function MyTeams({
           {accepting.problem && (
             <ProblemBanner problem={accepting.problem} title="The invitation was not accepted" />
           )}
-          <table className="table invitations-table">
-            <thead>
-              <tr>
-                <th scope="col">Team</th>
-                <th scope="col">Role</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {invitations.map((invitation) => (
-                <tr key={invitation.id} data-invitation-id={invitation.id}>
-                  <th scope="row" className="cell-name" data-label="Team">
-                    {invitation.team_name}
-                  </th>
-                  <td data-label="Role">{invitation.role}</td>
-                  <td data-label="Expires">
-                    <Time iso={invitation.expires_at} />
-                  </td>
-                  <td className="cell-actions">
-                    <button
-                      type="button"
-                      className="button button-small button-primary"
-                      aria-label={`Accept the invitation to ${invitation.team_name}`}
-                      aria-disabled={accepting.busy}
-                      onClick={() => !accepting.busy && void accept(invitation)}
-                    >
-                      {accepting.busyWith === invitation.id && <Spinner />}
-                      Accept
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <InvitationTable
+            className="invitations-table"
+            invitations={invitations}
+            who={{ heading: "Team", of: (invitation) => invitation.team_name }}
+            action={{
+              label: "Accept",
+              className: "button-primary",
+              describe: (invitation) => `Accept the invitation to ${invitation.team_name}`,
+              state: accepting,
+              run: accept,
+            }}
+          />
         </section>
       )}
 
@@ -571,45 +546,82 @@ function InvitationsCard({ roles }: { roles: TeamRole[] | undefined }) {
         (list.length === 0 ? (
           <p className="empty-inline">No pending invitations.</p>
         ) : (
-          <table className="table pending-table">
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Expires</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((invitation) => (
-                <tr key={invitation.id} data-invitation-id={invitation.id}>
-                  <th scope="row" className="cell-name" data-label="Email">
-                    {invitation.email}
-                  </th>
-                  <td data-label="Role">{invitation.role}</td>
-                  <td data-label="Expires">
-                    <Time iso={invitation.expires_at} />
-                  </td>
-                  <td className="cell-actions">
-                    <button
-                      type="button"
-                      className="button button-small button-danger-quiet"
-                      aria-label={`Revoke the invitation to ${invitation.email}`}
-                      aria-disabled={revoking.busy}
-                      onClick={() => !revoking.busy && void revoke(invitation)}
-                    >
-                      {revoking.busyWith === invitation.id && <Spinner />}
-                      Revoke
-                    </button>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <InvitationTable
+            className="pending-table"
+            invitations={list}
+            who={{ heading: "Email", of: (invitation) => invitation.email }}
+            action={{
+              label: "Revoke",
+              className: "button-danger-quiet",
+              describe: (invitation) => `Revoke the invitation to ${invitation.email}`,
+              state: revoking,
+              run: revoke,
+            }}
+          />
         ))}
     </section>
+  );
+}
+
+/**
+ * Invitations as a table: who (the team, for the invitee; the address, for the team), the
+ * role, when it expires, and one action per row.
+ */
+function InvitationTable<T extends { id: number; role: string; expires_at: string }>({
+  className,
+  invitations,
+  who,
+  action,
+}: {
+  className: string;
+  invitations: T[];
+  who: { heading: string; of: (invitation: T) => string | undefined };
+  action: {
+    label: string;
+    className: string;
+    describe: (invitation: T) => string;
+    state: { busy: boolean; busyWith: unknown };
+    run: (invitation: T) => Promise<void>;
+  };
+}) {
+  return (
+    <table className={`table ${className}`}>
+      <thead>
+        <tr>
+          <th scope="col">{who.heading}</th>
+          <th scope="col">Role</th>
+          <th scope="col">Expires</th>
+          <th scope="col">
+            <span className="visually-hidden">Actions</span>
+          </th>
+        </tr>
+      </thead>
+      <tbody>
+        {invitations.map((invitation) => (
+          <tr key={invitation.id} data-invitation-id={invitation.id}>
+            <th scope="row" className="cell-name" data-label={who.heading}>
+              {who.of(invitation)}
+            </th>
+            <td data-label="Role">{invitation.role}</td>
+            <td data-label="Expires">
+              <Time iso={invitation.expires_at} />
+            </td>
+            <td className="cell-actions">
+              <button
+                type="button"
+                className={`button button-small ${action.className}`}
+                aria-label={action.describe(invitation)}
+                aria-disabled={action.state.busy}
+                onClick={() => !action.state.busy && void action.run(invitation)}
+              >
+                {action.state.busyWith === invitation.id && <Spinner />}
+                {action.label}
+              </button>
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }
 
