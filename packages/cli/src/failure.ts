@@ -51,6 +51,28 @@ function unauthorised(err: LatchkeyError, origin: CredentialOrigin | undefined):
   };
 }
 
+/** Where to look the id up, by what the server says it did not find. */
+const NOT_FOUND_HINTS: readonly [RegExp, string][] = [
+  [
+    /^Team /,
+    "check the team id: 'latchkey accept invitation' printed it, and 'latchkey show user' in the team names it",
+  ],
+  [/^Webhook |^Delivery /, "check the id: 'latchkey show webhooks' lists your webhooks"],
+  [/^Session /, "check the id: 'latchkey show sessions' lists your sessions"],
+  [
+    /^(Member|Invitation)/i,
+    "check the id: 'latchkey show members' and 'latchkey show invitations' list them",
+  ],
+  [/^Role|role/i, "check the name or id: 'latchkey show team-roles' lists the team's roles"],
+];
+
+function notFoundHint(msg: string): string {
+  return (
+    NOT_FOUND_HINTS.find(([pattern]) => pattern.test(msg))?.[1] ??
+    "check the id: 'latchkey show api-keys' lists your keys"
+  );
+}
+
 function fromServer(err: LatchkeyError, ctx: Context): Report {
   const id = err.requestId === undefined ? "" : ` (request id ${err.requestId})`;
   if (err.status === 0) {
@@ -69,11 +91,7 @@ function fromServer(err: LatchkeyError, ctx: Context): Report {
     };
   }
   if (err.status === 404) {
-    return {
-      exitCode: ExitCode.notFound,
-      message: `${err.msg}${id}`,
-      hint: "check the id: 'latchkey show api-keys' lists your keys",
-    };
+    return { exitCode: ExitCode.notFound, message: `${err.msg}${id}`, hint: notFoundHint(err.msg) };
   }
   if (err.status === 429) {
     return {

@@ -22,6 +22,19 @@ const verify = async (key: string, category: string) =>
   ).body.code;
 
 describe("latchkey team commands", () => {
+  it("say where to find a team's id or a role's name when the server finds none", async () => {
+    const key = (await createKey(t.server.url, t.account.session, { name: "hints" })).key;
+    const cli = (args: string[]) => t.cli(args, { env: { LATCHKEY_API_KEY: key } });
+    const noTeam = await cli(["create", "api-key", "--name", "x", "--team", "999999"]);
+    expect(noTeam.code).toBe(4);
+    expect(noTeam.stderr).toContain("Team 999999 not found among your teams.");
+    expect(noTeam.stderr).toContain("check the team id: 'latchkey accept invitation' printed it");
+    expect(noTeam.stderr).not.toContain("show api-keys");
+    const noKey = await cli(["show", "api-key", "999999"]);
+    expect(noKey.code).toBe(4);
+    expect(noKey.stderr).toContain("'latchkey show api-keys' lists your keys");
+  });
+
   it("create team, roles, invite, accept, narrow, remove, transfer and destroy", async () => {
     const ownerKey = (await createKey(t.server.url, t.account.session, { name: "cli" })).key;
     const owner = (args: string[]) => t.cli(args, { env: { LATCHKEY_API_KEY: ownerKey } });
