@@ -4,6 +4,8 @@ import { isWellFormedKey } from "@latchkey/core";
 import {
   call,
   createKey,
+  sampleValue,
+  scrape,
   signUpAndLogIn,
   startTestServer,
   type TestServer,
@@ -83,11 +85,15 @@ describe("verifiers on one SQLite node", () => {
   let session: string;
   beforeAll(async () => {
     server = await startTestServer(
-      { LATCHKEY_VERIFIER_LEASE_MS: String(LEASE_MS) },
+      { LATCHKEY_VERIFIER_LEASE_MS: String(LEASE_MS), LATCHKEY_METRICS_PORT: "0" },
       { listen: true },
     );
     ({ session } = await signUpAndLogIn(server.url));
   });
+
+  /** One metric of this server's scrape (docs/deploy.md): its metrics listener, over HTTP. */
+  const metric = async (name: string, labels: Record<string, string> = {}) =>
+    sampleValue((await scrape(server.deps.metrics.scrapeUrl() ?? "")).samples, name, labels);
   afterAll(() => server.close());
 
   const createVerifier = async (credential = session, name = "billing service") => {
@@ -265,12 +271,18 @@ describe("verifiers on one SQLite node", () => {
     });
     await new Promise((r) => setTimeout(r, 20));
     expect(answered, "the delete answered before the verifier acknowledged").toBe(false);
+    const acksBefore = await metric("latchkey_verifier_ack_seconds_count");
     const grant = await call(server.url, "POST", "/api/v0/verifiers/ack/", {
       key: token,
       body: { connection, seq: 1 },
     });
     expect(grant.body).toMatchObject({ lease_ms: LEASE_MS, seq: 1 });
     expect((await deleting).status).toBe(200);
+    // The acknowledgement is timed in the metrics, and nothing there names the verifier.
+    expect(await metric("latchkey_verifier_ack_seconds_count")).toBe(acksBefore + 1);
+    const text = (await scrape(server.deps.metrics.scrapeUrl() ?? "")).text;
+    expect(text).not.toContain(token);
+    expect(text).not.toContain(connection);
     expect(Date.now() - started).toBeLessThan(verifierTimings(LEASE_MS, 3000).ackTimeoutMs);
 
     // A connection that is not this verifier's is unknown.
@@ -285,6 +297,9 @@ describe("verifiers on one SQLite node", () => {
 
   it("cuts off a verifier that never acknowledges: the delete waits at most its lease bound", async () => {
     const { token } = await createVerifier();
+    const lostBefore = await metric("latchkey_verifier_leases_lost_total", {
+      reason: "ack_timeout",
+    });
     const connecting = performance.now();
     const stream = await openStream(server.url, token);
     await stream.next("hello");
@@ -303,6 +318,9 @@ describe("verifiers on one SQLite node", () => {
     expect(tookMs).toBeLessThanOrEqual(worstCaseVerifierWaitMs(timings) + 500);
     await stream.next("cut");
     await expect.poll(() => stream.ended()).toBe(true);
+    expect(await metric("latchkey_verifier_leases_lost_total", { reason: "ack_timeout" })).toBe(
+      lostBefore + 1,
+    );
   });
 
   it("waits out the lease of a stream that went away, unless its verifier released it", async () => {
