@@ -55,14 +55,13 @@ export interface TestServer {
 }
 
 /**
- * In-process servers that do not listen, by the origin of their `url`. Requests to them go
- * through `app.inject` (Fastify's light-my-request): the same routes, hooks, store and logger,
- * without a socket or an HTTP parser between the test and the app.
+ * Every server of this process, by the origin of its `url`: its store is at hand. Requests to
+ * one that does not listen (`inject`) go through `app.inject` (Fastify's light-my-request):
+ * the same routes, hooks, store and logger, without a socket or an HTTP parser between the
+ * test and the app.
  */
-const inProcess = new Map<string, { app: FastifyInstance; deps: Deps }>();
+const inThisProcess = new Map<string, { app: FastifyInstance; deps: Deps; inject: boolean }>();
 let inProcessCount = 0;
-/** Every server of this process, listening or not, by URL: their stores are at hand. */
-const inThisProcess = new Map<string, Deps>();
 
 /** The headers Node's fetch adds to every request, so injected requests look the same. */
 const FETCH_DEFAULTS = {
@@ -111,8 +110,8 @@ function injectingFetch(app: FastifyInstance): typeof fetch {
 
 /** The fetch that reaches `url`: an in-process server's, or the network's. */
 function fetchFor(url: string): typeof fetch {
-  const server = inProcess.get(new URL(url).origin);
-  return server ? injectingFetch(server.app) : fetch;
+  const server = inThisProcess.get(new URL(url).origin);
+  return server?.inject ? injectingFetch(server.app) : fetch;
 }
 
 /**
@@ -142,9 +141,8 @@ export async function startTestServer(
   let url = `http://127.0.0.1:${server.port}`;
   if (!listen) {
     url = `http://in-process-${++inProcessCount}.invalid`;
-    inProcess.set(url, { app: server.app, deps: server.deps });
   }
-  inThisProcess.set(url, server.deps);
+  inThisProcess.set(url, { app: server.app, deps: server.deps, inject: !listen });
   return {
     url,
     fetch: listen ? fetch : injectingFetch(server.app),
@@ -153,7 +151,6 @@ export async function startTestServer(
     dataDir: config.dataDir,
     logs,
     async close() {
-      inProcess.delete(url);
       inThisProcess.delete(url);
       await server.stop();
       dir?.remove();
@@ -269,7 +266,7 @@ export async function signUpAndLogIn(
   email = `user${++accounts}-${Date.now()}@example.com`,
 ) {
   const password = PASSWORD;
-  const deps = inThisProcess.get(new URL(url).origin);
+  const deps = inThisProcess.get(new URL(url).origin)?.deps;
   if (deps) {
     passwordHash ??= hashPassword(PASSWORD);
     const user = await deps.store.createUser(
