@@ -1,5 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from "express";
-import { createGuard, type RequireKeyOptions, type VerifiedKey } from "./requireKey.js";
+import {
+  createGuard,
+  type GuardOutcome,
+  type RequireKeyOptions,
+  settled,
+  type VerifiedKey,
+} from "./requireKey.js";
 
 export { Verifier, type VerifierOptions } from "../verifier/verifier.js";
 export type { RequireKeyOptions, VerifiedKey } from "./requireKey.js";
@@ -32,14 +38,19 @@ export function requireKey(options: RequireKeyOptions<Request> = {}): RequestHan
     authorization: (req) => req.headers.authorization,
     ip: (req) => req.ip,
   });
+  const answer = (req: Request, res: Response, next: NextFunction) => (outcome: GuardOutcome) => {
+    if (!outcome.ok) {
+      res.status(outcome.status).set(outcome.headers).json(outcome.body);
+      return;
+    }
+    req.latchkey = outcome.key;
+    next();
+  };
   return (req: Request, res: Response, next: NextFunction) => {
-    guard(req).then((outcome) => {
-      if (!outcome.ok) {
-        res.status(outcome.status).set(outcome.headers).json(outcome.body);
-        return;
-      }
-      req.latchkey = outcome.key;
-      next();
-    }, next);
+    try {
+      settled(guard(req), answer(req, res, next), next);
+    } catch (err) {
+      next(err);
+    }
   };
 }

@@ -1,5 +1,5 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { createGuard, type RequireKeyOptions, type VerifiedKey } from "./requireKey.js";
+import { createGuard, type RequireKeyOptions, settled, type VerifiedKey } from "./requireKey.js";
 
 export { Verifier, type VerifierOptions } from "../verifier/verifier.js";
 export type { RequireKeyOptions, VerifiedKey } from "./requireKey.js";
@@ -32,17 +32,30 @@ declare module "fastify" {
  */
 export function requireKey(
   options: RequireKeyOptions<FastifyRequest> = {},
-): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+): (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => void {
   const guard = createGuard<FastifyRequest>(options, {
     authorization: (request) => request.headers.authorization,
     ip: (request) => request.ip,
   });
-  return async (request, reply) => {
-    const outcome = await guard(request);
-    if (!outcome.ok) {
-      await reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
-      return;
+  // A callback hook, not an async one: a verdict held by a verifier passes the request on
+  // without a promise. A refusal is answered here, and the request goes no further.
+  return (request, reply, done) => {
+    const fail = (err: unknown) => done(err instanceof Error ? err : new Error(String(err)));
+    try {
+      settled(
+        guard(request),
+        (outcome) => {
+          if (!outcome.ok) {
+            reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+            return;
+          }
+          request.latchkey = outcome.key;
+          done();
+        },
+        fail,
+      );
+    } catch (err) {
+      fail(err);
     }
-    request.latchkey = outcome.key;
   };
 }

@@ -7,6 +7,7 @@ import Fastify from "fastify";
 import { Hono } from "hono";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Latchkey } from "../latchkey.js";
+import { Verifier } from "../verifier/verifier.js";
 import { denialCatalogue } from "./denial.js";
 import { requireKey as expressRequireKey } from "./express.js";
 import { requireKey as fastifyRequireKey } from "./fastify.js";
@@ -23,35 +24,44 @@ interface Protected {
   close(): Promise<void>;
 }
 
-/** What each test app serves; `extra` is merged into its routes' requireKey options. */
+/**
+ * What each test app serves, behind requireKey with `base` (a client, with or without a
+ * cache, or a verifier). `/instances/:id` takes its params from the path; `/fragile` from a
+ * params function that throws.
+ */
 type Mount = (
-  client: Latchkey,
-  extra: Pick<RequireKeyOptions<unknown>, "cache">,
+  base: Pick<RequireKeyOptions<unknown>, "client" | "cache" | "verifier">,
 ) => Promise<Protected>;
 
+const throwingParams = (): Record<string, unknown> => {
+  throw new Error("params could not be read");
+};
+
 const frameworks: Record<string, Mount> = {
-  express: async (client, extra) => {
+  express: async (base) => {
     const app = express();
     app.get(
       "/instances/:id",
       expressRequireKey({
-        client,
+        ...base,
         route: "api.instance.show",
         params: (req) => ({ id: req.params.id }),
-        ...extra,
       }),
       (req, res) => {
         res.json({ latchkey: req.latchkey });
       },
     );
+    app.get("/account", expressRequireKey({ ...base, category: "user_read" }), (req, res) => {
+      res.json({ latchkey: req.latchkey });
+    });
     app.get(
-      "/account",
-      expressRequireKey({ client, category: "user_read", ...extra }),
-      (req, res) => {
-        res.json({ latchkey: req.latchkey });
+      "/fragile",
+      expressRequireKey({ ...base, category: "user_read", params: throwingParams }),
+      (_req, res) => {
+        res.json({});
       },
     );
-    app.get("/misconfigured", expressRequireKey({ client, route: "api.nope" }), (_req, res) => {
+    app.get("/misconfigured", expressRequireKey({ ...base, route: "api.nope" }), (_req, res) => {
       res.json({});
     });
     const server = app.listen(0, "127.0.0.1");
@@ -61,28 +71,34 @@ const frameworks: Record<string, Mount> = {
       close: () => new Promise((done) => server.close(() => done())),
     };
   },
-  fastify: async (client, extra) => {
+  fastify: async (base) => {
     const app = Fastify();
     app.get(
       "/instances/:id",
       {
         preHandler: fastifyRequireKey({
-          client,
+          ...base,
           route: "api.instance.show",
           params: (req) => ({ id: (req.params as { id: string }).id }),
-          ...extra,
         }),
       },
       async (request) => ({ latchkey: request.latchkey }),
     );
     app.get(
       "/account",
-      { preHandler: fastifyRequireKey({ client, category: "user_read", ...extra }) },
+      { preHandler: fastifyRequireKey({ ...base, category: "user_read" }) },
       async (request) => ({ latchkey: request.latchkey }),
     );
     app.get(
+      "/fragile",
+      {
+        preHandler: fastifyRequireKey({ ...base, category: "user_read", params: throwingParams }),
+      },
+      async () => ({}),
+    );
+    app.get(
       "/misconfigured",
-      { preHandler: fastifyRequireKey({ client, route: "api.nope" }) },
+      { preHandler: fastifyRequireKey({ ...base, route: "api.nope" }) },
       async () => ({}),
     );
     await app.listen({ port: 0, host: "127.0.0.1" });
@@ -91,22 +107,26 @@ const frameworks: Record<string, Mount> = {
       close: () => app.close(),
     };
   },
-  hono: async (client, extra) => {
+  hono: async (base) => {
     const app = new Hono<LatchkeyEnv>();
     app.get(
       "/instances/:id",
       honoRequireKey({
-        client,
+        ...base,
         route: "api.instance.show",
         params: (c) => ({ id: c.req.param("id") }),
-        ...extra,
       }),
       (c) => c.json({ latchkey: c.get("latchkey") }),
     );
-    app.get("/account", honoRequireKey({ client, category: "user_read", ...extra }), (c) =>
+    app.get("/account", honoRequireKey({ ...base, category: "user_read" }), (c) =>
       c.json({ latchkey: c.get("latchkey") }),
     );
-    app.get("/misconfigured", honoRequireKey({ client, route: "api.nope" }), (c) => c.json({}));
+    app.get(
+      "/fragile",
+      honoRequireKey({ ...base, category: "user_read", params: throwingParams }),
+      (c) => c.json({}),
+    );
+    app.get("/misconfigured", honoRequireKey({ ...base, route: "api.nope" }), (c) => c.json({}));
     app.onError((_err, c) => c.json({ error: "misconfigured" }, 500));
     const server = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" });
     await new Promise((done) => server.once("listening", done));
@@ -160,7 +180,7 @@ it("answers with the server's own catalogued statuses and messages", () => {
 describe.each(Object.entries(frameworks))("requireKey for %s", (_name, mount) => {
   let app: Protected;
   beforeAll(async () => {
-    app = await mount(service(), {});
+    app = await mount({ client: service() });
   });
   afterAll(() => app.close());
 
@@ -296,6 +316,77 @@ describe.each(Object.entries(frameworks))("requireKey for %s", (_name, mount) =>
     const key = await owner.createApiKey({ name: "any" });
     expect((await get(`${app.url}/misconfigured`, `Bearer ${key.key}`)).status).toBe(500);
   });
+
+  it("answers 500 when the params function throws", async () => {
+    const key = await owner.createApiKey({ name: "fragile" });
+    expect((await get(`${app.url}/fragile`, `Bearer ${key.key}`)).status).toBe(500);
+  });
+});
+
+describe.each(Object.entries(frameworks))("requireKey({ verifier }) for %s", (_name, mount) => {
+  // The verifier keeps a stream to its server: this one listens on a socket.
+  let server: TestServer;
+  let me: Latchkey;
+  let verifier: Verifier;
+  let app: Protected;
+  beforeAll(async () => {
+    server = await startTestServer({}, { listen: true });
+    const account = await signUpAndLogIn(server.url);
+    me = new Latchkey({ url: server.url, apiKey: account.session, env: {} });
+    const created = await fetch(`${server.url}/api/v0/verifiers/`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${account.session}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "middleware battery" }),
+    });
+    const { token } = (await created.json()) as { token: string };
+    verifier = new Verifier({ url: server.url, token });
+    await verifier.ready();
+    app = await mount({ verifier });
+  });
+  afterAll(async () => {
+    await app.close();
+    await verifier.close();
+    await server.close();
+  });
+
+  it("answers a held verdict without a call, checks constraints, and refuses a deleted key on the next request", async () => {
+    const key = await me.createApiKey({
+      name: "held",
+      permissions: {
+        api: {
+          user_read: {},
+          instance_read: { "api.instance.show": { constraints: { id: { eq: 7 } } } },
+        },
+      },
+    });
+    expect((await get(`${app.url}/account`, `Bearer ${key.key}`)).status).toBe(200);
+    const calls = verifier.stats.calls;
+    const again = await get(`${app.url}/account`, `Bearer ${key.key}`);
+    expect(again.status).toBe(200);
+    expect(again.body.latchkey).toMatchObject({ keyId: key.id, accountKind: "person" });
+    expect(verifier.stats.calls, "a held verdict asked the server").toBe(calls);
+    expect((await get(`${app.url}/instances/7`, `Bearer ${key.key}`)).status).toBe(200);
+    expect((await get(`${app.url}/instances/8`, `Bearer ${key.key}`)).status).toBe(403);
+    expect((await get(`${app.url}/instances/7`, `Bearer ${key.key}`)).status).toBe(200);
+
+    await me.deleteApiKey(key.id);
+    expect((await get(`${app.url}/account`, `Bearer ${key.key}`)).status).toBe(401);
+    expect((await get(`${app.url}/instances/7`, `Bearer ${key.key}`)).status).toBe(401);
+  });
+
+  it("refuses a missing or malformed header, and answers 500 when params throw or the route is unknown", async () => {
+    const key = await me.createApiKey({ name: "edge" });
+    expect(await get(`${app.url}/account`)).toMatchObject({
+      status: 401,
+      body: catalogued("auth_required"),
+    });
+    expect((await get(`${app.url}/account`, "Basic abc")).status).toBe(401);
+    expect((await get(`${app.url}/fragile`, `Bearer ${key.key}`)).status).toBe(500);
+    expect((await get(`${app.url}/misconfigured`, `Bearer ${key.key}`)).status).toBe(500);
+    // Nothing of that broke the app: a held verdict still passes.
+    expect((await get(`${app.url}/account`, `Bearer ${key.key}`)).status).toBe(200);
+    expect((await get(`${app.url}/account`, `Bearer ${key.key}`)).status).toBe(200);
+  });
 });
 
 describe.each(Object.entries(frameworks))("requireKey for %s, edge cases", (_name, mount) => {
@@ -303,7 +394,7 @@ describe.each(Object.entries(frameworks))("requireKey for %s, edge cases", (_nam
     // A server that listened and stopped: its port refuses connections.
     const gone = await startTestServer({}, { listen: true });
     await gone.close();
-    const app = await mount(new Latchkey({ url: gone.url, env: {}, retries: 0 }), {});
+    const app = await mount({ client: new Latchkey({ url: gone.url, env: {}, retries: 0 }) });
     try {
       const key = await owner.createApiKey({ name: "x" });
       const res = await get(`${app.url}/account`, `Bearer ${key.key}`);
@@ -316,10 +407,9 @@ describe.each(Object.entries(frameworks))("requireKey for %s, edge cases", (_nam
 
   it("answers 429 with Retry-After when Latchkey rate-limits the verification", async () => {
     const limited = await startTestServer({ LATCHKEY_VERIFY_RATE_LIMIT: "2" });
-    const app = await mount(
-      new Latchkey({ url: limited.url, fetch: limited.fetch, env: {}, retries: 0 }),
-      {},
-    );
+    const app = await mount({
+      client: new Latchkey({ url: limited.url, fetch: limited.fetch, env: {}, retries: 0 }),
+    });
     try {
       const { session } = await signUpAndLogIn(limited.url);
       const key = await new Latchkey({
@@ -342,8 +432,8 @@ describe.each(Object.entries(frameworks))("requireKey for %s, edge cases", (_nam
 
   it("with a verdict cache, reuses a verdict for at most its ttl; without, revocation is immediate", async () => {
     const cache = new VerdictCache({ ttlMs: 60_000 });
-    const cached = await mount(service(), { cache });
-    const uncached = await mount(service(), {});
+    const cached = await mount({ client: service(), cache });
+    const uncached = await mount({ client: service() });
     try {
       const key = await owner.createApiKey({ name: "cached" });
       expect((await get(`${cached.url}/account`, `Bearer ${key.key}`)).status).toBe(200);

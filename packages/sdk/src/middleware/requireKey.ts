@@ -1,6 +1,6 @@
 import { Latchkey } from "../latchkey.js";
 import { LatchkeyError } from "../latchkeyError.js";
-import type { Category, PermissionTree, Verdict } from "../types.js";
+import type { Category, PermissionTree, Verdict, VerifyInput } from "../types.js";
 import type { Verifier } from "../verifier/verifier.js";
 import { type Denial, denialFor, deny } from "./denial.js";
 import { VerdictCache, type VerdictCacheOptions } from "./verdictCache.js";
@@ -56,6 +56,9 @@ const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
  * the cache), and turns the verdict into the verified key or the catalogued refusal. A failure
  * to reach Latchkey refuses with 503: the guard fails closed. A 400 from the verify API means
  * the middleware itself is misconfigured (unknown route, say) and is thrown, not answered.
+ *
+ * The outcome is synchronous when it needs no I/O (a refused header, a verdict the verifier
+ * holds), so that a request verified in-process costs no promise: `settled` reads either.
  */
 export function createGuard<Req>(
   options: RequireKeyOptions<Req>,
@@ -63,7 +66,7 @@ export function createGuard<Req>(
     authorization(req: Req): string | undefined;
     ip(req: Req): string | undefined;
   },
-): (req: Req) => Promise<GuardOutcome> {
+): (req: Req) => GuardOutcome | Promise<GuardOutcome> {
   const verifier = options.verifier;
   if (verifier !== undefined && (options.cache !== undefined || options.client !== undefined)) {
     throw new TypeError(
@@ -77,25 +80,9 @@ export function createGuard<Req>(
       : new VerdictCache(options.cache);
   const timeoutMs = options.timeoutMs ?? 5000;
   const readIp = options.ip ?? read.ip;
+  const { category, route, params } = options;
 
-  return async (req) => {
-    const header = read.authorization(req);
-    if (header === undefined || header === "") return { ok: false, ...deny("auth_required") };
-    const match = BEARER.exec(header);
-    if (!match?.[1]) {
-      return {
-        ok: false,
-        ...deny("malformed_api_key", { msg: "The Authorization header must be 'Bearer <key>'." }),
-      };
-    }
-    const ip = readIp(req);
-    const question = {
-      key: match[1],
-      ...(options.category === undefined ? {} : { category: options.category }),
-      ...(options.route === undefined ? {} : { route: options.route }),
-      ...(options.params === undefined ? {} : { params: await options.params(req) }),
-      ...(ip === undefined ? {} : { ip }),
-    };
+  const ask = async (question: VerifyInput): Promise<GuardOutcome> => {
     const cacheKey = cache ? await VerdictCache.keyOf(question) : undefined;
     let verdict: Verdict | undefined =
       cache && cacheKey !== undefined ? cache.get(cacheKey) : undefined;
@@ -122,20 +109,70 @@ export function createGuard<Req>(
       }
       if (cache && cacheKey !== undefined) cache.set(cacheKey, verdict);
     }
-    if (verdict.code !== "VALID" || verdict.key_id === null || verdict.user_id === null) {
-      return { ok: false, ...denialFor(verdict) };
-    }
-    return {
-      ok: true,
-      key: {
-        keyId: verdict.key_id,
-        userId: verdict.user_id,
-        accountKind: verdict.account_kind ?? "person",
-        memberId: verdict.member_id ?? null,
-        role: verdict.role ?? null,
-        permissions: verdict.permissions,
-        expiresAt: verdict.expires_at,
-      },
-    };
+    return outcomeOf(verdict);
   };
+
+  const decide = (question: VerifyInput): GuardOutcome | Promise<GuardOutcome> => {
+    const held = verifier?.cached(question);
+    return held === undefined ? ask(question) : outcomeOf(held);
+  };
+
+  return (req) => {
+    const header = read.authorization(req);
+    if (header === undefined || header === "") return { ok: false, ...deny("auth_required") };
+    const match = BEARER.exec(header);
+    if (!match?.[1]) {
+      return {
+        ok: false,
+        ...deny("malformed_api_key", { msg: "The Authorization header must be 'Bearer <key>'." }),
+      };
+    }
+    const key = match[1];
+    const ip = readIp(req);
+    // Fields left undefined are left out of the verify call's JSON.
+    const questionWith = (values?: Record<string, unknown>): VerifyInput => ({
+      key,
+      category,
+      route,
+      params: values,
+      ip,
+    });
+    if (params === undefined) return decide(questionWith());
+    const values = params(req);
+    return values instanceof Promise
+      ? values.then((v) => decide(questionWith(v)))
+      : decide(questionWith(values));
+  };
+}
+
+/** The verified key for a VALID verdict, else the catalogued refusal. */
+function outcomeOf(verdict: Verdict): GuardOutcome {
+  if (verdict.code !== "VALID" || verdict.key_id === null || verdict.user_id === null) {
+    return { ok: false, ...denialFor(verdict) };
+  }
+  return {
+    ok: true,
+    key: {
+      keyId: verdict.key_id,
+      userId: verdict.user_id,
+      accountKind: verdict.account_kind ?? "person",
+      memberId: verdict.member_id ?? null,
+      role: verdict.role ?? null,
+      permissions: verdict.permissions,
+      expiresAt: verdict.expires_at,
+    },
+  };
+}
+
+/**
+ * Runs `then` on a guard's outcome, at once when it is already there; a rejection (a
+ * misconfigured guard) goes to `fail`.
+ */
+export function settled(
+  outcome: GuardOutcome | Promise<GuardOutcome>,
+  then: (outcome: GuardOutcome) => void,
+  fail: (err: unknown) => void,
+): void {
+  if (outcome instanceof Promise) outcome.then(then, fail);
+  else then(outcome);
 }

@@ -14,7 +14,7 @@ import { requireKey as fastifyRequireKey } from "../middleware/fastify.js";
 import { requireKey as honoRequireKey } from "../middleware/hono.js";
 import { sha256, sha256Plain } from "./sha256.js";
 import { EventParser } from "./sse.js";
-import { Verifier } from "./verifier.js";
+import { digestOf, Verifier } from "./verifier.js";
 
 const LEASE_MS = 1000;
 
@@ -72,6 +72,28 @@ async function relay(target: string): Promise<{
   };
 }
 
+describe("a question's cache key", () => {
+  it("differs in every field, and holds no secret", () => {
+    const base = { key: "lk_secretsecret", category: "user_read" as const, ip: "127.0.0.1" };
+    const variants = [
+      base,
+      { ...base, key: "lk_secretsecreu" },
+      { ...base, category: "user_write" as const },
+      { ...base, route: "api.user.show" },
+      { ...base, ip: "127.0.0.2" },
+      { ...base, params: { id: 1 } },
+      { ...base, params: { id: "1" } },
+      { key: base.key, ip: base.ip },
+      // The same text spread over other fields.
+      { key: "lk_secretsecret\nuser_read", ip: "127.0.0.1" },
+    ];
+    const digests = variants.map((q) => digestOf(q));
+    expect(new Set(digests).size).toBe(variants.length);
+    for (const d of digests) expect(d).not.toContain("secret");
+    expect(digestOf({ ...base })).toBe(digests[0]);
+  });
+});
+
 describe("the SDK's Verifier on one SQLite node", () => {
   let server: TestServer;
   let session: string;
@@ -90,32 +112,43 @@ describe("the SDK's Verifier on one SQLite node", () => {
   });
   afterAll(() => server.close());
 
-  it("answers a held verdict without a call, and a deleted key is refused on the very next verify", async () => {
-    const verifier = new Verifier({ url: server.url, token });
-    await verifier.ready();
-    expect(verifier.state()).toBe("trusted");
-    const key = await createKey(server.url, session, { permissions: { api: { user_read: {} } } });
-    const question = { key: key.key, category: "user_read" as const };
-    expect(await verifier.verify(question)).toMatchObject({ valid: true, key_id: key.id });
-    const calls = verifier.stats.calls;
-    for (let i = 0; i < 20; i++) {
-      expect((await verifier.verify(question)).valid).toBe(true);
-    }
-    expect(verifier.stats.calls, "a held verdict made a network call").toBe(calls);
-    // Another question about the same key is asked once.
-    expect((await verifier.verify({ key: key.key, category: "user_write" })).code).toBe(
-      "FORBIDDEN",
-    );
-    expect(verifier.stats.calls).toBe(calls + 1);
+  // In Node the verifier talks node:http by itself; given a fetch, it uses that instead.
+  it.each([
+    ["node:http", undefined],
+    ["fetch", globalThis.fetch],
+  ])(
+    "answers a held verdict without a call, and a deleted key is refused on the very next verify (%s)",
+    async (_transport, fetchImpl) => {
+      const verifier = new Verifier({
+        url: server.url,
+        token,
+        ...(fetchImpl === undefined ? {} : { fetch: fetchImpl }),
+      });
+      await verifier.ready();
+      expect(verifier.state()).toBe("trusted");
+      const key = await createKey(server.url, session, { permissions: { api: { user_read: {} } } });
+      const question = { key: key.key, category: "user_read" as const };
+      expect(await verifier.verify(question)).toMatchObject({ valid: true, key_id: key.id });
+      const calls = verifier.stats.calls;
+      for (let i = 0; i < 20; i++) {
+        expect((await verifier.verify(question)).valid).toBe(true);
+      }
+      expect(verifier.stats.calls, "a held verdict made a network call").toBe(calls);
+      // Another question about the same key is asked once.
+      expect((await verifier.verify({ key: key.key, category: "user_write" })).code).toBe(
+        "FORBIDDEN",
+      );
+      expect(verifier.stats.calls).toBe(calls + 1);
 
-    const deleted = await call(server.url, "DELETE", `/api/v0/auth/apikeys/${key.id}/`, {
-      key: session,
-    });
-    expect(deleted.status).toBe(200);
-    expect(await verifier.verify(question)).toMatchObject({ valid: false, code: "REVOKED" });
-    await verifier.close();
-    expect(verifier.state()).toBe("closed");
-  });
+      const deleted = await call(server.url, "DELETE", `/api/v0/auth/apikeys/${key.id}/`, {
+        key: session,
+      });
+      expect(deleted.status).toBe(200);
+      expect(await verifier.verify(question)).toMatchObject({ valid: false, code: "REVOKED" });
+      await verifier.close();
+      expect(verifier.state()).toBe("closed");
+    },
+  );
 
   it("drops a reset key's old secret before the reset answers; the new one works at once", async () => {
     const verifier = new Verifier({ url: server.url, token });

@@ -3,6 +3,7 @@ import { LatchkeyError } from "../latchkeyError.js";
 import type { Verdict, VerifyInput } from "../types.js";
 import { sha256 } from "./sha256.js";
 import { EventParser, type StreamEvent } from "./sse.js";
+import { defaultTransport, fetchTransport, type Reply, type Transport } from "./transport.js";
 import { VerifierCache } from "./verifierCache.js";
 
 export interface VerifierOptions {
@@ -14,7 +15,10 @@ export interface VerifierOptions {
   cacheSize?: number;
   /** Time allowed for one verify call; default 5000 ms. */
   timeoutMs?: number;
-  /** A WHATWG fetch; default the global one. */
+  /**
+   * A WHATWG fetch to talk to the server with. By default a verifier uses Node's own `http`
+   * where it runs in Node (cheaper for the service it protects), else the global `fetch`.
+   */
   fetch?: typeof fetch;
   /** Told of connection trouble (never with a secret in it); default: nothing. */
   onError?: (err: Error) => void;
@@ -46,7 +50,7 @@ const now = () => performance.now();
 export class Verifier {
   private readonly cache: VerifierCache;
   private readonly base: string;
-  private readonly fetchImpl: typeof fetch;
+  private readonly transport: Transport;
   private readonly timeoutMs: number;
   private closed = false;
   private connection: string | undefined;
@@ -75,8 +79,9 @@ export class Verifier {
     }
     this.base = options.url.replace(/\/+$/, "");
     this.cache = new VerifierCache(options.cacheSize ?? 10_000);
-    const fetchImpl = options.fetch ?? globalThis.fetch;
-    this.fetchImpl = fetchImpl.bind(globalThis);
+    this.transport = options.fetch
+      ? fetchTransport(options.fetch.bind(globalThis))
+      : defaultTransport(globalThis.fetch?.bind(globalThis));
     this.timeoutMs = options.timeoutMs ?? 5000;
     void this.run();
   }
@@ -111,9 +116,7 @@ export class Verifier {
             { connection, seq: this.cache.appliedUpTo, release: true },
             1000,
           ).then(
-            async (response) => {
-              await response.arrayBuffer();
-            },
+            () => {},
             () => {},
           );
     this.stream?.abort();
@@ -135,6 +138,16 @@ export class Verifier {
   /** Verdicts held. */
   get size(): number {
     return this.cache.size;
+  }
+
+  /**
+   * The verdict held for a question, without asking the server: undefined when none is held,
+   * or the lease is not running. What `verify` answers first, synchronously.
+   */
+  cached(question: VerifyInput): Verdict | undefined {
+    const cached = this.cache.get(digestOf(question), now());
+    if (cached !== undefined) this.stats.hits++;
+    return cached;
   }
 
   /**
@@ -172,24 +185,24 @@ export class Verifier {
 
   private async ask(question: VerifyInput): Promise<VerifierVerdict> {
     this.stats.calls++;
-    const response = await this.call("/api/v0/verifiers/verify/", question, this.timeoutMs);
-    return (await response.json()) as VerifierVerdict;
+    const reply = await this.call("/api/v0/verifiers/verify/", question, this.timeoutMs);
+    return JSON.parse(reply.text) as VerifierVerdict;
   }
 
   /** A POST with the token; a LatchkeyError for anything but 2xx. */
-  private async call(path: string, body: unknown, timeoutMs: number): Promise<Response> {
-    let response: Response;
+  private async call(path: string, body: unknown, timeoutMs: number): Promise<Reply> {
+    let reply: Reply;
     try {
-      response = await this.fetchImpl(this.base + path, {
-        method: "POST",
-        headers: {
+      reply = await this.transport.post(
+        this.base + path,
+        {
           authorization: `Bearer ${this.options.token}`,
           "content-type": "application/json",
           accept: "application/json",
         },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+        JSON.stringify(body),
+        timeoutMs,
+      );
     } catch (err) {
       const timeout = err instanceof Error && err.name === "TimeoutError";
       throw new LatchkeyError({
@@ -199,8 +212,8 @@ export class Verifier {
         cause: err,
       });
     }
-    if (!response.ok) throw await errorOf(response);
-    return response;
+    if (reply.status < 200 || reply.status > 299) throw errorOf(reply);
+    return reply;
   }
 
   /** Keeps the stream open: connect, read until it ends, forget everything, back off, again. */
@@ -212,12 +225,13 @@ export class Verifier {
       this.stream = stream;
       let connected = false;
       try {
-        const response = await this.fetchImpl(`${this.base}/api/v0/verifiers/stream/`, {
-          headers: { authorization: `Bearer ${this.options.token}`, accept: "text/event-stream" },
-          signal: stream.signal,
-        });
-        if (!response.ok || response.body === null) {
-          const err = await errorOf(response);
+        const response = await this.transport.stream(
+          `${this.base}/api/v0/verifiers/stream/`,
+          { authorization: `Bearer ${this.options.token}`, accept: "text/event-stream" },
+          stream.signal,
+        );
+        if (response.status !== 200) {
+          const err = errorOf({ ...response, text: await response.text() });
           // A refused token will not get better by itself: say so to whoever waits.
           if (response.status === 401 || response.status === 403) {
             this.refused = err;
@@ -225,12 +239,9 @@ export class Verifier {
           }
           throw err;
         }
-        const reader = response.body.getReader();
         const parser = new EventParser();
         this.lastHeard = now();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
+        for await (const value of response.chunks) {
           this.lastHeard = now();
           for (const event of parser.push(value)) {
             if (this.apply(event, sentAt)) connected = true;
@@ -312,8 +323,8 @@ export class Verifier {
     const seq = this.cache.appliedUpTo;
     const stream = this.stream;
     this.call("/api/v0/verifiers/ack/", { connection, seq }, Math.max(1000, this.leaseMs))
-      .then(async (response) => {
-        const grant = (await response.json()) as { lease_ms: number; seq: number };
+      .then((reply) => {
+        const grant = JSON.parse(reply.text) as { lease_ms: number; seq: number };
         if (this.connection === connection) {
           this.cache.grant(sentAt, grant.lease_ms, grant.seq);
           if (this.cache.trusted(now())) this.wakeReady();
@@ -369,28 +380,47 @@ export class Verifier {
   }
 }
 
-/** The cache key of one question: a SHA-256 of the key and the rest, never the key itself. */
-function digestOf(question: VerifyInput): string {
-  const { key, ...rest } = question;
-  return sha256(`${key}\n${JSON.stringify(rest)}`);
+/**
+ * Every field of a question, so that adding one to the verify API fails to compile until
+ * `digestOf` covers it: two questions that differ in a field must not share a verdict.
+ */
+const QUESTION_FIELDS: Record<keyof VerifyInput, true> = {
+  key: true,
+  category: true,
+  route: true,
+  params: true,
+  ip: true,
+};
+void QUESTION_FIELDS;
+
+/**
+ * The cache key of one question: a SHA-256 of its fields, one per line, so that no secret is
+ * a map key. Only VALID verdicts are kept, and the server answers VALID only to questions
+ * without a line break in any field (a key, a category, a route name, an IP address cannot
+ * hold one; JSON escapes its own); a question that hashes the same has as many line breaks,
+ * so none in its fields either: it is the same question.
+ */
+export function digestOf(q: VerifyInput): string {
+  const params = q.params === undefined ? "" : JSON.stringify(q.params);
+  return sha256(`${q.key}\n${q.category ?? ""}\n${q.route ?? ""}\n${q.ip ?? ""}\n${params}`);
 }
 
-async function errorOf(response: Response): Promise<LatchkeyError> {
+function errorOf(reply: Reply): LatchkeyError {
   let body: Record<string, unknown> | undefined;
   try {
-    body = (await response.json()) as Record<string, unknown>;
+    body = JSON.parse(reply.text) as Record<string, unknown>;
   } catch {
     body = undefined;
   }
-  const code = typeof body?.error === "string" ? body.error : `http_${response.status}`;
-  const msg = typeof body?.msg === "string" ? body.msg : `HTTP ${response.status}`;
-  const retry = response.headers.get("retry-after");
+  const code = typeof body?.error === "string" ? body.error : `http_${reply.status}`;
+  const msg = typeof body?.msg === "string" ? body.msg : `HTTP ${reply.status}`;
+  const retry = reply.header("retry-after");
   return new LatchkeyError({
-    status: response.status,
+    status: reply.status,
     code,
     msg,
-    requestId: response.headers.get("x-request-id") ?? undefined,
+    requestId: reply.header("x-request-id"),
     body,
-    retryAfter: retry !== null && /^\d+$/.test(retry) ? Number(retry) : undefined,
+    retryAfter: retry !== undefined && /^\d+$/.test(retry) ? Number(retry) : undefined,
   });
 }

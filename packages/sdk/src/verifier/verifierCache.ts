@@ -14,9 +14,23 @@ import type { Verdict } from "../types.js";
  * - A verdict is answered only until it stops holding by itself (`validUntil`).
  * - Only VALID verdicts are kept; any other answer drops what was kept for the question.
  */
+interface Entry {
+  verdict: Verdict;
+  keyId: number;
+  until: number;
+  /** The clock when it was last put at the end. */
+  at: number;
+}
+
 export class VerifierCache {
-  /** LRU by question digest (a Map keeps insertion order; a hit moves the entry to the end). */
-  private readonly entries = new Map<string, { verdict: Verdict; keyId: number; until: number }>();
+  /**
+   * By question digest, least recently used first (a Map keeps insertion order). A hit moves
+   * its entry to the end only once it has slipped into the older half: an entry used again
+   * always outlives half the cache's worth of newcomers, and most hits move nothing.
+   */
+  private readonly entries = new Map<string, Entry>();
+  /** Counts insertions and moves: an entry's `at` against it tells which half it is in. */
+  private clock = 0;
   private readonly byKey = new Map<number, Set<string>>();
   private leaseUntil = 0;
   private pending: { until: number; seq: number }[] = [];
@@ -48,8 +62,11 @@ export class VerifierCache {
       this.drop(digest);
       return undefined;
     }
-    this.entries.delete(digest);
-    this.entries.set(digest, entry);
+    if (this.clock - entry.at > this.capacity >> 1) {
+      this.entries.delete(digest);
+      entry.at = ++this.clock;
+      this.entries.set(digest, entry);
+    }
     return entry.verdict;
   }
 
@@ -85,7 +102,7 @@ export class VerifierCache {
     if (overtaken || !this.trusted(now)) return;
     const until = validForMs === null ? Number.POSITIVE_INFINITY : now + validForMs;
     if (!(until > now)) return;
-    this.entries.set(digest, { verdict, keyId, until });
+    this.entries.set(digest, { verdict, keyId, until, at: ++this.clock });
     let digests = this.byKey.get(keyId);
     if (!digests) {
       digests = new Set();

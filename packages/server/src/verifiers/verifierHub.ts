@@ -13,8 +13,17 @@ import type { VerifierObserver } from "../metrics/metrics.js";
 
 /** The clocks of the verifier protocol, from its lease and the nodes' own. */
 export interface VerifierTimings {
-  /** A verifier answers from its cache for at most this long after a renewal was granted. */
+  /**
+   * The lease: no revocation waits longer than this for a verifier that does not acknowledge
+   * it, counted from when the revocation was sent to it.
+   */
   leaseMs: number;
+  /**
+   * The most a verifier is granted at a time: the lease less the margin, counted by the
+   * verifier from when it sent its request, so that it stops answering from its cache before
+   * this node stops waiting for it even if its clock runs a little slow.
+   */
+  grantMs: number;
   /** How often a verifier renews, and how often the hub sends a heartbeat. */
   renewMs: number;
   /**
@@ -23,7 +32,7 @@ export interface VerifierTimings {
    * acknowledging a barrier still answers the revoking node in time.
    */
   ackTimeoutMs: number;
-  /** Added to a wait that relies on the verifier's clock running at this node's rate. */
+  /** Kept off every grant, for a verifier whose clock runs slower than this node's. */
   marginMs: number;
 }
 
@@ -31,15 +40,20 @@ export function verifierTimings(verifierLeaseMs: number, nodeLeaseMs: number): V
   const t = leaseTimings(verifierLeaseMs);
   return {
     leaseMs: verifierLeaseMs,
+    grantMs: verifierLeaseMs - t.marginMs,
     renewMs: t.heartbeatMs,
     ackTimeoutMs: Math.max(25, Math.min(t.ackTimeoutMs, Math.floor(nodeLeaseMs / 4))),
     marginMs: t.marginMs,
   };
 }
 
-/** The longest a revocation waits for a verifier that never acknowledges. */
+/**
+ * The longest a revocation waits for a verifier that never acknowledges it: the lease. A
+ * verifier's grants never reach past a lease after the oldest event it has not applied, so
+ * renewing without applying gains it nothing.
+ */
 export function worstCaseVerifierWaitMs(t: VerifierTimings): number {
-  return t.ackTimeoutMs + t.leaseMs + t.marginMs;
+  return t.leaseMs;
 }
 
 /** Where a connection's events go: the open response of its stream. */
@@ -69,7 +83,10 @@ export class VerifierLink {
   acked = 0;
   /** The number of the last reset: no lease is granted before it is acknowledged. */
   resetSeq = 0;
-  /** performance.now() by which any lease granted to it has run out (this node's clock). */
+  /**
+   * performance.now() until which this node waits for it (this node's clock): the end of its
+   * last grant plus the margin.
+   */
   leaseEnd = 0;
   /** Cut off (an acknowledgement came too late) or gone: it gets no more leases. */
   over = false;
@@ -232,26 +249,37 @@ export class VerifierHub {
     return { leaseMs: 0, seq: link.sent };
   }
 
+  /**
+   * A grant reaches no further than this node's own trust, nor than a lease after the oldest
+   * event the verifier has not yet applied: a verifier that renews but never applies an
+   * invalidation loses its lease a lease after it was sent, however often it renews.
+   */
   private grant(link: VerifierLink): Grant {
     if (link.over || link.acked < link.resetSeq) return { leaseMs: 0, seq: link.sent };
-    const leaseMs = Math.floor(Math.min(this.timings.leaseMs, this.bus.trustRemainingMs()));
+    const at = performance.now();
+    const oldest = link.unacked[0];
+    const untilMs = Math.min(
+      this.timings.leaseMs,
+      this.bus.trustRemainingMs(),
+      oldest === undefined ? Number.POSITIVE_INFINITY : oldest.at + this.timings.leaseMs - at,
+    );
+    const leaseMs = Math.floor(untilMs - this.timings.marginMs);
     if (leaseMs <= 0) return { leaseMs: 0, seq: link.sent };
-    link.leaseEnd = Math.max(link.leaseEnd, performance.now() + leaseMs);
+    link.leaseEnd = Math.max(link.leaseEnd, at + leaseMs + this.timings.marginMs);
     return { leaseMs, seq: link.sent };
   }
 
   /**
    * Resolves once every stream has acknowledged what it was sent so far, or has been cut off
    * (ack timeout) or gone; the value is how much longer the leases of those cut off or gone
-   * may run, plus margin.
+   * may run (margin included).
    */
   settle(): Promise<number> {
-    const lingering = this.lingeringMs();
     const pending: { link: VerifierLink; seq: number }[] = [];
     for (const link of this.links.values()) {
       if (link.acked < link.sent) pending.push({ link, seq: link.sent });
     }
-    if (pending.length === 0) return Promise.resolve(lingering);
+    if (pending.length === 0) return Promise.resolve(this.lingeringMs());
     const waits = pending.map(
       ({ link, seq }) =>
         new Promise<VerifierLink>((resolve) => {
@@ -272,20 +300,19 @@ export class VerifierHub {
       const at = performance.now();
       let waitMs = 0;
       for (const link of links) {
-        if (link.over && link.leaseEnd > 0) {
-          waitMs = Math.max(waitMs, link.leaseEnd + this.timings.marginMs - at);
-        }
+        if (link.over && link.leaseEnd > 0) waitMs = Math.max(waitMs, link.leaseEnd - at);
       }
-      return Math.max(lingering, Math.ceil(waitMs));
+      // Counted now, not before the wait: what lingered then has had that long to run out.
+      return Math.max(this.lingeringMs(), Math.ceil(waitMs));
     });
   }
 
-  /** How long the leases of streams cut off or gone may still run (plus margin). */
+  /** How long the leases of streams cut off or gone may still run (margin included). */
   private lingeringMs(): number {
     const at = performance.now();
     let waitMs = 0;
     for (const [id, link] of this.lapsing) {
-      const left = link.leaseEnd + this.timings.marginMs - at;
+      const left = link.leaseEnd - at;
       if (left <= 0) this.lapsing.delete(id);
       else waitMs = Math.max(waitMs, left);
     }
