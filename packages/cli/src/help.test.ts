@@ -87,6 +87,12 @@ describe("--help", () => {
     const result = await runCli(["--version"]);
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe(version);
+    // Alone it is answered before the parser loads; with anything else the parser answers:
+    // the same text either way.
+    const parsed = await runCli(["--version", "--json"]);
+    expect(parsed.code).toBe(0);
+    expect(parsed.stdout).toBe(result.stdout);
+    expect((await runCli(["-V"])).stdout).toBe(result.stdout);
   });
 
   it("output through a pipe has no colour escapes", async () => {

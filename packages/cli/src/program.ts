@@ -1,14 +1,10 @@
-import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import type { App } from "./app.js";
 import { exitCodeHelp } from "./exitCodes.js";
 import { addGlobalOptions } from "./globals.js";
 import type { Io } from "./io.js";
 import { examples } from "./output/examples.js";
-
-const { version } = JSON.parse(
-  readFileSync(new URL("../package.json", import.meta.url), "utf8"),
-) as { version: string };
+import { version } from "./version.js";
 
 /** A first word (`show`, `create`…) grouping the second words, as Vast's CLI does. */
 function group(name: string, description: string, children: readonly Command[]): Command {
