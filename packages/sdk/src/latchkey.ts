@@ -45,6 +45,8 @@ import type {
   UpdateRoleInput,
   UpdateWebhookInput,
   Verdict,
+  VerifierRecord,
+  VerifierWithToken,
   VerifyInput,
   Webhook,
   WebhookDelivery,
@@ -521,6 +523,47 @@ export class Latchkey {
   reportLeak(input: LeakReport, o?: CallOptions): Promise<LeakReportAnswer> {
     return this.#call(
       { method: "POST", path: "/api/v0/auth/apikeys/report-leak/", body: input, auth: false },
+      o,
+    );
+  }
+
+  /**
+   * Makes a verifier credential for a service that verifies keys in-process (`Verifier`). The
+   * token is in `token` of this answer only: give it to the service (it can open the
+   * revocation stream and verify keys, nothing else). Needs `user_write`.
+   *
+   * @example
+   * const { token } = await client.createVerifier({ name: "billing service" });
+   */
+  createVerifier(input: { name: string }, o?: CallOptions): Promise<VerifierWithToken> {
+    return this.#call({ method: "POST", path: "/api/v0/verifiers/", body: input, auth: true }, o);
+  }
+
+  /**
+   * The account's verifier credentials, whether each is connected, to which node, since when,
+   * and how far behind its acknowledgements are (never a token).
+   *
+   * @example
+   * for (const v of await client.listVerifiers()) console.log(v.name, v.connected, v.ack_lag_ms);
+   */
+  async listVerifiers(o?: CallOptions): Promise<VerifierRecord[]> {
+    const answer = await this.#call<{ verifiers: VerifierRecord[] }>(
+      { method: "GET", path: "/api/v0/verifiers/", auth: true },
+      o,
+    );
+    return answer.verifiers;
+  }
+
+  /**
+   * Deletes a verifier credential: its streams end on every node before this returns, and its
+   * token is refused from then on (the services using it verify through the API again).
+   *
+   * @example
+   * await client.deleteVerifier(4);
+   */
+  deleteVerifier(id: number, o?: CallOptions): Promise<Success> {
+    return this.#call(
+      { method: "DELETE", path: `/api/v0/verifiers/${idPath(id)}/`, auth: true },
       o,
     );
   }

@@ -129,6 +129,10 @@ export type VerifyInput = RequestOf<"/api/v0/auth/verify/", "post">;
 export type Webhook = Schemas["Webhook"];
 /** A webhook endpoint with its signing secret (`secret`), as create returns it, once. */
 export type WebhookWithSecret = Schemas["WebhookWithSecret"];
+/** A verifier credential as listed: its streams, the node of each, acknowledgement lag. */
+export type VerifierRecord = Schemas["Verifier"];
+/** A new verifier credential with its token (`token`), as create returns it, once. */
+export type VerifierWithToken = Schemas["VerifierWithToken"];
 /** One event queued for one endpoint: status, attempts, last answer or error, next attempt. */
 export type WebhookDelivery = Schemas["WebhookDelivery"];
 /** key.created, key.reset, key.deleted, key.expiring, key.expired, key.leaked or key.unused. */

@@ -333,12 +333,7 @@ describe.each(Object.entries(frameworks))("requireKey({ verifier }) for %s", (_n
     server = await startTestServer({}, { listen: true });
     const account = await signUpAndLogIn(server.url);
     me = new Latchkey({ url: server.url, apiKey: account.session, env: {} });
-    const created = await fetch(`${server.url}/api/v0/verifiers/`, {
-      method: "POST",
-      headers: { authorization: `Bearer ${account.session}`, "content-type": "application/json" },
-      body: JSON.stringify({ name: "middleware battery" }),
-    });
-    const { token } = (await created.json()) as { token: string };
+    const { token } = await me.createVerifier({ name: "middleware battery" });
     verifier = new Verifier({ url: server.url, token });
     await verifier.ready();
     app = await mount({ verifier });

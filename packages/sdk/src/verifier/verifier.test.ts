@@ -9,6 +9,7 @@ import {
 } from "@latchkey/testkit";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Latchkey } from "../latchkey.js";
 import { requireKey as expressRequireKey } from "../middleware/express.js";
 import { requireKey as fastifyRequireKey } from "../middleware/fastify.js";
 import { requireKey as honoRequireKey } from "../middleware/hono.js";
@@ -149,6 +150,29 @@ describe("the SDK's Verifier on one SQLite node", () => {
       expect(verifier.state()).toBe("closed");
     },
   );
+
+  it("is made, listed and deleted through the client; a deleted one's service verifies through the API", async () => {
+    const client = new Latchkey({ url: server.url, apiKey: session, env: {}, retries: 0 });
+    const made = await client.createVerifier({ name: "client-made" });
+    expect(made).toMatchObject({ success: true, name: "client-made" });
+    expect(made.token.startsWith(made.prefix)).toBe(true);
+    const verifier = new Verifier({ url: server.url, token: made.token });
+    await verifier.ready();
+    const listed = (await client.listVerifiers()).find((v) => v.id === made.id);
+    expect(listed).toMatchObject({ name: "client-made", connected: true, last4: made.last4 });
+    expect(JSON.stringify(await client.listVerifiers())).not.toContain(made.token);
+
+    const key = await createKey(server.url, session);
+    expect((await verifier.verify({ key: key.key })).valid).toBe(true);
+    await client.deleteVerifier(made.id);
+    expect((await client.listVerifiers()).some((v) => v.id === made.id)).toBe(false);
+    // Its stream was ended (the verifier hears of it a moment later), and its token is
+    // refused from then on.
+    await expect.poll(() => verifier.state()).not.toBe("trusted");
+    await expect(verifier.verify({ key: key.key })).rejects.toMatchObject({ status: 401 });
+    await expect(client.deleteVerifier(made.id)).rejects.toMatchObject({ status: 404 });
+    await verifier.close();
+  });
 
   it("drops a reset key's old secret before the reset answers; the new one works at once", async () => {
     const verifier = new Verifier({ url: server.url, token });
