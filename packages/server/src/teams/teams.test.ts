@@ -513,6 +513,75 @@ describe.each(["sqlite", "postgres"] as const)("teams on %s", (kind) => {
       );
     });
 
+    it("never gain a right the role loses, though keys are made and used while it is narrowed", async () => {
+      const { key, id } = await team();
+      const alice = await join(key, id, "member");
+      const roles = await api<{ id: number; name: string }[]>(
+        "GET",
+        "/api/v0/team/roles-full/",
+        key,
+      );
+      const member = roles.body.find((r) => r.name === "member");
+      // Alice keeps making team keys and using them (each first use fills the node's cache)
+      // while the owner takes instance_write out of her role.
+      const made: { key: string; startedAt: number }[] = [];
+      const refused: { startedAt: number; error: unknown }[] = [];
+      const uses: { startedAt: number; code: string }[] = [];
+      let narrowedAt = Number.POSITIVE_INFINITY;
+      let racing = true;
+      const creator = (async () => {
+        for (let i = 0; racing; i++) {
+          const startedAt = performance.now();
+          const answer = await api<{ key: string; error?: string }>(
+            "POST",
+            "/api/v0/auth/apikeys/",
+            alice.session,
+            {
+              name: `racing ${i}`,
+              team_id: id,
+              permissions: { api: { instance_read: {}, instance_write: {} } },
+            },
+          );
+          if (answer.status === 200) made.push({ key: answer.body.key, startedAt });
+          else refused.push({ startedAt, error: answer.body.error });
+        }
+      })();
+      const user = (async () => {
+        while (racing) {
+          const latest = made.at(-1)?.key ?? alice.key;
+          for (const k of [latest, alice.key]) {
+            const startedAt = performance.now();
+            uses.push({ startedAt, code: (await verify(k, "instance_write")).body.code });
+          }
+        }
+      })();
+      // Once a key she made while the role allowed it has been used with instance_write.
+      await expect.poll(() => made.length > 0 && uses.some((u) => u.code === "VALID")).toBe(true);
+      const edited = await api("PUT", `/api/v0/team/roles/${member?.id}/`, key, {
+        permissions: { api: { instance_read: {} } },
+      });
+      narrowedAt = performance.now();
+      expect(edited.status, JSON.stringify(edited.body)).toBe(200);
+      await new Promise((r) => setTimeout(r, 100));
+      racing = false;
+      await Promise.all([creator, user]);
+
+      expect(uses.some((u) => u.startedAt < narrowedAt && u.code === "VALID")).toBe(true);
+      const after = uses.filter((u) => u.startedAt > narrowedAt);
+      expect(after.length).toBeGreaterThan(0);
+      expect(after.filter((u) => u.code !== "FORBIDDEN")).toEqual([]);
+      // A key asked for with instance_write after the edit is refused as an escalation...
+      expect(made.filter((m) => m.startedAt > narrowedAt)).toEqual([]);
+      expect(refused.length).toBeGreaterThan(0);
+      for (const r of refused) expect(r.error).toBe("permission_escalation");
+      // ...and every key she made before or during it is cut to the role as it is now.
+      expect(made.length).toBeGreaterThan(0);
+      for (const k of [alice.key, ...made.map((m) => m.key)]) {
+        expect((await verify(k, "instance_write")).body.code).toBe("FORBIDDEN");
+        expect((await verify(k, "instance_read")).body.code).toBe("VALID");
+      }
+    });
+
     it("stop working on their next request when the member is removed", async () => {
       const { key, id, owner } = await team();
       const alice = await join(key, id, "member");
