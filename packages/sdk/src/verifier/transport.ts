@@ -36,6 +36,8 @@ export interface Transport {
   ): Promise<Reply>;
   /** A GET held open until the server ends it or `signal` aborts. */
   stream(url: string, headers: Record<string, string>, signal: AbortSignal): Promise<StreamReply>;
+  /** Lets go of the connections it keeps for reuse. */
+  close(): void;
 }
 
 /** The parts of Node's `http` and `https` used here. */
@@ -50,7 +52,7 @@ interface NodeHttp {
     },
     onResponse: (res: NodeResponse) => void,
   ): NodeRequest;
-  Agent: new (options: { keepAlive: boolean }) => unknown;
+  Agent: new (options: { keepAlive: boolean }) => { destroy(): void };
 }
 interface NodeRequest {
   on(event: "error", listener: (err: Error) => void): void;
@@ -159,6 +161,10 @@ export function nodeTransport(http: NodeHttp, https: NodeHttp): Transport {
         request.end();
       });
     },
+    close() {
+      agents["http:"].destroy();
+      agents["https:"].destroy();
+    },
   };
 }
 
@@ -199,5 +205,6 @@ export function fetchTransport(fetchImpl: typeof fetch): Transport {
         text: () => response.text(),
       };
     },
+    close() {},
   };
 }

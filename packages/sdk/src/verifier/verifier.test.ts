@@ -148,6 +148,10 @@ describe("the SDK's Verifier on one SQLite node", () => {
       expect(await verifier.verify(question)).toMatchObject({ valid: false, code: "REVOKED" });
       await verifier.close();
       expect(verifier.state()).toBe("closed");
+      // Closed, it still answers, through the server every time.
+      const before = verifier.stats.calls;
+      expect(await verifier.verify(question)).toMatchObject({ valid: false, code: "REVOKED" });
+      expect(verifier.stats.calls).toBe(before + 1);
     },
   );
 

@@ -119,6 +119,7 @@ export class Verifier {
             () => {},
             () => {},
           );
+    const done = told.then(() => this.transport.close());
     this.stream?.abort();
     clearInterval(this.renewTimer);
     if (this.sleeper) {
@@ -126,7 +127,7 @@ export class Verifier {
       this.sleeper.wake();
     }
     for (const w of this.readyWaiters.splice(0)) w.reject(new Error("the verifier is closed"));
-    return told;
+    return done;
   }
 
   state(): VerifierState {
