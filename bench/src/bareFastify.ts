@@ -44,7 +44,8 @@ export function responseSchemaOf(answer: Record<string, unknown>) {
   return { type: "object", properties };
 }
 
-async function main(): Promise<void> {
+/** The JSON object in BENCH_BARE_ANSWER, which both bare services answer. */
+export function benchAnswer(): Record<string, unknown> {
   const answer = JSON.parse(process.env.BENCH_BARE_ANSWER ?? "null") as Record<
     string,
     unknown
@@ -52,6 +53,11 @@ async function main(): Promise<void> {
   if (answer === null || typeof answer !== "object") {
     throw new Error("BENCH_BARE_ANSWER must hold the JSON object to answer");
   }
+  return answer;
+}
+
+async function main(): Promise<void> {
+  const answer = benchAnswer();
   const imported = (await import(pathToFileURL(serverFastifyPath()).href)) as {
     default: (options: { logger: boolean }) => FastifyInstance;
   };

@@ -11,16 +11,10 @@ import { pathToFileURL } from "node:url";
 import { Verifier } from "@latchkey/sdk";
 import { requireKey } from "@latchkey/sdk/fastify";
 import type { FastifyInstance, preHandlerHookHandler } from "fastify";
-import { responseSchemaOf, serverFastifyPath } from "./bareFastify.js";
+import { benchAnswer, responseSchemaOf, serverFastifyPath } from "./bareFastify.js";
 
 async function main(): Promise<void> {
-  const answer = JSON.parse(process.env.BENCH_BARE_ANSWER ?? "null") as Record<
-    string,
-    unknown
-  > | null;
-  if (answer === null || typeof answer !== "object") {
-    throw new Error("BENCH_BARE_ANSWER must hold the JSON object to answer");
-  }
+  const answer = benchAnswer();
   const mode = process.env.BENCH_SERVICE_MODE;
   if (mode !== "bare" && mode !== "verifier") {
     throw new Error("BENCH_SERVICE_MODE must be bare or verifier");

@@ -109,6 +109,12 @@ describe.each(["sqlite", "postgres"] as const)("teams on %s", (kind) => {
     return { ...who, key: made.body.key, keyId: made.body.id };
   }
 
+  /** One of the team's roles, as `GET /team/roles-full/` lists it. */
+  const roleNamed = async (teamKey: string, name: string) =>
+    (
+      await api<{ id: number; name: string }[]>("GET", "/api/v0/team/roles-full/", teamKey)
+    ).body.find((r) => r.name === name);
+
   const verify = (key: string, category?: string) =>
     call<{
       code: string;
@@ -484,12 +490,7 @@ describe.each(["sqlite", "postgres"] as const)("teams on %s", (kind) => {
       const { key, id } = await team();
       const alice = await join(key, id, "member");
       expect((await verify(alice.key, "instance_write")).body.code).toBe("VALID");
-      const members = await api<{ id: number; name: string }[]>(
-        "GET",
-        "/api/v0/team/roles-full/",
-        key,
-      );
-      const member = members.body.find((r) => r.name === "member");
+      const member = await roleNamed(key, "member");
       const edited = await api("PUT", `/api/v0/team/roles/${member?.id}/`, key, {
         permissions: { api: { instance_read: {} } },
       });
@@ -516,12 +517,7 @@ describe.each(["sqlite", "postgres"] as const)("teams on %s", (kind) => {
     it("never gain a right the role loses, though keys are made and used while it is narrowed", async () => {
       const { key, id } = await team();
       const alice = await join(key, id, "member");
-      const roles = await api<{ id: number; name: string }[]>(
-        "GET",
-        "/api/v0/team/roles-full/",
-        key,
-      );
-      const member = roles.body.find((r) => r.name === "member");
+      const member = await roleNamed(key, "member");
       // Alice keeps making team keys and using them (each first use fills the node's cache)
       // while the owner takes instance_write out of her role.
       const made: { key: string; startedAt: number }[] = [];
@@ -660,12 +656,7 @@ describe.each(["sqlite", "postgres"] as const)("teams on %s", (kind) => {
     it("the owner role is never assigned, edited or removed; built-in roles stay", async () => {
       const { key, id } = await team();
       const alice = await join(key, id, "member");
-      const roles = await api<{ id: number; name: string }[]>(
-        "GET",
-        "/api/v0/team/roles-full/",
-        key,
-      );
-      const manager = roles.body.find((r) => r.name === "manager");
+      const manager = await roleNamed(key, "manager");
       expect(
         (await api("PUT", `/api/v0/team/members/${alice.userId}/roles/`, key, { role: "owner" }))
           .status,
