@@ -101,6 +101,14 @@ describe("npm run bench", () => {
     expect(results.verifier?.verifier.requestsPerSecond).toBeGreaterThan(0);
     expect(results.verifier?.bare.unexpected).toBe(0);
     expect(results.verifier?.verifier.unexpected).toBe(0);
+    // Measured in pairs of slices, one pair per round at this duration; the targets read the
+    // median of the pairs' ratios.
+    expect(results.verifier?.pairs).toHaveLength(2);
+    for (const pair of results.verifier?.pairs ?? []) {
+      expect(pair.requestsPerSecond).toBeGreaterThan(0);
+      expect(pair.p99).toBeGreaterThan(0);
+    }
+    expect(result.stdout).toMatch(/protected service with requireKey.*median of 2 pairs/);
     expect(results.verifier?.deletes.map((d) => [d.verifiers, d.count])).toEqual([
       [1, 10],
       [10, 10],

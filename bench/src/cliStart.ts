@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BENCH_LIMITS } from "./runBench.js";
 import { startBenchServer } from "./serverProcess.js";
+import { median } from "./stats.js";
 
 /**
  * `npm run bench:cli`: how long the CLI takes to start, against `node -e 0` (Node's own start)
@@ -37,12 +38,6 @@ Options:
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const DEFAULT_BIN = join(HERE, "..", "..", "packages", "cli", "bin", "latchkey.js");
-
-const median = (values: readonly number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-};
 
 /** Wall time of one spawn to its exit, in ms; throws when it does not exit 0. */
 function timeSpawn(args: readonly string[], env: Record<string, string>): number {

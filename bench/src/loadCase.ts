@@ -1,5 +1,6 @@
 import autocannon from "autocannon";
 import type { BenchServer } from "./serverProcess.js";
+import { percentile } from "./stats.js";
 
 export type CaseName =
   | "bare_get"
@@ -69,12 +70,6 @@ export interface CaseResult {
   unexpected: number;
   errors: number;
   timeouts: number;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? 0;
 }
 
 const round = (n: number, digits = 3) => Math.round(n * 10 ** digits) / 10 ** digits;

@@ -18,6 +18,7 @@ import { describeMachine, type Machine } from "./machine.js";
 import { BENCH_LIMITS, caseSpecs, checkAnswers, USAGE_FLUSH_SECONDS } from "./runBench.js";
 import { seedKeys } from "./seedKeys.js";
 import { type BenchServer, freePort, startBenchServer } from "./serverProcess.js";
+import { median, middleHalf } from "./stats.js";
 
 /**
  * `npm run bench:metrics`: what collecting Prometheus metrics costs the hot path. The same
@@ -196,12 +197,6 @@ export interface MetricsCostResults {
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-}
 
 function ratio(on: number | null, off: number | null): number | null {
   return on === null || off === null || off === 0 ? null : round3(on / off);
@@ -451,13 +446,7 @@ async function scrapeText(url: string): Promise<string> {
 
 const pct = (n: number) => `${(n * 100).toFixed(1)}%`;
 
-/** The middle half of the pairs' ratios, as "p25–p75": how much they scatter. */
-function quartiles(values: readonly (number | null)[]): string {
-  const sorted = values.filter((v): v is number => v !== null).sort((a, b) => a - b);
-  if (sorted.length === 0) return "–";
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
-  return `${pct(at(0.25))}–${pct(at(0.75))}`;
-}
+const quartiles = (values: readonly (number | null)[]) => middleHalf(values, pct);
 
 function evaluate(
   cases: readonly MetricsCostCase[],

@@ -7,6 +7,7 @@ import { openBenchStore } from "./benchStore.js";
 import type { Cleanup } from "./cleanup.js";
 import type { BenchOptions } from "./options.js";
 import { type BenchServer, startBenchServer } from "./serverProcess.js";
+import { percentile } from "./stats.js";
 
 /**
  * The revocation scenario: three PostgreSQL nodes under verification load, while keys in use
@@ -194,12 +195,6 @@ async function presents(
   }
   if (answer.status >= 200 && answer.status < 300) return true;
   return answer.status === 401 ? false : "error";
-}
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
-  return sorted[Math.max(0, index)] ?? 0;
 }
 
 const round = (n: number) => Math.round(n * 1000) / 1000;

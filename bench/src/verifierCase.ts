@@ -1,19 +1,25 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Verifier } from "@latchkey/sdk";
 import autocannon from "autocannon";
 import type { Cleanup } from "./cleanup.js";
 import type { BenchOptions } from "./options.js";
 import { type BenchServer, startBenchServer } from "./serverProcess.js";
+import { median, middleHalf, percentile } from "./stats.js";
 import type { TargetResult } from "./targets.js";
 
 /**
  * The protected-service case (issue 18): a bare Fastify service of the same shape as case (0),
  * measured unprotected and behind `requireKey({ verifier })` with every key already held by
- * the verifier, in the same rounds; and how long a delete takes with N verifiers connected.
- * On one SQLite node: what it shows is the verifier's own cost, not the store's.
+ * the verifier; and how long a delete takes with N verifiers connected. On one SQLite node:
+ * what it shows is the verifier's own cost, not the store's.
+ *
+ * Each round starts both services afresh and measures them in slices of about a second,
+ * taking turns (bare then protected, then the other way round); each pair of slices gives one
+ * ratio, and the targets are checked against the median of those ratios. A machine whose
+ * speed drifts within a round shifts both slices of a pair alike.
  */
 
 export const VERIFIER_TARGETS = {
@@ -24,6 +30,10 @@ export const VERIFIER_TARGETS = {
 } as const;
 
 const SERVICE = join(dirname(fileURLToPath(import.meta.url)), "protectedService.js");
+/** About how long each service is loaded before the other takes its turn. */
+const SLICE_SECONDS = 1;
+const MODES = ["bare", "verifier"] as const;
+type Mode = (typeof MODES)[number];
 const VERIFIER_COUNTS = [1, 10, 100] as const;
 
 interface Load {
@@ -37,26 +47,32 @@ interface Load {
 
 type Run = Awaited<ReturnType<typeof fire>> & { cpuMs: number | null };
 
+/** One pair of slices: the protected service's figure over the unprotected one's beside it. */
+export interface SlicePair {
+  requestsPerSecond: number;
+  p99: number;
+}
+
 export interface VerifierCaseResult {
   connections: number;
   rounds: number;
   durationSeconds: number;
+  /** Seconds of load before the other service takes its turn. */
+  sliceSeconds: number;
   keys: number;
+  /** All slices of each service, pooled. */
   bare: Load;
   verifier: Load;
+  pairs: SlicePair[];
+  /** The median of the pairs' ratios: what the targets are checked against. */
+  median: SlicePair;
   /** The verifier's verify calls during the measured rounds (all keys held: 0 expected). */
   callsWhileMeasured: number;
   deletes: { verifiers: number; count: number; p50: number; p99: number; max: number }[];
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return 0;
-  return (
-    sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0
-  );
-}
-
 const r2 = (n: number) => Math.round(n * 100) / 100;
+const r3 = (n: number) => Math.round(n * 1000) / 1000;
 
 async function api<T>(url: string, method: string, path: string, key?: string, body?: unknown) {
   const response = await fetch(url + path, {
@@ -180,10 +196,10 @@ export async function runVerifierCase(
       },
     );
     const connections = options.connections[0] ?? 10;
-    const bareRuns: Run[] = [];
-    const verifierRuns: Run[] = [];
+    const runs: Record<Mode, Run[]> = { bare: [], verifier: [] };
+    const pairs: SlicePair[] = [];
     let calls = 0;
-    const start = (mode: "bare" | "verifier") =>
+    const start = (mode: Mode) =>
       startBenchServer(
         {
           BENCH_BARE_ANSWER: JSON.stringify(answer),
@@ -192,37 +208,55 @@ export async function runVerifierCase(
           LATCHKEY_VERIFIER_TOKEN: token,
         },
         join(dir, `service-${mode}.log`),
-        [],
+        options.cpuProfDir === undefined
+          ? []
+          : [
+              "--cpu-prof",
+              `--cpu-prof-dir=${resolve(options.cpuProfDir)}`,
+              `--cpu-prof-name=service-${mode}-${Date.now()}.cpuprofile`,
+            ],
         { script: SERVICE, readyPath: "/ready" },
       );
+    const slices = Math.max(1, Math.round(options.duration / SLICE_SECONDS));
+    const sliceSeconds = options.duration / slices;
     for (let round = 0; round < options.rounds; round++) {
-      // Each round in fresh processes, in alternating order, as the other cases.
-      const order =
-        round % 2 === 0 ? (["bare", "verifier"] as const) : (["verifier", "bare"] as const);
-      for (const mode of order) {
-        const service = await start(mode);
-        servers.push(service);
-        try {
-          if (options.warmup > 0) await fire(service.url, keys, options.warmup, connections);
-          const before =
-            mode === "verifier"
-              ? await api<{ calls: number }>(service.url, "GET", "/stats")
-              : undefined;
-          const cpuBefore = service.cpuMs();
-          const fired = await fire(service.url, keys, options.duration, connections);
-          const cpuAfter = service.cpuMs();
-          const run: Run = {
-            ...fired,
-            cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
-          };
-          if (before)
-            calls +=
-              (await api<{ calls: number }>(service.url, "GET", "/stats")).calls - before.calls;
-          (mode === "bare" ? bareRuns : verifierRuns).push(run);
-        } finally {
-          servers.splice(servers.indexOf(service), 1);
-          await service.stop();
+      const started = await Promise.all([start("bare"), start("verifier")]);
+      servers.push(...started);
+      const [bare, protectedService] = started as [BenchServer, BenchServer];
+      const service: Record<Mode, BenchServer> = { bare, verifier: protectedService };
+      try {
+        if (options.warmup > 0) {
+          for (const mode of MODES)
+            await fire(service[mode].url, keys, options.warmup, connections);
         }
+        const before = await api<{ calls: number }>(service.verifier.url, "GET", "/stats");
+        for (let k = 0; k < slices; k++) {
+          // The services take turns, and the first of a pair alternates.
+          const order = (round * slices + k) % 2 === 0 ? MODES : ([...MODES].reverse() as Mode[]);
+          const pair = {} as Record<Mode, Run>;
+          for (const mode of order) {
+            const cpuBefore = service[mode].cpuMs();
+            const fired = await fire(service[mode].url, keys, sliceSeconds, connections);
+            const cpuAfter = service[mode].cpuMs();
+            pair[mode] = {
+              ...fired,
+              cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+            };
+            runs[mode].push(pair[mode]);
+          }
+          const [b, v] = [summarise([pair.bare]), summarise([pair.verifier])];
+          pairs.push({
+            requestsPerSecond:
+              b.requestsPerSecond === 0 ? 0 : r3(v.requestsPerSecond / b.requestsPerSecond),
+            p99: b.p99 === 0 ? Number.POSITIVE_INFINITY : r3(v.p99 / b.p99),
+          });
+        }
+        calls +=
+          (await api<{ calls: number }>(service.verifier.url, "GET", "/stats")).calls -
+          before.calls;
+      } finally {
+        for (const s of started) servers.splice(servers.indexOf(s), 1);
+        await Promise.all(started.map((s) => s.stop()));
       }
       log(`  protected service, round ${round + 1} of ${options.rounds}`);
     }
@@ -271,9 +305,15 @@ export async function runVerifierCase(
       connections,
       rounds: options.rounds,
       durationSeconds: options.duration,
+      sliceSeconds: r2(sliceSeconds),
       keys: keyCount,
-      bare: summarise(bareRuns),
-      verifier: summarise(verifierRuns),
+      bare: summarise(runs.bare),
+      verifier: summarise(runs.verifier),
+      pairs,
+      median: {
+        requestsPerSecond: r3(median(pairs.map((q) => q.requestsPerSecond))),
+        p99: r3(median(pairs.map((q) => q.p99))),
+      },
       callsWhileMeasured: calls,
       deletes,
     };
@@ -286,20 +326,20 @@ export async function runVerifierCase(
 export function verifierTargets(r: VerifierCaseResult): TargetResult[] {
   const backend = "sqlite";
   const at = `${r.connections} connections, ${r.keys} keys held`;
-  const share = r.verifier.requestsPerSecond / r.bare.requestsPerSecond;
-  const p99 = r.verifier.p99 / r.bare.p99;
+  const { requestsPerSecond: share, p99 } = r.median;
+  const of = `median of ${r.pairs.length} pairs of ${r.sliceSeconds} s slices`;
   return [
     {
       backend,
       name: `protected service with requireKey({ verifier }) req/s ≥ ${VERIFIER_TARGETS.throughput.toFixed(2)}× unprotected (${at})`,
       pass: share >= VERIFIER_TARGETS.throughput,
-      detail: `${share.toFixed(2)}× (${r.verifier.requestsPerSecond} of ${r.bare.requestsPerSecond} req/s)`,
+      detail: `${share.toFixed(2)}× (${of}, middle half ${quartiles(r.pairs.map((q) => q.requestsPerSecond))}; pooled ${r.verifier.requestsPerSecond} of ${r.bare.requestsPerSecond} req/s)`,
     },
     {
       backend,
       name: `protected service p99 ≤ ${VERIFIER_TARGETS.p99}× unprotected (${at})`,
       pass: p99 <= VERIFIER_TARGETS.p99,
-      detail: `${p99.toFixed(2)}× (${r.verifier.p99.toFixed(2)} ms vs ${r.bare.p99.toFixed(2)} ms)`,
+      detail: `${p99.toFixed(2)}× (${of}, middle half ${quartiles(r.pairs.map((q) => q.p99))}; pooled ${r.verifier.p99.toFixed(2)} ms vs ${r.bare.p99.toFixed(2)} ms)`,
     },
     {
       backend,
@@ -310,9 +350,11 @@ export function verifierTargets(r: VerifierCaseResult): TargetResult[] {
   ];
 }
 
+const quartiles = (values: readonly number[]) => middleHalf(values, (v) => v.toFixed(2));
+
 export function verifierSection(r: VerifierCaseResult): string {
   const lines = [
-    `Protected service (one SQLite node): a bare Fastify service of case (0)'s shape, unprotected and behind requireKey({ verifier }), ${r.keys} keys all held by the verifier; ${r.rounds} rounds of ${r.durationSeconds} s at ${r.connections} connections, fresh processes each.`,
+    `Protected service (one SQLite node): a bare Fastify service of case (0)'s shape, unprotected and behind requireKey({ verifier }), ${r.keys} keys all held by the verifier; ${r.rounds} rounds, each in two fresh processes, of ${r.durationSeconds} s per service in slices of ${r.sliceSeconds} s taking turns, at ${r.connections} connections. Ratios: the median over the pairs of slices of each pair's ratio (${r.median.requestsPerSecond.toFixed(2)}× the req/s, ${r.median.p99.toFixed(2)}× the p99); the table pools every slice.`,
     "| service | req/s | p50 ms | p99 ms | service µs/req |",
     "|---|---:|---:|---:|---:|",
     ...(
