@@ -37,6 +37,7 @@ export function requireKey(options: RequireKeyOptions<Request> = {}): RequestHan
   const guard = createGuard<Request>(options, {
     authorization: (req) => req.headers.authorization,
     ip: (req) => req.ip,
+    connection: (req) => req.socket,
   });
   const answer = (req: Request, res: Response, next: NextFunction) => (outcome: GuardOutcome) => {
     if (!outcome.ok) {

@@ -36,6 +36,7 @@ export function requireKey(
   const guard = createGuard<FastifyRequest>(options, {
     authorization: (request) => request.headers.authorization,
     ip: (request) => request.ip,
+    connection: (request) => request.raw.socket,
   });
   // A callback hook, not an async one: a verdict held by a verifier passes the request on
   // without a promise. A refusal is answered here, and the request goes no further.

@@ -11,10 +11,15 @@ export interface LatchkeyEnv {
   Variables: { latchkey: VerifiedKey };
 }
 
+/** The client's socket under @hono/node-server; other runtimes have none to offer. */
+function nodeServerSocket(c: Context): { remoteAddress?: string } | undefined {
+  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
+  return env?.incoming?.socket;
+}
+
 /** The client's address under @hono/node-server; other runtimes pass `ip` in the options. */
 function nodeServerIp(c: Context): string | undefined {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress;
+  return nodeServerSocket(c)?.remoteAddress;
 }
 
 /**
@@ -38,6 +43,7 @@ export function requireKey(
   const guard = createGuard<Context>(options, {
     authorization: (c) => c.req.header("authorization"),
     ip: nodeServerIp,
+    connection: nodeServerSocket,
   });
   return async (c, next) => {
     const outcome = await guard(c);

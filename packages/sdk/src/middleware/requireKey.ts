@@ -65,6 +65,8 @@ export function createGuard<Req>(
   read: {
     authorization(req: Req): string | undefined;
     ip(req: Req): string | undefined;
+    /** What lives as long as the request's connection (its socket), where there is one. */
+    connection?(req: Req): object | undefined;
   },
 ): (req: Req) => GuardOutcome | Promise<GuardOutcome> {
   const verifier = options.verifier;
@@ -112,8 +114,9 @@ export function createGuard<Req>(
     return outcomeOf(verdict);
   };
 
-  const decide = (question: VerifyInput): GuardOutcome | Promise<GuardOutcome> => {
-    const held = verifier?.cached(question);
+  const connectionOf = read.connection;
+  const decide = (req: Req, question: VerifyInput): GuardOutcome | Promise<GuardOutcome> => {
+    const held = verifier?.cached(question, connectionOf?.(req));
     return held === undefined ? ask(question) : outcomeOf(held);
   };
 
@@ -137,11 +140,11 @@ export function createGuard<Req>(
       params: values,
       ip,
     });
-    if (params === undefined) return decide(questionWith());
+    if (params === undefined) return decide(req, questionWith());
     const values = params(req);
     return values instanceof Promise
-      ? values.then((v) => decide(questionWith(v)))
-      : decide(questionWith(values));
+      ? values.then((v) => decide(req, questionWith(v)))
+      : decide(req, questionWith(values));
   };
 }
 

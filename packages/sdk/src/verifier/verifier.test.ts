@@ -7,6 +7,7 @@ import {
   startTestServer,
   type TestServer,
 } from "@latchkey/testkit";
+import fc from "fast-check";
 import Fastify from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Latchkey } from "../latchkey.js";
@@ -175,6 +176,66 @@ describe("the SDK's Verifier on one SQLite node", () => {
     await expect.poll(() => verifier.state()).not.toBe("trusted");
     await expect(verifier.verify({ key: key.key })).rejects.toMatchObject({ status: 401 });
     await expect(client.deleteVerifier(made.id)).rejects.toMatchObject({ status: 404 });
+    await verifier.close();
+  });
+
+  it("answers on a connection only the question asked: another key, field or a revocation is never answered from the connection's memo", async () => {
+    const verifier = new Verifier({ url: server.url, token });
+    await verifier.ready();
+    const [a, b] = [
+      await createKey(server.url, session, { permissions: { api: { user_read: {} } } }),
+      await createKey(server.url, session, { permissions: { api: { user_read: {} } } }),
+    ];
+    const keys = [a.key, b.key, `${a.key.slice(0, -1)}x`];
+    const categories = ["user_read", "user_write", undefined] as const;
+    const ips = ["127.0.0.1", "10.0.0.9", undefined];
+    const paramsOf = [undefined, { id: 1 }, { id: "1" }];
+    // The verifier holds verdicts for part of the questions, not all of them.
+    for (const key of [a.key, b.key]) {
+      await verifier.verify({ key, category: "user_read", ip: "127.0.0.1" });
+      await verifier.verify({ key, category: "user_read", ip: "10.0.0.9", params: { id: 1 } });
+      await verifier.verify({ key });
+    }
+    const connections = [{}, {}, {}];
+    // On any connection, in any order, the answer is the one asked without a connection.
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.record({
+            on: fc.nat(connections.length - 1),
+            key: fc.nat(keys.length - 1),
+            category: fc.nat(categories.length - 1),
+            ip: fc.nat(ips.length - 1),
+            params: fc.nat(paramsOf.length - 1),
+          }),
+          { minLength: 1, maxLength: 40 },
+        ),
+        (asked) => {
+          for (const q of asked) {
+            const question = {
+              key: keys[q.key] ?? "",
+              category: categories[q.category],
+              ip: ips[q.ip],
+              params: paramsOf[q.params],
+            };
+            expect(verifier.cached(question, connections[q.on])).toBe(verifier.cached(question));
+          }
+        },
+      ),
+    );
+    const asked = { key: a.key, category: "user_read" as const, ip: "127.0.0.1" };
+    const connection = {};
+    expect(verifier.cached(asked, connection)).toMatchObject({ key_id: a.id });
+    expect(verifier.cached({ ...asked, key: b.key }, connection)).toMatchObject({ key_id: b.id });
+    expect(verifier.cached({ ...asked, category: "user_write" }, connection)).toBeUndefined();
+    expect(verifier.cached(asked, connection)).toMatchObject({ key_id: a.id });
+    // A delete reaches the verdict whatever a connection remembers of its question.
+    const deleted = await call(server.url, "DELETE", `/api/v0/auth/apikeys/${a.id}/`, {
+      key: session,
+    });
+    expect(deleted.status).toBe(200);
+    expect(verifier.cached(asked, connection)).toBeUndefined();
+    expect(await verifier.verify(asked)).toMatchObject({ valid: false, code: "REVOKED" });
     await verifier.close();
   });
 

@@ -62,6 +62,8 @@ export class Verifier {
   private acking = false;
   private ackAgain = false;
   private readonly inFlight = new Map<string, { began: number; answer: Promise<Verdict> }>();
+  /** Each connection's last question, its key's SHA-256 and its digest (see `cached`). */
+  private readonly lastQuestions = new WeakMap<object, LastQuestion>();
   private readyWaiters: { resolve(): void; reject(err: Error): void }[] = [];
   private everReady = false;
   /** The server's refusal of the token on the last attempt to connect, if it refused it. */
@@ -144,11 +146,49 @@ export class Verifier {
   /**
    * The verdict held for a question, without asking the server: undefined when none is held,
    * or the lease is not running. What `verify` answers first, synchronously.
+   *
+   * `connection` is an object that lives as long as the client's connection (its socket):
+   * the verifier then remembers the hash of the last key sent on it, so that a client that
+   * sends the same key on a kept-alive connection has it hashed once. The key stays held
+   * there, as the connection's own request held it, until the connection is gone.
    */
-  cached(question: VerifyInput): Verdict | undefined {
-    const cached = this.cache.get(digestOf(question), now());
+  cached(question: VerifyInput, connection?: object): Verdict | undefined {
+    const cached = this.cache.get(this.digestOn(question, connection), now());
     if (cached !== undefined) this.stats.hits++;
     return cached;
+  }
+
+  /**
+   * `digestOf(question)`, remembered for the connection's last question: the same question
+   * again is neither hashed nor joined again, and another one with the same key is not hashed.
+   */
+  private digestOn(question: VerifyInput, connection: object | undefined): string {
+    if (connection === undefined) return digestOf(question);
+    const params = paramsText(question);
+    const last = this.lastQuestions.get(connection);
+    if (last === undefined) {
+      const keyHash = sha256(question.key);
+      const digest = digestWith(keyHash, question, params);
+      this.lastQuestions.set(connection, { ...question, params, keyHash, digest });
+      return digest;
+    }
+    if (last.key !== question.key) {
+      last.key = question.key;
+      last.keyHash = sha256(question.key);
+    } else if (
+      last.category === question.category &&
+      last.route === question.route &&
+      last.ip === question.ip &&
+      last.params === params
+    ) {
+      return last.digest;
+    }
+    last.category = question.category;
+    last.route = question.route;
+    last.ip = question.ip;
+    last.params = params;
+    last.digest = digestWith(last.keyHash, question, params);
+    return last.digest;
   }
 
   /**
@@ -395,16 +435,32 @@ const QUESTION_FIELDS: Record<keyof VerifyInput, true> = {
 void QUESTION_FIELDS;
 
 /**
- * The cache key of one question: a SHA-256 of its fields, one per line, so that no secret is
- * a map key. Only VALID verdicts are kept, and the server answers VALID only to questions
- * without a line break in any field (a key, a category, a route name, an IP address cannot
- * hold one; JSON escapes its own); a question that hashes the same has as many line breaks,
- * so none in its fields either: it is the same question.
+ * The cache key of one question: the SHA-256 of its key, then its other fields, one per line,
+ * so that no secret is a map key. Only VALID verdicts are kept, and the server answers VALID
+ * only to questions without a line break in any field (a key, a category, a route name, an IP
+ * address cannot hold one; JSON escapes its own); a digest holds none (base64). A question
+ * whose cache key is the same has as many line breaks, so none in its fields either: it is the
+ * same question.
  */
 export function digestOf(q: VerifyInput): string {
-  const params = q.params === undefined ? "" : JSON.stringify(q.params);
-  return sha256(`${q.key}\n${q.category ?? ""}\n${q.route ?? ""}\n${q.ip ?? ""}\n${params}`);
+  return digestWith(sha256(q.key), q, paramsText(q));
 }
+
+/** `digestOf(q)` given the SHA-256 of `q.key` and `paramsText(q)`. */
+function digestWith(keyHash: string, q: VerifyInput, params: string): string {
+  return `${keyHash}\n${q.category ?? ""}\n${q.route ?? ""}\n${q.ip ?? ""}\n${params}`;
+}
+
+function paramsText(q: VerifyInput): string {
+  return q.params === undefined ? "" : JSON.stringify(q.params);
+}
+
+/** A connection's last question, with its params as text. */
+type LastQuestion = Omit<VerifyInput, "params"> & {
+  params: string;
+  keyHash: string;
+  digest: string;
+};
 
 function errorOf(reply: Reply): LatchkeyError {
   let body: Record<string, unknown> | undefined;

@@ -58,7 +58,7 @@ export class VerifierCache {
     if (!this.trusted(now)) return undefined;
     const entry = this.entries.get(digest);
     if (entry === undefined) return undefined;
-    if (!(now < entry.until) || !this.byKey.get(entry.keyId)?.has(digest)) {
+    if (!(now < entry.until)) {
       this.drop(digest);
       return undefined;
     }
