@@ -109,6 +109,14 @@ describe("npm run bench", () => {
       expect(pair.p99).toBeGreaterThan(0);
     }
     expect(result.stdout).toMatch(/protected service with requireKey.*median of 2 pairs/);
+    // One key per connection too, reported beside the targets' load.
+    const perConnection = results.verifier?.oneKeyPerConnection;
+    expect(perConnection?.pairs).toHaveLength(2);
+    expect(perConnection?.bare.requestsPerSecond).toBeGreaterThan(0);
+    expect(perConnection?.verifier.requestsPerSecond).toBeGreaterThan(0);
+    expect(perConnection?.bare.unexpected).toBe(0);
+    expect(perConnection?.verifier.unexpected).toBe(0);
+    expect(result.stdout).toMatch(/\| requireKey\(\{ verifier \}\) \| a key per connection \|/);
     expect(results.verifier?.deletes.map((d) => [d.verifiers, d.count])).toEqual([
       [1, 10],
       [10, 10],

@@ -19,7 +19,9 @@ import type { TargetResult } from "./targets.js";
  * Each round starts both services afresh and measures them in slices of about a second,
  * taking turns (bare then protected, then the other way round); each pair of slices gives one
  * ratio, and the targets are checked against the median of those ratios. A machine whose
- * speed drifts within a round shifts both slices of a pair alike.
+ * speed drifts within a round shifts both slices of a pair alike. Each slice is measured with
+ * every key in turn on each connection (what the targets read) and with one key per
+ * connection (reported beside them).
  */
 
 export const VERIFIER_TARGETS = {
@@ -53,19 +55,28 @@ export interface SlicePair {
   p99: number;
 }
 
-export interface VerifierCaseResult {
+/** Both services under one pattern of load. */
+export interface PatternResult {
+  /** All slices of each service, pooled. */
+  bare: Load;
+  verifier: Load;
+  pairs: SlicePair[];
+  /** The median of the pairs' ratios. */
+  median: SlicePair;
+}
+
+export interface VerifierCaseResult extends PatternResult {
   connections: number;
   rounds: number;
   durationSeconds: number;
   /** Seconds of load before the other service takes its turn. */
   sliceSeconds: number;
   keys: number;
-  /** All slices of each service, pooled. */
-  bare: Load;
-  verifier: Load;
-  pairs: SlicePair[];
-  /** The median of the pairs' ratios: what the targets are checked against. */
-  median: SlicePair;
+  /**
+   * The fields above are every key in turn on every connection, which the targets read; this
+   * is one key per connection, reported beside it.
+   */
+  oneKeyPerConnection: PatternResult;
   /** The verifier's verify calls during the measured rounds (all keys held: 0 expected). */
   callsWhileMeasured: number;
   deletes: { verifiers: number; count: number; p50: number; p99: number; max: number }[];
@@ -88,15 +99,24 @@ async function api<T>(url: string, method: string, path: string, key?: string, b
   return JSON.parse(text) as T;
 }
 
+/**
+ * How the keys are sent: each in turn on every connection (as a proxy in front of the service
+ * would send its clients' requests), or one key per connection (a client with its own key and
+ * a kept-alive connection: the verifier then hashes each key once).
+ */
+type Pattern = "rotating" | "perConnection";
+
 /** autocannon against one service; latencies of every answer. */
 function fire(
   url: string,
   keys: string[],
   seconds: number,
   connections: number,
+  pattern: Pattern = "rotating",
 ): Promise<{ latencies: number[]; responses: number; unexpected: number; seconds: number }> {
   const latencies: number[] = [];
   let unexpected = 0;
+  let next = 0;
   const started = performance.now();
   return new Promise((resolve, reject) => {
     const instance = autocannon(
@@ -105,10 +125,18 @@ function fire(
         connections,
         duration: seconds,
         timeout: 10,
-        requests: keys.map((key) => ({
-          method: "GET" as const,
-          headers: { authorization: `Bearer ${key}` },
-        })),
+        ...(pattern === "rotating"
+          ? {
+              requests: keys.map((key) => ({
+                method: "GET" as const,
+                headers: { authorization: `Bearer ${key}` },
+              })),
+            }
+          : {
+              setupClient: (client: { setHeaders(headers: Record<string, string>): void }) => {
+                client.setHeaders({ authorization: `Bearer ${keys[next++ % keys.length]}` });
+              },
+            }),
       },
       (err, result) =>
         err
@@ -196,8 +224,12 @@ export async function runVerifierCase(
       },
     );
     const connections = options.connections[0] ?? 10;
-    const runs: Record<Mode, Run[]> = { bare: [], verifier: [] };
-    const pairs: SlicePair[] = [];
+    const PATTERNS = ["rotating", "perConnection"] as const;
+    const runs: Record<Pattern, Record<Mode, Run[]>> = {
+      rotating: { bare: [], verifier: [] },
+      perConnection: { bare: [], verifier: [] },
+    };
+    const pairs: Record<Pattern, SlicePair[]> = { rotating: [], perConnection: [] };
     let calls = 0;
     const start = (mode: Mode) =>
       startBenchServer(
@@ -231,25 +263,22 @@ export async function runVerifierCase(
         }
         const before = await api<{ calls: number }>(service.verifier.url, "GET", "/stats");
         for (let k = 0; k < slices; k++) {
-          // The services take turns, and the first of a pair alternates.
-          const order = (round * slices + k) % 2 === 0 ? MODES : ([...MODES].reverse() as Mode[]);
-          const pair = {} as Record<Mode, Run>;
-          for (const mode of order) {
-            const cpuBefore = service[mode].cpuMs();
-            const fired = await fire(service[mode].url, keys, sliceSeconds, connections);
-            const cpuAfter = service[mode].cpuMs();
-            pair[mode] = {
-              ...fired,
-              cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
-            };
-            runs[mode].push(pair[mode]);
+          for (const pattern of PATTERNS) {
+            // The services take turns, and the first of a pair alternates.
+            const order = (round * slices + k) % 2 === 0 ? MODES : ([...MODES].reverse() as Mode[]);
+            const pair = {} as Record<Mode, Run>;
+            for (const mode of order) {
+              const cpuBefore = service[mode].cpuMs();
+              const fired = await fire(service[mode].url, keys, sliceSeconds, connections, pattern);
+              const cpuAfter = service[mode].cpuMs();
+              pair[mode] = {
+                ...fired,
+                cpuMs: cpuBefore === null || cpuAfter === null ? null : cpuAfter - cpuBefore,
+              };
+              runs[pattern][mode].push(pair[mode]);
+            }
+            pairs[pattern].push(pairRatio(summarise([pair.bare]), summarise([pair.verifier])));
           }
-          const [b, v] = [summarise([pair.bare]), summarise([pair.verifier])];
-          pairs.push({
-            requestsPerSecond:
-              b.requestsPerSecond === 0 ? 0 : r3(v.requestsPerSecond / b.requestsPerSecond),
-            p99: b.p99 === 0 ? Number.POSITIVE_INFINITY : r3(v.p99 / b.p99),
-          });
         }
         calls +=
           (await api<{ calls: number }>(service.verifier.url, "GET", "/stats")).calls -
@@ -307,13 +336,8 @@ export async function runVerifierCase(
       durationSeconds: options.duration,
       sliceSeconds: r2(sliceSeconds),
       keys: keyCount,
-      bare: summarise(runs.bare),
-      verifier: summarise(runs.verifier),
-      pairs,
-      median: {
-        requestsPerSecond: r3(median(pairs.map((q) => q.requestsPerSecond))),
-        p99: r3(median(pairs.map((q) => q.p99))),
-      },
+      ...patternResult(runs.rotating, pairs.rotating),
+      oneKeyPerConnection: patternResult(runs.perConnection, pairs.perConnection),
       callsWhileMeasured: calls,
       deletes,
     };
@@ -323,11 +347,35 @@ export async function runVerifierCase(
   }
 }
 
+function pairRatio(bare: Load, verifier: Load): SlicePair {
+  return {
+    requestsPerSecond:
+      bare.requestsPerSecond === 0 ? 0 : r3(verifier.requestsPerSecond / bare.requestsPerSecond),
+    p99: bare.p99 === 0 ? Number.POSITIVE_INFINITY : r3(verifier.p99 / bare.p99),
+  };
+}
+
+function patternResult(runs: Record<Mode, Run[]>, pairs: SlicePair[]): PatternResult {
+  return {
+    bare: summarise(runs.bare),
+    verifier: summarise(runs.verifier),
+    pairs,
+    median: {
+      requestsPerSecond: r3(median(pairs.map((q) => q.requestsPerSecond))),
+      p99: r3(median(pairs.map((q) => q.p99))),
+    },
+  };
+}
+
 export function verifierTargets(r: VerifierCaseResult): TargetResult[] {
   const backend = "sqlite";
   const at = `${r.connections} connections, ${r.keys} keys held`;
   const { requestsPerSecond: share, p99 } = r.median;
   const of = `median of ${r.pairs.length} pairs of ${r.sliceSeconds} s slices`;
+  const unexpected = [r, r.oneKeyPerConnection].reduce(
+    (n, p) => n + p.bare.unexpected + p.verifier.unexpected,
+    0,
+  );
   return [
     {
       backend,
@@ -344,8 +392,8 @@ export function verifierTargets(r: VerifierCaseResult): TargetResult[] {
     {
       backend,
       name: `protected service: every answer 200, no verify call while measured (${at})`,
-      pass: r.bare.unexpected + r.verifier.unexpected === 0 && r.callsWhileMeasured === 0,
-      detail: `${r.bare.unexpected + r.verifier.unexpected} unexpected answers, ${r.callsWhileMeasured} verify calls`,
+      pass: unexpected === 0 && r.callsWhileMeasured === 0,
+      detail: `${unexpected} unexpected answers, ${r.callsWhileMeasured} verify calls`,
     },
   ];
 }
@@ -353,18 +401,24 @@ export function verifierTargets(r: VerifierCaseResult): TargetResult[] {
 const quartiles = (values: readonly number[]) => middleHalf(values, (v) => v.toFixed(2));
 
 export function verifierSection(r: VerifierCaseResult): string {
+  const one = r.oneKeyPerConnection;
+  const ratios = (p: PatternResult) =>
+    `${p.median.requestsPerSecond.toFixed(2)}× the req/s, ${p.median.p99.toFixed(2)}× the p99`;
   const lines = [
-    `Protected service (one SQLite node): a bare Fastify service of case (0)'s shape, unprotected and behind requireKey({ verifier }), ${r.keys} keys all held by the verifier; ${r.rounds} rounds, each in two fresh processes, of ${r.durationSeconds} s per service in slices of ${r.sliceSeconds} s taking turns, at ${r.connections} connections. Ratios: the median over the pairs of slices of each pair's ratio (${r.median.requestsPerSecond.toFixed(2)}× the req/s, ${r.median.p99.toFixed(2)}× the p99); the table pools every slice.`,
-    "| service | req/s | p50 ms | p99 ms | service µs/req |",
-    "|---|---:|---:|---:|---:|",
+    `Protected service (one SQLite node): a bare Fastify service of case (0)'s shape, unprotected and behind requireKey({ verifier }), ${r.keys} keys all held by the verifier; ${r.rounds} rounds, each in two fresh processes, of ${r.durationSeconds} s per service and load in slices of ${r.sliceSeconds} s taking turns, at ${r.connections} connections. Ratios: the median over the pairs of slices of each pair's ratio; the table pools every slice.`,
+    `Every key in turn on each connection (the targets): ${ratios(r)}. One key per connection (each client its own key on a kept-alive connection): ${ratios(one)}.`,
+    "| service | load | req/s | p50 ms | p99 ms | service µs/req |",
+    "|---|---|---:|---:|---:|---:|",
     ...(
       [
-        ["unprotected", r.bare],
-        ["requireKey({ verifier })", r.verifier],
+        ["unprotected", "keys in turn", r.bare],
+        ["requireKey({ verifier })", "keys in turn", r.verifier],
+        ["unprotected", "a key per connection", one.bare],
+        ["requireKey({ verifier })", "a key per connection", one.verifier],
       ] as const
     ).map(
-      ([label, l]) =>
-        `| ${label} | ${l.requestsPerSecond} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.cpuUsPerRequest?.toFixed(1) ?? "–"} |`,
+      ([label, load, l]) =>
+        `| ${label} | ${load} | ${l.requestsPerSecond} | ${l.p50.toFixed(2)} | ${l.p99.toFixed(2)} | ${l.cpuUsPerRequest?.toFixed(1) ?? "–"} |`,
     ),
     "",
     "DELETE /auth/apikeys/{id}/ with N verifiers connected (each holding the key's verdict):",
