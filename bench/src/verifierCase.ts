@@ -104,7 +104,8 @@ async function api<T>(url: string, method: string, path: string, key?: string, b
  * would send its clients' requests), or one key per connection (a client with its own key and
  * a kept-alive connection: the verifier then hashes each key once).
  */
-type Pattern = "rotating" | "perConnection";
+const PATTERNS = ["rotating", "perConnection"] as const;
+type Pattern = (typeof PATTERNS)[number];
 
 /** autocannon against one service; latencies of every answer. */
 function fire(
@@ -224,7 +225,6 @@ export async function runVerifierCase(
       },
     );
     const connections = options.connections[0] ?? 10;
-    const PATTERNS = ["rotating", "perConnection"] as const;
     const runs: Record<Pattern, Record<Mode, Run[]>> = {
       rotating: { bare: [], verifier: [] },
       perConnection: { bare: [], verifier: [] },

@@ -166,16 +166,10 @@ export class Verifier {
     if (connection === undefined) return digestOf(question);
     const params = paramsText(question);
     const last = this.lastQuestions.get(connection);
-    if (last === undefined) {
-      const keyHash = sha256(question.key);
-      const digest = digestWith(keyHash, question, params);
-      this.lastQuestions.set(connection, { ...question, params, keyHash, digest });
-      return digest;
-    }
-    if (last.key !== question.key) {
-      last.key = question.key;
-      last.keyHash = sha256(question.key);
-    } else if (
+    const sameKey = last?.key === question.key;
+    if (
+      last !== undefined &&
+      sameKey &&
       last.category === question.category &&
       last.route === question.route &&
       last.ip === question.ip &&
@@ -183,12 +177,10 @@ export class Verifier {
     ) {
       return last.digest;
     }
-    last.category = question.category;
-    last.route = question.route;
-    last.ip = question.ip;
-    last.params = params;
-    last.digest = digestWith(last.keyHash, question, params);
-    return last.digest;
+    const keyHash = last !== undefined && sameKey ? last.keyHash : sha256(question.key);
+    const digest = digestWith(keyHash, question, params);
+    this.lastQuestions.set(connection, { ...question, params, keyHash, digest });
+    return digest;
   }
 
   /**
