@@ -167,6 +167,9 @@ export interface ServerProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
+/** Enough of the text before a chunk to find `"port":NNNNN,` split between two chunks. */
+const PORT_LINE_OVERLAP = 16;
+
 /** The built entry point, also when this module runs from source under the test runner. */
 const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "server", "dist", "main.js");
 
@@ -186,10 +189,17 @@ export function spawnServer(env: ConfigSource): Promise<ServerProcess> {
       child.kill("SIGKILL");
       reject(new Error(`server did not start:\n${out}`));
     }, 50_000);
+    let listening = false;
     const onData = (chunk: Buffer) => {
+      const from = Math.max(0, out.length - PORT_LINE_OVERLAP);
       out += chunk.toString();
-      const match = /"port":(\d+)/.exec(out);
+      // Only until the port is found, and only what is new (a line split between chunks
+      // included): a test that keeps the server logging for minutes sends megabytes, and
+      // searching all of it again on every chunk cost more CPU than the server itself.
+      if (listening) return;
+      const match = /"port":(\d+)\D/.exec(out.slice(from));
       if (match) {
+        listening = true;
         clearTimeout(timer);
         resolve({
           url: `http://127.0.0.1:${match[1]}`,
