@@ -27,6 +27,7 @@ import {
 import { registerRateLimits } from "./http/rateLimitHooks.js";
 import { registerSecurityHeaders } from "./http/securityHeaders.js";
 import { registerStrictJson } from "./http/strictJson.js";
+import { buildSerializer } from "./http/serialization.js";
 import { validatorCompiler } from "./http/validation.js";
 import { registerMetrics } from "./metrics/registerMetrics.js";
 import { routes, schemas } from "./routes.js";
@@ -109,6 +110,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
       (reply as unknown as FastifyReply).status(apiError.status).send(apiError.toBody());
     },
     genReqId: () => randomUUID(),
+    schemaController: { compilersFactory: { buildSerializer } },
   });
   app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);

@@ -1,0 +1,41 @@
+import {
+  type SerializerCompiler,
+  type SerializerFactory,
+  SerializerSelector,
+} from "@fastify/fast-json-stringify-compiler";
+
+type Serializer = ReturnType<SerializerCompiler>;
+
+const fastifysOwn = SerializerSelector();
+
+/** Compiled serializers by the shared schemas and options, then by the route's schema, as JSON. */
+const compiled = new Map<string, Map<string, Serializer>>();
+
+/**
+ * Fastify's own response serializers (fast-json-stringify), each compiled once per process.
+ *
+ * Compiling them is most of what building the app costs: about a second of CPU for this
+ * server's routes, paid again by every app a process builds (the in-process tests build
+ * hundreds). A serializer depends only on its schema, the shared schemas (`addSchema`) and the
+ * options, all plain JSON here, so equal ones are compiled once and shared. The method, URL
+ * and status Fastify also passes only name the route.
+ */
+export const buildSerializer: SerializerFactory = (externalSchemas, options) => {
+  const compile = fastifysOwn(externalSchemas, options);
+  const context = JSON.stringify([externalSchemas ?? null, options ?? null]);
+  let bySchema = compiled.get(context);
+  if (bySchema === undefined) {
+    bySchema = new Map();
+    compiled.set(context, bySchema);
+  }
+  const cache = bySchema;
+  return (route) => {
+    const key = JSON.stringify(route.schema ?? null);
+    let serializer = cache.get(key);
+    if (serializer === undefined) {
+      serializer = compile(route);
+      cache.set(key, serializer);
+    }
+    return serializer;
+  };
+};
