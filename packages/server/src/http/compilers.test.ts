@@ -24,6 +24,12 @@ describe("serializers compiled once per process", () => {
     expect(b({ a: 1, b: 2 })).toBe('{"b":2}');
   });
 
+  it("compiles a serializer on its first answer, not when the route is registered", () => {
+    const invalid = { type: "object", properties: { a: { type: "no such type" } } };
+    const serializer = buildSerializer(undefined, undefined)(route(invalid));
+    expect(() => serializer({ a: 1 })).toThrow(/schema is invalid/);
+  });
+
   it("keeps serializers of different shared schemas apart", () => {
     const ref = { $ref: "Thing#" };
     const withA = buildSerializer({ Thing: { $id: "Thing", ...objectOf("a") } }, undefined);

@@ -14,11 +14,12 @@ const compiled = new Map<string, Map<string, Serializer>>();
 /**
  * Fastify's own response serializers (fast-json-stringify), each compiled once per process.
  *
- * Compiling them is most of what building the app costs: about a second of CPU for this
- * server's routes, paid again by every app a process builds (the in-process tests build
- * hundreds). A serializer depends only on its schema, the shared schemas (`addSchema`) and the
- * options, all plain JSON here, so equal ones are compiled once and shared. The method, URL
- * and status Fastify also passes only name the route.
+ * Compiling them all was the biggest part of building the app, paid again by every app a
+ * process builds (the in-process tests build hundreds) and by every server start. A
+ * serializer depends only on its schema, the shared schemas (`addSchema`) and the options,
+ * all plain JSON here, so equal ones are compiled once and shared; the method, URL and status
+ * Fastify also passes only name the route. Each is compiled on its first answer: most of a
+ * route's error statuses, and many routes of a short-lived process, never answer at all.
  */
 export const buildSerializer: SerializerFactory = (externalSchemas, options) => {
   const compile = fastifysOwn(externalSchemas, options);
@@ -33,7 +34,11 @@ export const buildSerializer: SerializerFactory = (externalSchemas, options) => 
     const key = JSON.stringify(route.schema ?? null);
     let serializer = cache.get(key);
     if (serializer === undefined) {
-      serializer = compile(route);
+      let compiledOnce: Serializer | undefined;
+      serializer = (doc) => {
+        compiledOnce ??= compile(route);
+        return compiledOnce(doc);
+      };
       cache.set(key, serializer);
     }
     return serializer;
