@@ -48,6 +48,19 @@ describe("validators compiled once per process", () => {
     expect(again).toBe(first);
   });
 
+  it("is compiled on its first use, and reports its errors and schema as Ajv's own does", () => {
+    const validate = validatorCompiler()({
+      schema: { type: "object", properties: { first: { type: "string" } }, required: ["first"] },
+      httpPart: "body",
+    } as never);
+    expect(validate({})).toBe(false);
+    const errors = (validate as unknown as { errors: { params: unknown }[] }).errors;
+    expect(errors.map((e) => e.params)).toEqual([{ missingProperty: "first" }]);
+    expect((validate as unknown as { schemaEnv: unknown }).schemaEnv).toBeDefined();
+    expect(validate({ first: "x" })).toBe(true);
+    expect((validate as unknown as { errors: unknown }).errors).toBeNull();
+  });
+
   it("coerces path and query values but checks a body strictly, for the very same schema", () => {
     const compile = validatorCompiler();
     const params = compile({ schema, httpPart: "params" } as never);

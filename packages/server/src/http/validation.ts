@@ -1,4 +1,4 @@
-import { Ajv } from "ajv";
+import { Ajv, type ValidateFunction } from "ajv";
 import addFormats from "ajv-formats";
 import type { FastifySchemaCompiler } from "fastify";
 
@@ -15,30 +15,53 @@ function makeAjv(coerceTypes: boolean): Ajv {
   return ajv;
 }
 
-type Validator = ReturnType<FastifySchemaCompiler<unknown>>;
+type Validator = ValidateFunction;
 
-/** The two Ajv instances and what they compiled, shared by every app of the process. */
-let compilers: { coercing: Ajv; strict: Ajv; compiled: Map<string, Validator> } | undefined;
+/** The two Ajv instances, made on the first validation, and what they compiled. */
+let ajvs: { coercing: Ajv; strict: Ajv } | undefined;
+const compiled = new Map<string, Validator>();
 
 /**
  * Path and query parameters arrive as text and are coerced ("12" → 12); JSON bodies are
  * checked strictly ("12" is not a number).
  *
- * Each schema is compiled once per process (as the serializers are, http/serialization.ts):
- * a validator depends only on its schema, plain JSON here, and which of the two Ajv instances
- * compiled it; the apps a process builds share them.
+ * Each schema is compiled once per process, on its first use (as the serializers are,
+ * http/serialization.ts): a validator depends only on its schema, plain JSON here, and which
+ * of the two Ajv instances compiled it, so the apps a process builds share them; and a
+ * short-lived process compiles only what it validates.
  */
 export function validatorCompiler(): FastifySchemaCompiler<unknown> {
-  compilers ??= { coercing: makeAjv(true), strict: makeAjv(false), compiled: new Map() };
-  const { coercing, strict, compiled } = compilers;
   return ({ schema, httpPart }) => {
     const body = httpPart === "body";
     const key = `${body ? "strict" : "coercing"}\n${JSON.stringify(schema)}`;
     let validate = compiled.get(key);
     if (validate === undefined) {
-      validate = (body ? strict : coercing).compile(schema as object);
+      validate = onFirstUse(() => {
+        ajvs ??= { coercing: makeAjv(true), strict: makeAjv(false) };
+        return (body ? ajvs.strict : ajvs.coercing).compile(schema as object);
+      });
       compiled.set(key, validate);
     }
     return validate;
   };
+}
+
+/**
+ * Ajv's validator, compiled when first called, and standing in for it whole: Fastify reads
+ * `errors` after a call, and passes the parent object (so that Ajv may coerce or default the
+ * root value) when it sees `schemaEnv`.
+ */
+function onFirstUse(compile: () => Validator): Validator {
+  let inner: Validator | undefined;
+  const get = () => {
+    inner ??= compile();
+    return inner;
+  };
+  const validate = ((data: unknown, context?: Parameters<Validator>[1]) =>
+    get()(data, context)) as Validator;
+  Object.defineProperties(validate, {
+    errors: { get: () => get().errors },
+    schemaEnv: { get: () => get().schemaEnv },
+  });
+  return validate;
 }
