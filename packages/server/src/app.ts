@@ -26,8 +26,8 @@ import {
 } from "./http/logging.js";
 import { registerRateLimits } from "./http/rateLimitHooks.js";
 import { registerSecurityHeaders } from "./http/securityHeaders.js";
-import { registerStrictJson } from "./http/strictJson.js";
 import { buildSerializer } from "./http/serialization.js";
+import { registerStrictJson } from "./http/strictJson.js";
 import { validatorCompiler } from "./http/validation.js";
 import { registerMetrics } from "./metrics/registerMetrics.js";
 import { routes, schemas } from "./routes.js";
