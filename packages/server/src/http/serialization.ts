@@ -24,12 +24,8 @@ const compiled = new Map<string, Map<string, Serializer>>();
 export const buildSerializer: SerializerFactory = (externalSchemas, options) => {
   const compile = fastifysOwn(externalSchemas, options);
   const context = JSON.stringify([externalSchemas ?? null, options ?? null]);
-  let bySchema = compiled.get(context);
-  if (bySchema === undefined) {
-    bySchema = new Map();
-    compiled.set(context, bySchema);
-  }
-  const cache = bySchema;
+  const cache = compiled.get(context) ?? new Map<string, Serializer>();
+  compiled.set(context, cache);
   return (route) => {
     const key = JSON.stringify(route.schema ?? null);
     let serializer = cache.get(key);

@@ -15,11 +15,9 @@ function makeAjv(coerceTypes: boolean): Ajv {
   return ajv;
 }
 
-type Validator = ValidateFunction;
-
 /** The two Ajv instances, made on the first validation, and what they compiled. */
 let ajvs: { coercing: Ajv; strict: Ajv } | undefined;
-const compiled = new Map<string, Validator>();
+const compiled = new Map<string, ValidateFunction>();
 
 /**
  * Path and query parameters arrive as text and are coerced ("12" → 12); JSON bodies are
@@ -51,14 +49,14 @@ export function validatorCompiler(): FastifySchemaCompiler<unknown> {
  * `errors` after a call, and passes the parent object (so that Ajv may coerce or default the
  * root value) when it sees `schemaEnv`.
  */
-function onFirstUse(compile: () => Validator): Validator {
-  let inner: Validator | undefined;
+function onFirstUse(compile: () => ValidateFunction): ValidateFunction {
+  let inner: ValidateFunction | undefined;
   const get = () => {
     inner ??= compile();
     return inner;
   };
-  const validate = ((data: unknown, context?: Parameters<Validator>[1]) =>
-    get()(data, context)) as Validator;
+  const validate = ((data: unknown, context?: Parameters<ValidateFunction>[1]) =>
+    get()(data, context)) as ValidateFunction;
   Object.defineProperties(validate, {
     errors: { get: () => get().errors },
     schemaEnv: { get: () => get().schemaEnv },
