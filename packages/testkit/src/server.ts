@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { hashPassword } from "@latchkey/core";
+import { hashPassword, type UserRecord } from "@latchkey/core";
 import {
   type ConfigSource,
   createLogger,
@@ -264,12 +264,12 @@ let passwordHash: Promise<string> | undefined;
 /**
  * Signs up a fresh account and logs in; returns its session key.
  *
- * On a server of this process the account and its session go straight into its store, made as
- * the sign-up and login routes make them: the password hash by the product's own hashPassword
- * of PASSWORD (full strength, once per test process), the session by the session service's
- * own `open`, the half of a login after the password check. scrypt costs ~0.1 s of CPU: once
- * per process instead of twice per account. Tests of sign-up and login themselves post to
- * their routes; servers in other processes get every account that way too.
+ * On a server of this process the account goes straight into its store, made as the sign-up
+ * route makes it, with the password hash of the product's own hashPassword of PASSWORD (full
+ * strength, once per test process), and its session is opened as `logIn` opens one. scrypt
+ * costs ~0.1 s of CPU: once per process instead of twice per account. Tests of sign-up and
+ * login themselves post to their routes; servers in other processes get every account that way
+ * too.
  */
 export async function signUpAndLogIn(
   url: string,
@@ -285,21 +285,48 @@ export async function signUpAndLogIn(
       { onlyFirst: deps.config.signup === "closed" },
     );
     if (typeof user === "string") throw new Error(`sign-up failed: ${user}`);
-    const login = { ip: "127.0.0.1", route: "POST /api/v0/auth/login/", at: deps.now() };
-    const opened = await deps.sessions.open(user, FETCH_DEFAULTS["user-agent"], login);
-    if (!opened.ok) throw new Error(`login failed: ${JSON.stringify(opened.error)}`);
-    return { email, password, session: opened.value.secret, userId: user.id };
+    const session = await openSession(deps, user);
+    return { email, password, session: session.key, userId: user.id };
   }
   const signup = await call(url, "POST", "/api/v0/users/", { body: { email, password } });
   if (signup.status !== 200) throw new Error(`sign-up failed: ${JSON.stringify(signup.body)}`);
-  const login = await call<{ session_key: string; user_id: number }>(
+  const session = await logIn(url, { email, password });
+  return { email, password, session: session.key, userId: session.userId };
+}
+
+/**
+ * A new session of an account, as a login opens one: its secret, id and user id.
+ *
+ * On a server of this process, for an account signUpAndLogIn made (whose stored hash is the
+ * one of PASSWORD, so the password is known to match), the session is opened by the session
+ * service's own `open`, the half of a login after the password check, without spending scrypt
+ * again. Any other account, or a server in another process, posts to the login route.
+ */
+export async function logIn(
+  url: string,
+  account: { email: string; password: string },
+): Promise<{ key: string; id: number; userId: number }> {
+  const deps = inThisProcess.get(new URL(url).origin)?.deps;
+  if (deps && passwordHash && account.password === PASSWORD) {
+    const user = await deps.store.findUserByEmail(account.email);
+    if (user && user.passwordHash === (await passwordHash)) return await openSession(deps, user);
+  }
+  const login = await call<{ session_key: string; session_id: number; user_id: number }>(
     url,
     "POST",
     "/api/v0/auth/login/",
-    { body: { email, password } },
+    { body: account },
   );
   if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
-  return { email, password, session: login.body.session_key, userId: login.body.user_id };
+  return { key: login.body.session_key, id: login.body.session_id, userId: login.body.user_id };
+}
+
+/** The second half of a login, through the session service as the login route calls it. */
+async function openSession(deps: Deps, user: UserRecord) {
+  const login = { ip: "127.0.0.1", route: "POST /api/v0/auth/login/", at: deps.now() };
+  const opened = await deps.sessions.open(user, FETCH_DEFAULTS["user-agent"], login);
+  if (!opened.ok) throw new Error(`login failed: ${JSON.stringify(opened.error)}`);
+  return { key: opened.value.secret, id: opened.value.record.id, userId: user.id };
 }
 
 /** Creates a key with the given permissions (omitted: full access); returns its id and secret. */

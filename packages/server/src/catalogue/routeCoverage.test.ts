@@ -2,6 +2,7 @@ import { type Category, categories } from "@latchkey/core";
 import {
   call,
   createKey,
+  logIn,
   signUpAndLogIn,
   startTestServer,
   type TestServer,
@@ -183,10 +184,11 @@ const samples: Record<string, SampleFor> = {
     const user = await call<{ email: string }>(url, "GET", "/api/v0/users/current/", {
       key: session,
     });
-    const login = await call(url, "POST", "/api/v0/auth/login/", {
-      body: { email: user.body.email, password: "correct horse battery staple" },
+    const login = await logIn(url, {
+      email: user.body.email,
+      password: "correct horse battery staple",
     });
-    return { method: "DELETE", path: `/api/v0/auth/sessions/${login.body.session_id}/` };
+    return { method: "DELETE", path: `/api/v0/auth/sessions/${login.id}/` };
   },
   "GET /api/v0/users/current/": async () => ({ method: "GET", path: "/api/v0/users/current/" }),
   "POST /api/v0/auth/apikeys/": async ({ category }) => ({

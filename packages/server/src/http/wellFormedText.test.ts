@@ -2,6 +2,7 @@ import { join } from "node:path";
 import {
   call,
   createKey,
+  logIn,
   signUpAndLogIn,
   startTestServer,
   type TestServer,
@@ -316,9 +317,7 @@ describe("strings that are not text", () => {
       key: user.session,
       body: { url: "https://hooks.example.com/fixture" },
     });
-    const other = await call<{ session_id: number }>(server.url, "POST", "/api/v0/auth/login/", {
-      body: { email: user.email, password: user.password },
-    });
+    const other = await logIn(server.url, user);
     const verifier = await call<{ token: string }>(server.url, "POST", "/api/v0/verifiers/", {
       key: user.session,
       body: { name: "fixture" },
@@ -345,7 +344,7 @@ describe("strings that are not text", () => {
       keyId: key.id,
       secret: key.key,
       webhookId: webhook.body.id,
-      sessionId: other.body.session_id,
+      sessionId: other.id,
       verifierToken: verifier.body.token,
       teamId: team.body.id,
       roleId: role.body.role.id,
@@ -406,10 +405,7 @@ describe("strings that are not text", () => {
 
   /** A new session per request: a request wrongly accepted may have ended the last one. */
   async function freshSession(): Promise<string> {
-    const login = await call(server.url, "POST", "/api/v0/auth/login/", {
-      body: { email: user.email, password: user.password },
-    });
-    return String(login.body.session_key);
+    return (await logIn(server.url, user)).key;
   }
 
   function concretePath(path: string): string {
