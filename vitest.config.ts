@@ -16,10 +16,10 @@ const exclude = ["**/node_modules/**", "**/dist/**", "test/freshClone.test.ts"];
 /**
  * Files that measure real time against a budget (Redis windows of a minute, node leases and
  * heartbeats, retry and restart deadlines) while driving several server processes or
- * thousands of requests. They run one at a time after the others, so that the rest of the
- * suite cannot starve them.
+ * thousands of requests. They run after the others, two at a time, so that the rest of the
+ * suite cannot starve them: each then has about a core, more than it gets beside the others.
  */
-const alone = [
+const timed = [
   "packages/server/src/auth/refusalFlood.test.ts",
   "packages/server/src/cluster/accountCaps.test.ts",
   "packages/server/src/cluster/revocationRace.test.ts",
@@ -61,15 +61,15 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: "parallel", include, exclude: [...exclude, ...alone], maxWorkers },
+        test: { name: "parallel", include, exclude: [...exclude, ...timed], maxWorkers },
       },
       {
         extends: true,
         test: {
-          name: "alone",
-          include: alone,
+          name: "timed",
+          include: timed,
           exclude,
-          maxWorkers: 1,
+          maxWorkers: 2,
           sequence: { groupOrder: 1 },
         },
       },
