@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { generateKey } from "@latchkey/core";
+import { packagesAmong, recordImports } from "@latchkey/testkit";
 import type { Command } from "commander";
 import { afterAll, describe, expect, it } from "vitest";
 import { App } from "./app.js";
@@ -22,84 +21,15 @@ const FORBIDDEN = ["@latchkey/server", "fastify", "pg", "better-sqlite3"];
 const work = mkdtempSync(join(tmpdir(), "latchkey-import-graph-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-// The hook runs on the loader's own thread: it appends "specifier<TAB>resolved URL" per line.
-const HOOKS = join(work, "hooks.mjs");
-writeFileSync(
-  HOOKS,
-  `import { appendFileSync } from "node:fs";
-let file;
-export function initialize(data) { file = data.file; }
-export async function resolve(specifier, context, next) {
-  const resolved = await next(specifier, context);
-  appendFileSync(file, specifier + "\\t" + resolved.url + "\\n");
-  return resolved;
-}
-`,
-);
-// Preloaded with --import: registers the hook, and at exit adds what CommonJS loaded by
-// require() alone (drivers such as pg load their own parts that way, past the ESM hook).
-const REGISTER = join(work, "register.mjs");
-writeFileSync(
-  REGISTER,
-  `import { appendFileSync } from "node:fs";
-import { createRequire, register } from "node:module";
-const file = process.env.RECORD_IMPORTS_FILE;
-register(${JSON.stringify(pathToFileURL(HOOKS).href)}, import.meta.url, { data: { file } });
-const cache = createRequire(import.meta.url).cache;
-process.on("exit", () => {
-  for (const path of Object.keys(cache)) appendFileSync(file, "\\t" + path + "\\n");
-});
-`,
-);
-
-let runs = 0;
-/** Runs the built CLI with the recorder; returns its exit status and what it resolved. */
-function recordImports(args: readonly string[]) {
-  const file = join(work, `run-${++runs}.txt`);
-  writeFileSync(file, "");
-  const home = join(work, `home-${runs}`);
+let homes = 0;
+/** Runs the built CLI with the recorder, in a home of its own. */
+function recordCli(args: readonly string[]) {
+  const home = join(work, `home-${++homes}`);
   mkdirSync(home);
-  return new Promise<{ code: number | null; output: string; modules: string[] }>((resolve) => {
-    const child = spawn(process.execPath, ["--import", REGISTER, BIN, ...args], {
-      env: {
-        PATH: process.env.PATH ?? "/usr/bin:/bin",
-        HOME: home,
-        XDG_CONFIG_HOME: home,
-        RECORD_IMPORTS_FILE: file,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.stderr.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    child.once("close", (code) =>
-      resolve({ code, output, modules: readFileSync(file, "utf8").split("\n").filter(Boolean) }),
-    );
-  });
+  return recordImports(BIN, args, { env: { HOME: home, XDG_CONFIG_HOME: home } });
 }
 
-/** The forbidden packages among the recorded lines, by specifier or by where it resolved. */
-function forbidden(modules: readonly string[]): string[] {
-  const found = new Set<string>();
-  for (const line of modules) {
-    const [specifier = "", url = ""] = line.split("\t");
-    for (const name of FORBIDDEN) {
-      if (
-        specifier === name ||
-        specifier.startsWith(`${name}/`) ||
-        url.includes(`/node_modules/${name}/`) ||
-        (name === "@latchkey/server" && url.includes("/packages/server/"))
-      ) {
-        found.add(name);
-      }
-    }
-  }
-  return [...found];
-}
+const forbidden = (modules: readonly string[]) => packagesAmong(modules, FORBIDDEN);
 
 /** A port nothing listens on: the command fails fast with a connection error. */
 function closedPort(): Promise<number> {
@@ -141,7 +71,7 @@ describe("the CLI's import graph", () => {
     const found: string[] = [];
     // A few at a time: each is a process of its own.
     for (let i = 0; i < lines.length; i += 4) {
-      const results = await Promise.all(lines.slice(i, i + 4).map((args) => recordImports(args)));
+      const results = await Promise.all(lines.slice(i, i + 4).map((args) => recordCli(args)));
       results.forEach((result, j) => {
         const args = (lines[i + j] ?? []).join(" ");
         expect(result.code, `latchkey ${args}: ${result.output}`).toBe(0);
@@ -162,18 +92,18 @@ describe("the CLI's import graph", () => {
   it("has none of them when a command runs", async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
     const key = generateKey("lk");
-    const show = await recordImports(["show", "api-keys", "--url", url, "--api-key", key]);
+    const show = await recordCli(["show", "api-keys", "--url", url, "--api-key", key]);
     // Exit 5: the connection was refused, after the command's whole code path had loaded.
     expect(show.code, show.output).toBe(5);
     const empty = join(work, "empty");
     mkdirSync(empty);
-    const scan = await recordImports(["scan", empty]);
+    const scan = await recordCli(["scan", empty]);
     expect(scan.code, scan.output).toBe(0);
     expect([...forbidden(show.modules), ...forbidden(scan.modules)]).toEqual([]);
   });
 
   it("has the server for serve, which the recorder sees", async () => {
-    const result = await recordImports(["serve", "--help"]);
+    const result = await recordCli(["serve", "--help"]);
     expect(result.code).toBe(0);
     expect(result.output).toContain("--database-url");
     expect(forbidden(result.modules)).toEqual(

@@ -5,6 +5,7 @@
  */
 export * from "./cluster.js";
 export * from "./database.js";
+export * from "./imports.js";
 export * from "./metrics.js";
 export * from "./receiver.js";
 export * from "./server.js";

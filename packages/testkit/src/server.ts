@@ -170,15 +170,22 @@ export interface ServerProcess {
 /** Enough of the text before a chunk to find `"port":NNNNN,` split between two chunks. */
 const PORT_LINE_OVERLAP = 16;
 
-/** The built entry point, also when this module runs from source under the test runner. */
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "server", "dist", "main.js");
+/** The server's built entry point, also when this module runs from source under the test runner. */
+export const SERVER_MAIN = join(
+  dirname(fileURLToPath(import.meta.url)),
+  "..",
+  "..",
+  "server",
+  "dist",
+  "main.js",
+);
 
 /**
  * The real server process (`node dist/main.js`, what `npm start` runs), with LATCHKEY_PORT=0
  * unless given; resolves once it logs the port it listens on.
  */
 export function spawnServer(env: ConfigSource): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, [SERVER_MAIN], {
     env: { PATH: process.env.PATH, LATCHKEY_PORT: "0", ...UNLIMITED, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
