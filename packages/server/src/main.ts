@@ -91,21 +91,28 @@ export async function main(
   env: ConfigSource = process.env,
   overrides: ConfigSource = {},
 ): Promise<number> {
+  // Listened for before starting: a SIGINT or SIGTERM that arrives during start-up, or just
+  // after the start-up line, stops the server cleanly once it has started instead of killing
+  // it with the signal's default action. A second one still kills it at once.
+  let stop = () => {};
+  const stopRequested = new Promise<void>((resolve) => {
+    stop = resolve;
+  });
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
   let server: Awaited<ReturnType<typeof startServer>>;
   try {
     server = await startServer(env, overrides);
   } catch (err) {
+    process.off("SIGINT", stop);
+    process.off("SIGTERM", stop);
     if (err instanceof ConfigError) {
       process.stderr.write(`latchkey: invalid configuration: ${err.message}\n`);
       return 78; // EX_CONFIG
     }
     throw err;
   }
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
-  });
+  await stopRequested;
   await server.stop();
   return 0;
 }
