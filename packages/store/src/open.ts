@@ -1,9 +1,8 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import SqliteDatabase from "better-sqlite3";
 import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
-import pg from "pg";
 import { postgresCapabilities, sqliteCapabilities } from "./dialect.js";
+import { pgDriver, sqliteDriver } from "./drivers.js";
 import { KyselyStore } from "./kyselyStore.js";
 import { type PostgresOptions, postgresClientConfig, resolveSchema } from "./postgresConnection.js";
 import type { Database } from "./schema.js";
@@ -35,6 +34,7 @@ function openSqlite(dataDir: string): KyselyStore {
   // gives its WAL and shared-memory files the main file's mode.
   closeSync(openSync(file, "a", 0o600));
   chmodSync(file, 0o600);
+  const SqliteDatabase = sqliteDriver();
   const database = new SqliteDatabase(file);
   // WAL lets readers run beside the writer; FULL syncs each commit so that an acknowledged
   // write survives a crash of the process or the machine.
@@ -52,7 +52,7 @@ function openSqlite(dataDir: string): KyselyStore {
 
 async function openPostgres(options: PostgresOptions): Promise<KyselyStore> {
   const schema = await resolveSchema(options);
-  const pool = new pg.Pool({
+  const pool = new (pgDriver().Pool)({
     ...postgresClientConfig(options),
     max: options.poolSize ?? 10,
   });

@@ -1,4 +1,5 @@
-import pg from "pg";
+import type pg from "pg";
+import { pgDriver } from "./drivers.js";
 
 export interface PostgresOptions {
   url: string;
@@ -42,7 +43,7 @@ export async function resolveSchema(options: PostgresOptions): Promise<string> {
       `invalid schema name '${schema}': use lowercase letters, digits and _, at most 63`,
     );
   }
-  const client = new pg.Client(postgresClientConfig(options));
+  const client = new (pgDriver().Client)(postgresClientConfig(options));
   await client.connect();
   try {
     if (schema !== undefined) {

@@ -13,7 +13,8 @@ import {
   statSync,
 } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import SqliteDatabase from "better-sqlite3";
+import type SqliteDatabase from "better-sqlite3";
+import { sqliteDriver } from "./drivers.js";
 import { SQLITE_FILE } from "./open.js";
 
 /** Why a backup or restore could not be made; the message says what to do. */
@@ -61,7 +62,7 @@ const UNREADABLE = new Set(["SQLITE_NOTADB", "SQLITE_CORRUPT"]);
 function checkSound(file: string): void {
   let db: SqliteDatabase.Database | undefined;
   try {
-    db = new SqliteDatabase(file, { readonly: true, fileMustExist: true });
+    db = new (sqliteDriver())(file, { readonly: true, fileMustExist: true });
     if (!isLatchkeyDatabase(db)) {
       throw new SqliteFileError("not_latchkey", `${file} is not a Latchkey database`);
     }
@@ -134,7 +135,7 @@ export async function backupSqlite(
   }
   const temp = privateTempNextTo(file);
   try {
-    const db = new SqliteDatabase(source, { fileMustExist: true, timeout: 5000 });
+    const db = new (sqliteDriver())(source, { fileMustExist: true, timeout: 5000 });
     try {
       if (!isLatchkeyDatabase(db)) {
         throw new SqliteFileError("not_latchkey", `${source} is not a Latchkey database`);
@@ -148,7 +149,7 @@ export async function backupSqlite(
     } finally {
       db.close();
     }
-    const copy = new SqliteDatabase(temp, { fileMustExist: true });
+    const copy = new (sqliteDriver())(temp, { fileMustExist: true });
     let liveKeys: number;
     try {
       copy.pragma("journal_mode = DELETE");
@@ -236,7 +237,7 @@ export function restoreSqlite(dataDir: string, backup: string, now: Date): Sqlit
   let newerMaxId = 0;
   let previous: string | undefined;
   if (existsSync(database)) {
-    const current = new SqliteDatabase(database, { fileMustExist: true, timeout: 0 });
+    const current = new (sqliteDriver())(database, { fileMustExist: true, timeout: 0 });
     try {
       // Exclusive locking fails while any other connection has the file open: a running server.
       try {
@@ -282,7 +283,7 @@ export function restoreSqlite(dataDir: string, backup: string, now: Date): Sqlit
   let lostKeys = 0;
   let lostSessions = 0;
   if (newer !== undefined) {
-    const restored = new SqliteDatabase(database, { fileMustExist: true });
+    const restored = new (sqliteDriver())(database, { fileMustExist: true });
     try {
       const rows = restored.prepare(`select ${KEY_COLUMNS} from api_keys`).all() as KeyRow[];
       const restoredIds = new Set(rows.map((r) => r.id));

@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { isIP } from "node:net";
 import { isWellFormedKey, redactKey, redactKeys } from "@latchkey/core";
 import type { FastifyInstance, FastifyRequest } from "fastify";
@@ -8,7 +9,6 @@ import {
   pino,
   stdSerializers,
 } from "pino";
-import { prettyFactory } from "pino-pretty";
 import { WEBHOOK_SECRET_PREFIX } from "../webhooks/webhookSecrets.js";
 
 const REDACTED = "[redacted]";
@@ -136,9 +136,13 @@ function humanMessage(log: LoggedLine): string {
   return `${log.req?.method ?? "?"} ${log.route ?? log.req?.url ?? "?"} ${log.res?.statusCode ?? "?"}${time}${key}${reqId}`;
 }
 
+/** pino-pretty, loaded (synchronously: it is CommonJS) only when lines are written for a person. */
+const loadPretty = (): typeof import("pino-pretty") =>
+  createRequire(import.meta.url)("pino-pretty");
+
 /** Writes pino's JSON lines as one readable line each (errors keep their stack below). */
 function prettyDestination(out: DestinationStream, colour: boolean): DestinationStream {
-  const pretty = prettyFactory({
+  const pretty = loadPretty().prettyFactory({
     colorize: colour,
     translateTime: "SYS:HH:MM:ss.l",
     singleLine: true,

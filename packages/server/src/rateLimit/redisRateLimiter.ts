@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import { createRequire } from "node:module";
+import type { Redis } from "ioredis";
 import { type Hit, type RateLimiter, toHit } from "./rateLimiter.js";
 
 /** INCR and set the expiry on the first hit, atomically; returns the count and the time left. */
@@ -19,6 +20,9 @@ return n
 
 const CONNECT_TIMEOUT_MS = 2000;
 
+/** ioredis, loaded (synchronously: it is CommonJS) only by a server that uses Redis. */
+const loadRedis = (): typeof import("ioredis") => createRequire(import.meta.url)("ioredis");
+
 /**
  * Counters in Redis, shared by every node. When Redis cannot be reached the request is counted
  * by the node's own memory limiter instead: limits stay in force (per node) and the API stays up.
@@ -32,6 +36,7 @@ export class RedisRateLimiter implements RateLimiter {
     private readonly onError: (err: unknown) => void,
     private readonly prefix = "latchkey:rl:",
   ) {
+    const { Redis } = loadRedis();
     this.redis = new Redis(url, {
       lazyConnect: false,
       maxRetriesPerRequest: 1,

@@ -3,7 +3,8 @@ import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { LeaseLossReason, RevocationBus, RevocationListener } from "@latchkey/core";
-import pg from "pg";
+import type pg from "pg";
+import { pgDriver } from "../drivers.js";
 import {
   type PostgresOptions,
   postgresClientConfig,
@@ -90,7 +91,7 @@ export class PgRevocationBus implements RevocationBus {
   ) {
     this.timings = leaseTimings(options.leaseMs);
     this.log = options.log ?? (() => {});
-    this.pool = new pg.Pool({ ...postgresClientConfig(options), max: 2 });
+    this.pool = new (pgDriver().Pool)({ ...postgresClientConfig(options), max: 2 });
     this.pool.on("error", () => {});
   }
 
@@ -251,7 +252,7 @@ export class PgRevocationBus implements RevocationBus {
   }
 
   private async connect(): Promise<void> {
-    const client = new pg.Client({
+    const client = new (pgDriver().Client)({
       ...postgresClientConfig(this.options),
       application_name: `latchkey-node-${this.nodeId}`,
     });
