@@ -265,27 +265,27 @@ export async function call<T = Record<string, unknown>>(
 let accounts = 0;
 
 /** The password of every account signUpAndLogIn makes. */
-const PASSWORD = "correct horse battery staple";
+export const TEST_PASSWORD = "correct horse battery staple";
 let passwordHash: Promise<string> | undefined;
 
 /**
  * Signs up a fresh account and logs in; returns its session key.
  *
  * On a server of this process the account goes straight into its store, made as the sign-up
- * route makes it, with the password hash of the product's own hashPassword of PASSWORD (full
- * strength, once per test process), and its session is opened as `logIn` opens one. scrypt
- * costs ~0.1 s of CPU: once per process instead of twice per account. Tests of sign-up and
- * login themselves post to their routes; servers in other processes get every account that way
- * too.
+ * route makes it, with the password hash of the product's own hashPassword of TEST_PASSWORD
+ * (full strength, once per test process), and its session is opened as `logIn` opens one.
+ * scrypt costs ~0.1 s of CPU: once per process instead of twice per account. Tests of sign-up
+ * and login themselves post to their routes; servers in other processes get every account
+ * that way too.
  */
 export async function signUpAndLogIn(
   url: string,
   email = `user${++accounts}-${Date.now()}@example.com`,
 ) {
-  const password = PASSWORD;
+  const password = TEST_PASSWORD;
   const deps = inThisProcess.get(new URL(url).origin)?.deps;
   if (deps) {
-    passwordHash ??= hashPassword(PASSWORD);
+    passwordHash ??= hashPassword(TEST_PASSWORD);
     const user = await deps.store.createUser(
       { email, passwordHash: await passwordHash, createdAt: deps.now().toISOString() },
       // As the sign-up route asks when no administrator does: closed admits only the first.
@@ -305,16 +305,17 @@ export async function signUpAndLogIn(
  * A new session of an account, as a login opens one: its secret, id and user id.
  *
  * On a server of this process, for an account signUpAndLogIn made (whose stored hash is the
- * one of PASSWORD, so the password is known to match), the session is opened by the session
- * service's own `open`, the half of a login after the password check, without spending scrypt
- * again. Any other account, or a server in another process, posts to the login route.
+ * one of TEST_PASSWORD, so the password is known to match), the session is opened by the
+ * session service's own `open`, the half of a login after the password check, without
+ * spending scrypt again. Any other account, or a server in another process, posts to the
+ * login route.
  */
 export async function logIn(
   url: string,
   account: { email: string; password: string },
 ): Promise<{ key: string; id: number; userId: number }> {
   const deps = inThisProcess.get(new URL(url).origin)?.deps;
-  if (deps && passwordHash && account.password === PASSWORD) {
+  if (deps && passwordHash && account.password === TEST_PASSWORD) {
     const user = await deps.store.findUserByEmail(account.email);
     if (user && user.passwordHash === (await passwordHash)) return await openSession(deps, user);
   }

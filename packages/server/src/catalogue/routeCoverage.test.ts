@@ -5,6 +5,7 @@ import {
   logIn,
   signUpAndLogIn,
   startTestServer,
+  TEST_PASSWORD,
   type TestServer,
 } from "@latchkey/testkit";
 import { pino } from "pino";
@@ -184,10 +185,7 @@ const samples: Record<string, SampleFor> = {
     const user = await call<{ email: string }>(url, "GET", "/api/v0/users/current/", {
       key: session,
     });
-    const login = await logIn(url, {
-      email: user.body.email,
-      password: "correct horse battery staple",
-    });
+    const login = await logIn(url, { email: user.body.email, password: TEST_PASSWORD });
     return { method: "DELETE", path: `/api/v0/auth/sessions/${login.id}/` };
   },
   "GET /api/v0/users/current/": async () => ({ method: "GET", path: "/api/v0/users/current/" }),
