@@ -5,6 +5,7 @@ import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { type ReadmeCommand, shBlock } from "./readmeCommands.js";
+import { sqlitePrebuild } from "./sqlitePrebuild.js";
 
 /**
  * What a new user meets first, in a fresh clone: `npm ci && npm start`, `npx latchkey --help`,
@@ -31,6 +32,8 @@ import { type ReadmeCommand, shBlock } from "./readmeCommands.js";
  *   the walk-through signed up with; the key file goes under a temp `XDG_CONFIG_HOME`.
  * - `... &` starts the command in the background as the test's own child, stopped at the end.
  * - npm is told to prefer its cache (`npm_config_prefer_offline`), to spare the registry.
+ * - better-sqlite3's build comes from the checkout running the test, where a user's machine
+ *   would download it (sqlitePrebuild.ts says why and how).
  * - The environment is the test runner's without what `npm test` and Vitest add (npm_*,
  *   NODE_ENV, node_modules/.bin on PATH: that would hand the outer checkout's `latchkey` to
  *   npx) and without LATCHKEY_* settings.
@@ -48,7 +51,7 @@ const CONFIG_HOME = join(WORK, "config");
 const README = join(CLONE, "README.md");
 const CLI_README = join(CLONE, "packages", "cli", "README.md");
 
-/** `npm ci` builds everything, and better-sqlite3 may compile from source: minutes. */
+/** `npm ci` builds everything, and better-sqlite3 may still compile from source: minutes. */
 const INSTALL_DEADLINE_MS = 30 * 60_000;
 const COMMAND_DEADLINE_MS = 3 * 60_000;
 
@@ -238,7 +241,11 @@ describe(`a fresh clone of the committed HEAD (${HEAD.slice(0, 12)}), used as th
       expect(start.command).toMatch(/^npm ci && /); // a fresh clone: the install is part of it
 
       // npm's own setting for --prefer-offline: the command stays as written, the cache is used.
-      const install = { LATCHKEY_PORT: "0", npm_config_prefer_offline: "true" };
+      const install = {
+        LATCHKEY_PORT: "0",
+        npm_config_prefer_offline: "true",
+        ...sqlitePrebuild(WORK),
+      };
       npmStart = background(start.command, userEnv(install));
       apiUrl = await listening(npmStart, INSTALL_DEADLINE_MS);
 
