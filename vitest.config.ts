@@ -9,9 +9,7 @@ const include = [
   "test/**/*.test.ts",
   "bench/src/**/*.test.ts",
 ];
-// The fresh-clone test runs on its own afterwards (vitest.freshClone.config.ts): its
-// `npm ci` compiles SQLite, which would slow every timing-sensitive test beside it.
-const exclude = ["**/node_modules/**", "**/dist/**", "test/freshClone.test.ts"];
+const exclude = ["**/node_modules/**", "**/dist/**"];
 
 /**
  * Files that measure real time against a budget (Redis windows of a minute, node leases and
