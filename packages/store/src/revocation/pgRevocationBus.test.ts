@@ -154,6 +154,11 @@ describe("PgRevocationBus", () => {
     });
     await slow.connect();
     let ackedAt = 0;
+    // Every acknowledgement it sends, awaited before the client ends: the bus may return on
+    // the notification before this query's own answer arrives, and ending the client under
+    // a query in flight rejects it ("Connection terminated").
+    const pauses = new Set<NodeJS.Timeout>();
+    const acks: Promise<unknown>[] = [];
     try {
       await slow.query(`listen "${a.bus.channel}"`);
       await slow.query(
@@ -162,10 +167,14 @@ describe("PgRevocationBus", () => {
       slow.on("notification", (message) => {
         const [type, from, token] = (message.payload ?? "").split(":");
         if (type !== "b") return;
-        setTimeout(() => {
+        const pause = setTimeout(() => {
+          pauses.delete(pause);
           ackedAt = performance.now();
-          void slow.query("select pg_notify($1, $2)", [a.bus.channel, `a:${from}:${token}:slow`]);
+          acks.push(
+            slow.query("select pg_notify($1, $2)", [a.bus.channel, `a:${from}:${token}:slow`]),
+          );
         }, 150);
+        pauses.add(pause);
       });
       await a.bus.revoked([1]);
       const returnedAt = performance.now();
@@ -174,6 +183,8 @@ describe("PgRevocationBus", () => {
       const { rows } = await sql("select evicted_at from nodes where id = 'slow'");
       expect(rows[0]?.evicted_at).toBeNull();
     } finally {
+      for (const pause of pauses) clearTimeout(pause);
+      await Promise.all(acks);
       await slow.end();
     }
   });
