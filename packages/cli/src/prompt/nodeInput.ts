@@ -1,4 +1,3 @@
-import { createInterface } from "node:readline";
 import { type Input, Interrupted } from "./input.js";
 import { LineBuffer } from "./lineBuffer.js";
 
@@ -39,11 +38,13 @@ function readHidden(
   });
 }
 
-function readVisible(
+/** A line on a terminal, with readline's editing; readline is loaded only for a question. */
+async function readVisible(
   stdin: NodeJS.ReadStream,
   prompts: NodeJS.WriteStream,
   question: string,
 ): Promise<string | null> {
+  const { createInterface } = await import("node:readline");
   return new Promise((resolve, reject) => {
     const rl = createInterface({ input: stdin, output: prompts, terminal: true });
     let answered = false;

@@ -82,12 +82,23 @@ export function sha256Plain(text: string): string {
   return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("");
 }
 
-const native = nodeCrypto();
-const oneShot = native?.hash;
+/** The best SHA-256 the runtime has. */
+function pick(): (text: string) => string {
+  const native = nodeCrypto();
+  const oneShot = native?.hash;
+  if (oneShot) return (text) => oneShot("sha256", text, "base64");
+  if (native) return (text) => native.createHash("sha256").update(text).digest("base64");
+  return sha256Plain;
+}
 
-/** The digest the verifier's cache is keyed by (any stable encoding will do). */
-export const sha256: (text: string) => string = oneShot
-  ? (text) => oneShot("sha256", text, "base64")
-  : native
-    ? (text) => native.createHash("sha256").update(text).digest("base64")
-    : sha256Plain;
+let chosen: ((text: string) => string) | undefined;
+
+/**
+ * The digest the verifier's cache is keyed by (any stable encoding will do). The runtime's
+ * crypto is looked up on the first call, not on import: a program that imports the SDK and
+ * never verifies in-process (the CLI) does not load it.
+ */
+export function sha256(text: string): string {
+  chosen ??= pick();
+  return chosen(text);
+}
