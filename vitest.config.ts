@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
@@ -54,6 +55,10 @@ const longest = [
   "packages/server/src/cluster/teamRevocation.test.ts",
   "packages/cli/src/importGraph.test.ts",
 ];
+
+for (const file of longest) {
+  if (!existsSync(`${root}${file}`)) throw new Error(`vitest.config.ts: no ${file} to start first`);
+}
 
 /** Vitest's order, with the `longest` files moved to the front of their group, in that order. */
 class LongestFirst extends BaseSequencer {
