@@ -88,6 +88,7 @@ export default defineConfig({
         find: /^@latchkey\/sdk\/(express|fastify|hono)$/,
         replacement: `${packages}sdk/src/middleware/$1.ts`,
       },
+      { find: /^@latchkey\/core\/(\w+)$/, replacement: `${packages}core/src/$1.ts` },
       { find: /^@latchkey\/(\w+)$/, replacement: `${packages}$1/src/index.ts` },
     ],
   },

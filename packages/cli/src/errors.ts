@@ -1,4 +1,4 @@
-import { findIllFormedText, formatFieldPath, illFormedTextProblem } from "@latchkey/core";
+import { findIllFormedText, formatFieldPath, illFormedTextProblem } from "@latchkey/core/text";
 
 /** The command line itself is wrong (exit 2): the hint says what to type instead. */
 export class UsageError extends Error {

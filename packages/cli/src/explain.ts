@@ -1,4 +1,4 @@
-import { redactKey, redactKeys } from "@latchkey/core";
+import { redactKey, redactKeys } from "@latchkey/core/keyFormat";
 
 /** Fields of a request body that hold a secret; `--explain` shows them as "<hidden>". */
 const SECRET_FIELDS = new Set(["password", "key", "api_key", "session_key", "new_api_key"]);

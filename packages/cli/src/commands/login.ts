@@ -1,5 +1,5 @@
 import { hostname } from "node:os";
-import { redactKey } from "@latchkey/core";
+import { redactKey } from "@latchkey/core/keyFormat";
 import { keyFilePath } from "@latchkey/sdk";
 import { Command } from "commander";
 import type { App } from "../app.js";

@@ -1,4 +1,4 @@
-import { MAX_GRACE_SECONDS } from "@latchkey/core";
+import { MAX_GRACE_SECONDS } from "@latchkey/sdk";
 import { Command } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";

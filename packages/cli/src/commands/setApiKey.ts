@@ -1,4 +1,4 @@
-import { parseKey, redactKey } from "@latchkey/core";
+import { parseKey, redactKey } from "@latchkey/core/keyFormat";
 import { keyFilePath } from "@latchkey/sdk";
 import { Command } from "commander";
 import type { App } from "../app.js";

@@ -1,10 +1,10 @@
+import type { AccountPolicyInput } from "@latchkey/sdk";
 import {
   MAX_EXPIRY_REMINDER_DAYS,
   MAX_KEY_LIFETIME_DAYS,
   MAX_REVOKE_UNUSED_DAYS,
   MIN_POLICY_DAYS,
-} from "@latchkey/core";
-import type { AccountPolicyInput } from "@latchkey/sdk";
+} from "@latchkey/sdk";
 import { Command } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";

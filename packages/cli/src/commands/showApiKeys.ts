@@ -1,4 +1,4 @@
-import { DEFAULT_KEYS_PAGE, MAX_KEYS_PAGE } from "@latchkey/core";
+import { DEFAULT_KEYS_PAGE, MAX_KEYS_PAGE } from "@latchkey/sdk";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";

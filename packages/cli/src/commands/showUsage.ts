@@ -1,4 +1,4 @@
-import { DEFAULT_USAGE_HOURS, MAX_USAGE_HOURS } from "@latchkey/core";
+import { DEFAULT_USAGE_HOURS, MAX_USAGE_HOURS } from "@latchkey/sdk";
 import { Command } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";

@@ -1,4 +1,4 @@
-import { MAX_WEBHOOK_DELIVERIES_PAGE } from "@latchkey/core";
+import { MAX_WEBHOOK_DELIVERIES_PAGE } from "@latchkey/sdk";
 import { Command, InvalidArgumentError, Option } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";

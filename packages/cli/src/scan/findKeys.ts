@@ -1,4 +1,4 @@
-import { KEY_PATTERN, parseKey, redactKey } from "@latchkey/core";
+import { KEY_PATTERN, parseKey, redactKey } from "@latchkey/core/keyFormat";
 
 /** A key found in a file: where, and only enough of it to recognise it. */
 export interface Finding {
