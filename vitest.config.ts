@@ -64,7 +64,7 @@ for (const file of longest) {
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rank = (file: TestSpecification) => {
-      const at = longest.indexOf(relative(root, file.moduleId).split("\\").join("/"));
+      const at = longest.indexOf(relative(root, file.moduleId));
       return at === -1 ? longest.length : at;
     };
     const ordered = await super.sort(files);
@@ -88,7 +88,8 @@ export default defineConfig({
         find: /^@latchkey\/sdk\/(express|fastify|hono)$/,
         replacement: `${packages}sdk/src/middleware/$1.ts`,
       },
-      { find: /^@latchkey\/core\/(\w+)$/, replacement: `${packages}core/src/$1.ts` },
+      // core's own entry points besides its index (its package.json "exports").
+      { find: /^@latchkey\/core\/(keyFormat|text)$/, replacement: `${packages}core/src/$1.ts` },
       { find: /^@latchkey\/(\w+)$/, replacement: `${packages}$1/src/index.ts` },
     ],
   },
