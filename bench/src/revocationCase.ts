@@ -289,6 +289,9 @@ function load(url: string, requests: autocannon.Request[], connections: number) 
 
 const sleep = (seconds: number) => new Promise((r) => setTimeout(r, seconds * 1000));
 
+/** How long past `--revocation-load` the revocations wait for every secret to be in use. */
+const IN_USE_WAIT_MS = 30_000;
+
 export async function runRevocation(
   settings: RevocationSettings,
   cleanup: Cleanup,
@@ -386,6 +389,12 @@ export async function runRevocation(
     const revoked: Revoked[] = [];
     try {
       await sleep(settings.revocationLoad);
+      // The scenario is about secrets in use: on a busy machine a prober may not have had an
+      // answer yet, so the revocations wait (a while) until every one has been accepted once.
+      const inUseBy = performance.now() + IN_USE_WAIT_MS;
+      while (!probers.every((p) => p.accepted.includes(true)) && performance.now() < inUseBy) {
+        await sleep(0.05);
+      }
       for (const [i, key] of targets.entries()) {
         const kind = kinds[i] ?? "delete";
         const sentAt = performance.now();
