@@ -71,6 +71,42 @@ describe("openStore on PostgreSQL", () => {
     }
   });
 
+  it("starts while other schemas of the same database are created and dropped", async () => {
+    // Another tenant of the database (here: a loop) drops schemas all the time. Reading the
+    // whole database's catalogue while that happens fails about every other start.
+    const other = new pg.Client({ connectionString: freshSchema().url });
+    await other.connect();
+    let churning = true;
+    let dropped = 0;
+    const churn = (async () => {
+      while (churning) {
+        const { schema } = freshSchema("lk_churn");
+        await other.query(`create schema ${schema}; create table ${schema}.t (id serial, a text)`);
+        await other.query(`drop schema ${schema} cascade`);
+        dropped++;
+      }
+    })();
+    const opened: string[] = [];
+    try {
+      for (let i = 0; i < 10; i++) {
+        const fresh = freshSchema();
+        try {
+          const store = await openStore({ kind: "postgres", url: fresh.url, schema: fresh.schema });
+          await store.close();
+          opened.push(fresh.schema);
+        } finally {
+          await fresh.drop();
+        }
+      }
+    } finally {
+      churning = false;
+      await churn;
+      await other.end();
+    }
+    expect(opened).toHaveLength(10);
+    expect(dropped).toBeGreaterThan(10);
+  });
+
   it("refuses a schema name that is not a plain identifier", async () => {
     await expect(
       openStore({ kind: "postgres", url: freshSchema().url, schema: "x; drop table users" }),

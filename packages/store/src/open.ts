@@ -1,9 +1,10 @@
 import { chmodSync, closeSync, mkdirSync, openSync } from "node:fs";
 import { join } from "node:path";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, SqliteDialect } from "kysely";
 import { postgresCapabilities, sqliteCapabilities } from "./dialect.js";
 import { pgDriver, sqliteDriver } from "./drivers.js";
 import { KyselyStore } from "./kyselyStore.js";
+import { OwnSchemaPostgresDialect } from "./ownSchemaDialect.js";
 import { type PostgresOptions, postgresClientConfig, resolveSchema } from "./postgresConnection.js";
 import type { Database } from "./schema.js";
 import { withStatementCache } from "./sqliteStatements.js";
@@ -60,7 +61,7 @@ async function openPostgres(options: PostgresOptions): Promise<KyselyStore> {
   // the pool discards it and the next query opens a new one.
   pool.on("error", () => {});
   return new KyselyStore(
-    new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }, schema) }),
     postgresCapabilities,
     schema,
   );
