@@ -6,7 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The built server entry point: what `npm start` runs. */
 const HERE = dirname(fileURLToPath(import.meta.url));
-const MAIN = join(HERE, "..", "..", "packages", "server", "dist", "main.js");
+const MAIN = join(HERE, "..", "..", "packages", "server", "dist", "main.bundle.js");
 /** See memoryProbe.ts: full GC and a memory reading on SIGUSR2. */
 const PROBE = pathToFileURL(join(HERE, "memoryProbe.js")).href;
 
@@ -124,7 +124,7 @@ export interface EntryPoint {
 }
 
 /**
- * Starts `node packages/server/dist/main.js` (or `entry`) with `env` on a free 127.0.0.1
+ * Starts `node packages/server/dist/main.bundle.js` (what `npm start` runs; or `entry`) with `env` on a free 127.0.0.1
  * port, its output in `logFile`, and waits until GET /readyz (or `entry.readyPath`) answers 200.
  */
 export async function startBenchServer(

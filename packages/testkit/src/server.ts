@@ -170,18 +170,21 @@ export interface ServerProcess {
 /** Enough of the text before a chunk to find `"port":NNNNN,` split between two chunks. */
 const PORT_LINE_OVERLAP = 16;
 
-/** The server's built entry point, also when this module runs from source under the test runner. */
+/**
+ * The server as `npm start` runs it (the bundled build of its entry point), also when this
+ * module runs from source under the test runner.
+ */
 export const SERVER_MAIN = join(
   dirname(fileURLToPath(import.meta.url)),
   "..",
   "..",
   "server",
   "dist",
-  "main.js",
+  "main.bundle.js",
 );
 
 /**
- * The real server process (`node dist/main.js`, what `npm start` runs), with LATCHKEY_PORT=0
+ * The real server process (`node dist/main.bundle.js`, what `npm start` runs), with LATCHKEY_PORT=0
  * unless given; resolves once it logs the port it listens on.
  */
 export function spawnServer(env: ConfigSource): Promise<ServerProcess> {

@@ -1,10 +1,10 @@
 import { spawn } from "node:child_process";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { generateKey } from "@latchkey/core";
 import {
   call,
   createKey,
+  SERVER_MAIN,
   signUpAndLogIn,
   spawnServer,
   startTestServer,
@@ -191,14 +191,12 @@ describe("the start-up line", () => {
   });
 });
 
-const MAIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "main.js");
-
 /**
  * Starts the built server with stdout on a pseudo-terminal (util-linux `script`), waits for its
  * start-up line, stops it with Ctrl-C, and returns what the terminal showed.
  */
 function startUnderTerminal(env: Record<string, string>): Promise<string> {
-  const command = `exec ${process.execPath} ${MAIN}`;
+  const command = `exec ${process.execPath} ${SERVER_MAIN}`;
   const child = spawn("script", ["-qfec", command, "/dev/null"], {
     env: { PATH: process.env.PATH, TERM: "dumb", LATCHKEY_PORT: "0", ...env },
     stdio: ["pipe", "pipe", "pipe"],
