@@ -1,8 +1,8 @@
 /**
  * The CLI's entry point: `node dist/bin.js`, or the package's bin `bin/latchkey.js` (checked in,
- * so that `npm ci` can link it before this file is built), which only imports this one.
+ * so that `npm ci` can link it before the CLI is built), which imports its bundled build.
  */
-import { version } from "./version.js";
+import { version } from "./installed.js";
 
 /** Resolves once everything written to the stream has been handed to the OS. */
 const flushed = (stream: NodeJS.WriteStream) =>

@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { generateKey } from "@latchkey/core";
 import { packagesAmong, recordImports } from "@latchkey/testkit";
 import type { Command } from "commander";
@@ -30,6 +30,13 @@ function recordCli(args: readonly string[]) {
 }
 
 const forbidden = (modules: readonly string[]) => packagesAmong(modules, FORBIDDEN);
+
+/** A path as rolldown names a bundled module (relative to the CLI), from the repository's root. */
+function bundledPath(path: string): string {
+  const dependency = path.indexOf("node_modules/");
+  if (dependency !== -1) return path.slice(dependency);
+  return path.startsWith("../") ? `packages/${path.slice("../".length)}` : `packages/cli/${path}`;
+}
 
 /** A port nothing listens on: the command fails fast with a connection error. */
 function closedPort(): Promise<number> {
@@ -77,9 +84,9 @@ describe("the CLI's import graph", () => {
         expect(result.code, `latchkey ${args}: ${result.output}`).toBe(0);
         // The recorder saw the CLI's own modules, so an empty list means nothing (`--version`
         // alone loads only the entry's first import; the rest load the program).
-        const own = args === "--version" ? "version.js" : "program.js";
+        const own = args === "--version" ? "installed.js" : "program.js";
         expect(
-          result.modules.some((m) => m.includes(`/packages/cli/dist/${own}`)),
+          result.modules.some((m) => m.includes(`/packages/cli/bundle/${own}`)),
           args,
         ).toBe(true);
         const names = forbidden(result.modules);
@@ -100,6 +107,19 @@ describe("the CLI's import graph", () => {
     const scan = await recordCli(["scan", empty]);
     expect(scan.code, scan.output).toBe(0);
     expect([...forbidden(show.modules), ...forbidden(scan.modules)]).toEqual([]);
+  });
+
+  it("has none of them inside the bundle the commands run from", () => {
+    // A package bundled into the CLI loads with every command, and the recorder, which sees
+    // files, would not see it. rolldown heads each module it bundles with its path.
+    const bundle = join(dirname(BIN), "..", "bundle");
+    const bundled = readdirSync(bundle)
+      .filter((file) => file.endsWith(".js"))
+      .flatMap((file) => readFileSync(join(bundle, file), "utf8").match(/^\/\/ \S+\.js$/gm) ?? [])
+      .map((line) => `\t/${bundledPath(line.slice("// ".length))}`);
+    expect(packagesAmong(bundled, ["commander"])).toEqual(["commander"]);
+    expect(bundled.filter((path) => path.includes("/packages/server/"))).toEqual([]);
+    expect(forbidden(bundled)).toEqual([]);
   });
 
   it("has the server for serve, which the recorder sees", async () => {

@@ -2,9 +2,9 @@ import { Command, Option } from "commander";
 import type { App } from "./app.js";
 import { exitCodeHelp } from "./exitCodes.js";
 import { addGlobalOptions } from "./globals.js";
+import { version } from "./installed.js";
 import type { Io } from "./io.js";
 import { examples } from "./output/examples.js";
-import { version } from "./version.js";
 
 /** A first word (`show`, `create`…) grouping the second words, as Vast's CLI does. */
 function group(name: string, description: string, children: readonly Command[]): Command {

@@ -1,11 +1,11 @@
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Command } from "commander";
 import type { App } from "../app.js";
 import type { Context } from "../context.js";
 import { CommandFailure, UsageError } from "../errors.js";
 import { ExitCode } from "../exitCodes.js";
+import { binScript } from "../installed.js";
 import { examples } from "../output/examples.js";
 import { type Finding, findKeys } from "../scan/findKeys.js";
 import { hookScript, installHook } from "../scan/installHook.js";
@@ -21,8 +21,6 @@ interface ScanOptions {
 /** Files larger than this are skipped (with a note): keys live in source and config files. */
 const MAX_FILE_BYTES = 32 * 1024 * 1024;
 
-const BIN = fileURLToPath(new URL("../bin.js", import.meta.url));
-
 async function inGit<T>(work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -37,7 +35,7 @@ async function inGit<T>(work: () => Promise<T>): Promise<T> {
 
 async function install(ctx: Context, force: boolean): Promise<number> {
   const dir = await inGit(() => hooksDirectory(ctx.io.cwd));
-  const { outcome, path } = installHook(dir, hookScript(process.execPath, BIN), force);
+  const { outcome, path } = installHook(dir, hookScript(process.execPath, binScript), force);
   if (outcome === "foreign") {
     throw new CommandFailure(
       `${path} exists and was not installed by latchkey; it was left alone`,

@@ -4,8 +4,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "@latchkey/testkit";
 
-/** The built CLI, as `npx latchkey` runs it; the tests' globalSetup builds it first. */
-export const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "dist", "bin.js");
+/** The CLI's command script, what `npx latchkey` runs; the tests' globalSetup builds it first. */
+export const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "latchkey.js");
 
 export interface CliResult {
   code: number | null;
@@ -16,7 +16,7 @@ export interface CliResult {
 export type CliEnv = Record<string, string | undefined>;
 
 /**
- * Runs `node dist/bin.js …` as a separate process with only the given environment (plus PATH),
+ * Runs `node bin/latchkey.js …` as a separate process with only the given environment (plus PATH),
  * so nothing of the test runner's own LATCHKEY_* or HOME leaks in. stdin is a pipe holding
  * `input` (empty by default): never a terminal. Asynchronous, because the server under test
  * usually runs in this very process and must keep answering meanwhile.
