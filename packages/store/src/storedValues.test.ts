@@ -12,11 +12,12 @@ import type {
 } from "@latchkey/core";
 import { freshSchema } from "@latchkey/testkit";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, PostgresDialect, SqliteDialect } from "kysely";
+import { Kysely, SqliteDialect } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { postgresCapabilities, sqliteCapabilities } from "./dialect.js";
 import { KyselyStore } from "./kyselyStore.js";
+import { OwnSchemaPostgresDialect } from "./ownSchemaDialect.js";
 import { postgresClientConfig, resolveSchema } from "./postgresConnection.js";
 import type { Database } from "./schema.js";
 
@@ -48,7 +49,10 @@ async function openRaw(kind: "sqlite" | "postgres") {
   const fresh = freshSchema("lk_stored");
   const schema = await resolveSchema(fresh);
   const kysely = new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool(postgresClientConfig(fresh)) }),
+    dialect: new OwnSchemaPostgresDialect(
+      { pool: new pg.Pool(postgresClientConfig(fresh)) },
+      schema,
+    ),
   });
   const store = new KyselyStore(kysely, postgresCapabilities, schema);
   await store.migrate();

@@ -3,11 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freshSchema } from "@latchkey/testkit";
 import SqliteDatabase from "better-sqlite3";
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from "kysely";
+import { Kysely, Migrator, SqliteDialect, sql } from "kysely";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { type Capabilities, postgresCapabilities, sqliteCapabilities } from "../dialect.js";
 import { KyselyStore } from "../kyselyStore.js";
+import { OwnSchemaPostgresDialect } from "../ownSchemaDialect.js";
 import { postgresClientConfig, resolveSchema } from "../postgresConnection.js";
 import type { Database } from "../schema.js";
 import { migrationProvider } from "./index.js";
@@ -31,7 +32,10 @@ async function openAt004(kind: "sqlite" | "postgres") {
     const fresh = freshSchema("lk_migration");
     schema = await resolveSchema(fresh);
     kysely = new Kysely<Database>({
-      dialect: new PostgresDialect({ pool: new pg.Pool(postgresClientConfig(fresh)) }),
+      dialect: new OwnSchemaPostgresDialect(
+        { pool: new pg.Pool(postgresClientConfig(fresh)) },
+        schema,
+      ),
     });
     caps = postgresCapabilities;
     cleanUp = () => fresh.drop();
