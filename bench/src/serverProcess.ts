@@ -124,8 +124,9 @@ export interface EntryPoint {
 }
 
 /**
- * Starts `node packages/server/dist/main.bundle.js` (what `npm start` runs; or `entry`) with `env` on a free 127.0.0.1
- * port, its output in `logFile`, and waits until GET /readyz (or `entry.readyPath`) answers 200.
+ * Starts `node packages/server/dist/main.bundle.js` (what `npm start` runs), or `entry`, with
+ * `env` on a free 127.0.0.1 port, its output in `logFile`, and waits until GET /readyz (or
+ * `entry.readyPath`) answers 200.
  */
 export async function startBenchServer(
   env: Record<string, string>,
