@@ -1,5 +1,10 @@
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { createGuard, type RequireKeyOptions, settled, type VerifiedKey } from "./requireKey.js";
+import {
+  createGuard,
+  type GuardOutcome,
+  type RequireKeyOptions,
+  type VerifiedKey,
+} from "./requireKey.js";
 
 export { Verifier, type VerifierOptions } from "../verifier/verifier.js";
 export type { RequireKeyOptions, VerifiedKey } from "./requireKey.js";
@@ -39,24 +44,37 @@ export function requireKey(
     connection: (request) => request.raw.socket,
   });
   // A callback hook, not an async one: a verdict held by a verifier passes the request on
-  // without a promise. A refusal is answered here, and the request goes no further.
+  // without a promise or a closure. A refusal is answered here, and the request goes no further.
+  const finish = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    done: (err?: Error) => void,
+    outcome: GuardOutcome,
+  ): void => {
+    if (!outcome.ok) {
+      reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
+      return;
+    }
+    request.latchkey = outcome.key;
+    done();
+  };
+  const fail = (done: (err?: Error) => void, err: unknown): void =>
+    done(err instanceof Error ? err : new Error(String(err)));
   return (request, reply, done) => {
-    const fail = (err: unknown) => done(err instanceof Error ? err : new Error(String(err)));
+    let outcome: GuardOutcome | Promise<GuardOutcome>;
     try {
-      settled(
-        guard(request),
-        (outcome) => {
-          if (!outcome.ok) {
-            reply.code(outcome.status).headers(outcome.headers).send(outcome.body);
-            return;
-          }
-          request.latchkey = outcome.key;
-          done();
-        },
-        fail,
-      );
+      outcome = guard(request);
     } catch (err) {
-      fail(err);
+      fail(done, err);
+      return;
+    }
+    if (outcome instanceof Promise) {
+      outcome.then(
+        (settledOutcome) => finish(request, reply, done, settledOutcome),
+        (err: unknown) => fail(done, err),
+      );
+    } else {
+      finish(request, reply, done, outcome);
     }
   };
 }

@@ -50,6 +50,7 @@ export interface RequireKeyOptions<Req> {
 export type GuardOutcome = { ok: true; key: VerifiedKey } | ({ ok: false } & Denial);
 
 const BEARER = /^Bearer[ ]+(\S+)\s*$/i;
+const WHITESPACE = /\s/;
 
 /**
  * The framework-independent part of `requireKey`: reads the bearer, asks the verify API (or
@@ -123,29 +124,32 @@ export function createGuard<Req>(
   return (req) => {
     const header = read.authorization(req);
     if (header === undefined || header === "") return { ok: false, ...deny("auth_required") };
-    const match = BEARER.exec(header);
-    if (!match?.[1]) {
+    const key = bearerToken(header);
+    if (key === undefined) {
       return {
         ok: false,
         ...deny("malformed_api_key", { msg: "The Authorization header must be 'Bearer <key>'." }),
       };
     }
-    const key = match[1];
     const ip = readIp(req);
     // Fields left undefined are left out of the verify call's JSON.
-    const questionWith = (values?: Record<string, unknown>): VerifyInput => ({
-      key,
-      category,
-      route,
-      params: values,
-      ip,
-    });
-    if (params === undefined) return decide(req, questionWith());
+    if (params === undefined) {
+      return decide(req, { key, category, route, params: undefined, ip });
+    }
     const values = params(req);
     return values instanceof Promise
-      ? values.then((v) => decide(req, questionWith(v)))
-      : decide(req, questionWith(values));
+      ? values.then((v) => decide(req, { key, category, route, params: v, ip }))
+      : decide(req, { key, category, route, params: values, ip });
   };
+}
+
+/** The token of `Bearer <token>`; the common exact form is read without a regular expression. */
+export function bearerToken(header: string): string | undefined {
+  if (header.startsWith("Bearer ")) {
+    const token = header.slice(7);
+    if (token.length > 0 && !WHITESPACE.test(token)) return token;
+  }
+  return BEARER.exec(header)?.[1] || undefined;
 }
 
 /** The verified key for a VALID verdict, else the catalogued refusal. */

@@ -4,7 +4,7 @@ import type { Verdict, VerifyInput } from "../types.js";
 import { sha256 } from "./sha256.js";
 import { EventParser, type StreamEvent } from "./sse.js";
 import { defaultTransport, fetchTransport, type Reply, type Transport } from "./transport.js";
-import { VerifierCache } from "./verifierCache.js";
+import { type Asked, VerifierCache } from "./verifierCache.js";
 
 export interface VerifierOptions {
   /** The Latchkey server (any node), e.g. `https://keys.example.com`. */
@@ -62,8 +62,8 @@ export class Verifier {
   private acking = false;
   private ackAgain = false;
   private readonly inFlight = new Map<string, { began: number; answer: Promise<Verdict> }>();
-  /** Each connection's last question, its key's SHA-256 and its digest (see `cached`). */
-  private readonly lastQuestions = new WeakMap<object, LastQuestion>();
+  /** Each connection's last key and its SHA-256 (see `cached`). */
+  private readonly lastKeys = new WeakMap<object, { key: string; keyHash: string }>();
   private readyWaiters: { resolve(): void; reject(err: Error): void }[] = [];
   private everReady = false;
   /** The server's refusal of the token on the last attempt to connect, if it refused it. */
@@ -153,34 +153,30 @@ export class Verifier {
    * there, as the connection's own request held it, until the connection is gone.
    */
   cached(question: VerifyInput, connection?: object): Verdict | undefined {
-    const cached = this.cache.get(this.digestOn(question, connection), now());
+    const keyHash = this.keyHashOn(question.key, connection);
+    const cached = this.cache.get(keyHash, askedOf(question), now());
     if (cached !== undefined) this.stats.hits++;
     return cached;
   }
 
   /**
-   * `digestOf(question)`, remembered for the connection's last question: the same question
-   * again is neither hashed nor joined again, and another one with the same key is not hashed.
+   * The SHA-256 of `key`, remembered for the connection's last key: a client that sends the
+   * same key again is not hashed again. One record per connection, updated in place, so that
+   * a connection carrying a different key each time (a proxy's) costs no allocation.
    */
-  private digestOn(question: VerifyInput, connection: object | undefined): string {
-    if (connection === undefined) return digestOf(question);
-    const params = paramsText(question);
-    const last = this.lastQuestions.get(connection);
-    const sameKey = last?.key === question.key;
-    if (
-      last !== undefined &&
-      sameKey &&
-      last.category === question.category &&
-      last.route === question.route &&
-      last.ip === question.ip &&
-      last.params === params
-    ) {
-      return last.digest;
+  private keyHashOn(key: string, connection: object | undefined): string {
+    if (connection === undefined) return sha256(key);
+    const last = this.lastKeys.get(connection);
+    if (last === undefined) {
+      const keyHash = sha256(key);
+      this.lastKeys.set(connection, { key, keyHash });
+      return keyHash;
     }
-    const keyHash = last !== undefined && sameKey ? last.keyHash : sha256(question.key);
-    const digest = digestWith(keyHash, question, params);
-    this.lastQuestions.set(connection, { ...question, params, keyHash, digest });
-    return digest;
+    if (last.key !== key) {
+      last.key = key;
+      last.keyHash = sha256(key);
+    }
+    return last.keyHash;
   }
 
   /**
@@ -188,22 +184,24 @@ export class Verifier {
    * server (one call for concurrent identical questions), kept for next time if VALID.
    */
   verify(question: VerifyInput): Promise<Verdict> {
-    const digest = digestOf(question);
-    const cached = this.cache.get(digest, now());
+    const keyHash = sha256(question.key);
+    const asked = askedOf(question);
+    const cached = this.cache.get(keyHash, asked, now());
     if (cached !== undefined) {
       this.stats.hits++;
       return Promise.resolve(cached);
     }
-    const joined = this.inFlight.get(digest);
+    const joined = this.inFlight.get(digestWith(keyHash, asked));
     // Joined only while nothing was invalidated since it began: its answer may predate it.
     if (joined !== undefined && joined.began === this.cache.generationNow) return joined.answer;
+    const digest = digestWith(keyHash, asked);
     const began = this.cache.begin();
     const answer = this.ask(question).then(
       (verdict) => {
         if (this.inFlight.get(digest)?.answer === answer) this.inFlight.delete(digest);
         const until = verdict.valid_until ? Date.parse(verdict.valid_until) : null;
         const validFor = until === null ? null : Number.isNaN(until) ? 0 : until - Date.now();
-        this.cache.fill(digest, verdict, began, now(), validFor);
+        this.cache.fill(keyHash, asked, verdict, began, now(), validFor);
         return verdict;
       },
       (err: unknown) => {
@@ -415,7 +413,7 @@ export class Verifier {
 
 /**
  * Every field of a question, so that adding one to the verify API fails to compile until
- * `digestOf` covers it: two questions that differ in a field must not share a verdict.
+ * `askedOf` (the cache's comparison) and `digestOf` cover it: two questions that differ in a field must not share a verdict.
  */
 const QUESTION_FIELDS: Record<keyof VerifyInput, true> = {
   key: true,
@@ -427,32 +425,28 @@ const QUESTION_FIELDS: Record<keyof VerifyInput, true> = {
 void QUESTION_FIELDS;
 
 /**
- * The cache key of one question: the SHA-256 of its key, then its other fields, one per line,
- * so that no secret is a map key. Only VALID verdicts are kept, and the server answers VALID
- * only to questions without a line break in any field (a key, a category, a route name, an IP
- * address cannot hold one; JSON escapes its own); a digest holds none (base64). A question
- * whose cache key is the same has as many line breaks, so none in its fields either: it is the
- * same question.
+ * The verify calls' join key of one question (concurrent identical questions share one call):
+ * the SHA-256 of its key, then its other fields, one per line, so that no secret is a map
+ * key. A key, a category, a route name and an IP address hold no line break, JSON escapes its
+ * own, and a digest holds none (base64): two questions with the same join key are the same.
  */
 export function digestOf(q: VerifyInput): string {
-  return digestWith(sha256(q.key), q, paramsText(q));
+  return digestWith(sha256(q.key), askedOf(q));
 }
 
-/** `digestOf(q)` given the SHA-256 of `q.key` and `paramsText(q)`. */
-function digestWith(keyHash: string, q: VerifyInput, params: string): string {
-  return `${keyHash}\n${q.category ?? ""}\n${q.route ?? ""}\n${q.ip ?? ""}\n${params}`;
+function digestWith(keyHash: string, asked: Asked): string {
+  return `${keyHash}\n${asked.category ?? ""}\n${asked.route ?? ""}\n${asked.ip ?? ""}\n${asked.params}`;
 }
 
-function paramsText(q: VerifyInput): string {
-  return q.params === undefined ? "" : JSON.stringify(q.params);
+/** A question's fields other than the key, as the cache compares them. */
+function askedOf(q: VerifyInput): Asked {
+  return {
+    category: q.category,
+    route: q.route,
+    ip: q.ip,
+    params: q.params === undefined ? "" : JSON.stringify(q.params),
+  };
 }
-
-/** A connection's last question, with its params as text. */
-type LastQuestion = Omit<VerifyInput, "params"> & {
-  params: string;
-  keyHash: string;
-  digest: string;
-};
 
 function errorOf(reply: Reply): LatchkeyError {
   let body: Record<string, unknown> | undefined;

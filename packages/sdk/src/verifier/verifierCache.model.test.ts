@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Verdict, VerdictCode } from "../types.js";
-import { VerifierCache } from "./verifierCache.js";
+import { type Asked, VerifierCache } from "./verifierCache.js";
 
 /**
  * A model-based test of the verifier's cache and lease (verifierCache.ts): random verify calls
@@ -18,6 +18,15 @@ const QUESTIONS = ["q1", "q2", "q3", "q4"] as const;
 type Question = (typeof QUESTIONS)[number];
 /** Two questions about key 1, one each about keys 2 and 3. */
 const KEY_OF: Record<Question, number> = { q1: 1, q2: 1, q3: 2, q4: 3 };
+const ROUTE_A: Asked = { category: "user_read", route: undefined, ip: "127.0.0.1", params: "" };
+const ROUTE_B: Asked = { ...ROUTE_A, route: "api.user.show" };
+/** Each question as the cache sees it: its key's hash (one per key) and its other fields. */
+const CACHED_AS: Record<Question, [string, Asked]> = {
+  q1: ["hash-1", ROUTE_A],
+  q2: ["hash-1", ROUTE_B],
+  q3: ["hash-2", ROUTE_A],
+  q4: ["hash-3", ROUTE_A],
+};
 const CODES: VerdictCode[] = ["VALID", "VALID", "FORBIDDEN", "NOT_FOUND", "REVOKED"];
 
 type ServerEvent =
@@ -57,7 +66,7 @@ function trusted(model: Model): boolean {
 function checkAll(model: Model, real: Real): void {
   expect(real.cache.trusted(model.now), "trust").toBe(trusted(model));
   for (const question of QUESTIONS) {
-    const got = real.cache.get(question, model.now);
+    const got = real.cache.get(...CACHED_AS[question], model.now);
     if (got === undefined) continue;
     expect(trusted(model), `${question} answered outside the lease`).toBe(true);
     const serial = real.serialOf.get(got);
@@ -122,7 +131,7 @@ class Finish implements Cmd {
     } as Verdict;
     const serial = ++model.serials;
     real.serialOf.set(verdict, serial);
-    real.cache.fill(call.question, verdict, began, model.now, this.validForMs);
+    real.cache.fill(...CACHED_AS[call.question], verdict, began, model.now, this.validForMs);
     // Any answer replaces what was kept for the question; only a VALID one that nothing
     // overtook, arriving inside the lease, may be answered later.
     model.answerable.delete(call.question);

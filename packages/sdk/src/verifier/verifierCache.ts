@@ -14,21 +14,47 @@ import type { Verdict } from "../types.js";
  * - A verdict is answered only until it stops holding by itself (`validUntil`).
  * - Only VALID verdicts are kept; any other answer drops what was kept for the question.
  */
+/**
+ * A question's fields other than its key (`params` as JSON text): what, with the key's hash,
+ * a verdict is held for. Compared field by field, so that a look-up joins no string.
+ */
+export interface Asked {
+  readonly category: string | undefined;
+  readonly route: string | undefined;
+  readonly ip: string | undefined;
+  readonly params: string;
+}
+
+/** One verdict held for one question about the key. */
+interface Held {
+  readonly asked: Asked;
+  readonly verdict: Verdict;
+  readonly until: number;
+}
+
+/** Everything held for one key's hash. */
 interface Entry {
-  verdict: Verdict;
-  keyId: number;
-  until: number;
+  readonly keyId: number;
+  /** Usually one: a service asks one question per route of a key. */
+  held: Held[];
   /** The clock when it was last put at the end. */
   at: number;
 }
 
+function sameAsked(a: Asked, b: Asked): boolean {
+  return a.category === b.category && a.route === b.route && a.ip === b.ip && a.params === b.params;
+}
+
 export class VerifierCache {
   /**
-   * By question digest, least recently used first (a Map keeps insertion order). A hit moves
-   * its entry to the end only once it has slipped into the older half: an entry used again
-   * always outlives half the cache's worth of newcomers, and most hits move nothing.
+   * By the SHA-256 of the key (so no secret is a map key), least recently used first (a Map
+   * keeps insertion order). A hit moves its entry to the end only once it has slipped into the
+   * older half: an entry used again always outlives half the cache's worth of newcomers, and
+   * most hits move nothing.
    */
   private readonly entries = new Map<string, Entry>();
+  /** Verdicts held, over every entry: what the capacity bounds. */
+  private count = 0;
   /** Counts insertions and moves: an entry's `at` against it tells which half it is in. */
   private clock = 0;
   private readonly byKey = new Map<number, Set<string>>();
@@ -53,21 +79,27 @@ export class VerifierCache {
     return now < this.leaseUntil;
   }
 
-  /** A kept verdict for this question, if one may be answered at `now`. */
-  get(digest: string, now: number): Verdict | undefined {
-    if (!this.trusted(now)) return undefined;
-    const entry = this.entries.get(digest);
+  /** A kept verdict for this question (its key's hash, its other fields), if one may be answered at `now`. */
+  get(keyHash: string, asked: Asked, now: number): Verdict | undefined {
+    if (!(now < this.leaseUntil)) return undefined;
+    const entry = this.entries.get(keyHash);
     if (entry === undefined) return undefined;
-    if (!(now < entry.until)) {
-      this.drop(digest);
-      return undefined;
+    const held = entry.held;
+    for (let i = 0; i < held.length; i++) {
+      const h = held[i] as Held;
+      if (!sameAsked(h.asked, asked)) continue;
+      if (!(now < h.until)) {
+        this.dropHeld(keyHash, entry, i);
+        return undefined;
+      }
+      if (this.clock - entry.at > this.capacity >> 1) {
+        this.entries.delete(keyHash);
+        entry.at = ++this.clock;
+        this.entries.set(keyHash, entry);
+      }
+      return h.verdict;
     }
-    if (this.clock - entry.at > this.capacity >> 1) {
-      this.entries.delete(digest);
-      entry.at = ++this.clock;
-      this.entries.set(digest, entry);
-    }
-    return entry.verdict;
+    return undefined;
   }
 
   /** Call before asking the verify API; pass the result to `fill` (or `abandon`). */
@@ -83,11 +115,13 @@ export class VerifierCache {
 
   /**
    * Keeps the server's answer for this question, unless an invalidation of its key or a reset
-   * overtook the call, the lease is not running, or it is not VALID.
-   * `validForMs` is how long the verdict holds by itself from `now` (null: no deadline).
+   * overtook the call, the lease is not running, or it is not VALID; any answer replaces what
+   * was kept for the question. `validForMs` is how long the verdict holds by itself from
+   * `now` (null: no deadline).
    */
   fill(
-    digest: string,
+    keyHash: string,
+    asked: Asked,
     verdict: Verdict,
     began: number,
     now: number,
@@ -97,22 +131,39 @@ export class VerifierCache {
     const overtaken =
       began < this.clearedAt || (keyId !== null && began < (this.invalidatedAt.get(keyId) ?? 0));
     this.endLookup();
-    this.drop(digest);
+    this.dropAsked(keyHash, asked);
     if (this.capacity === 0 || verdict.code !== "VALID" || keyId === null) return;
     if (overtaken || !this.trusted(now)) return;
     const until = validForMs === null ? Number.POSITIVE_INFINITY : now + validForMs;
     if (!(until > now)) return;
-    this.entries.set(digest, { verdict, keyId, until, at: ++this.clock });
-    let digests = this.byKey.get(keyId);
-    if (!digests) {
-      digests = new Set();
-      this.byKey.set(keyId, digests);
+    let entry = this.entries.get(keyHash);
+    if (entry !== undefined && entry.keyId !== keyId) {
+      // One secret is one key; a different id means the old entry is stale.
+      this.dropEntry(keyHash);
+      entry = undefined;
     }
-    digests.add(digest);
-    while (this.entries.size > this.capacity) {
-      const oldest = this.entries.keys().next();
+    if (entry === undefined) {
+      entry = { keyId, held: [], at: 0 };
+      let hashes = this.byKey.get(keyId);
+      if (!hashes) {
+        hashes = new Set();
+        this.byKey.set(keyId, hashes);
+      }
+      hashes.add(keyHash);
+    } else {
+      this.entries.delete(keyHash);
+    }
+    entry.at = ++this.clock;
+    this.entries.set(keyHash, entry);
+    entry.held.push({ asked, verdict, until });
+    this.count++;
+    // The least recently used keys go first; the one just filled only if it alone is too many.
+    while (this.count > this.capacity) {
+      const oldest = this.entries.entries().next();
       if (oldest.done) break;
-      this.drop(oldest.value);
+      const [hash, first] = oldest.value;
+      if (first === entry) this.dropHeld(hash, entry, 0);
+      else this.dropEntry(hash);
     }
   }
 
@@ -121,7 +172,11 @@ export class VerifierCache {
     this.generation++;
     for (const id of keyIds) {
       if (this.lookups > 0) this.invalidatedAt.set(id, this.generation);
-      for (const digest of this.byKey.get(id) ?? []) this.entries.delete(digest);
+      for (const hash of this.byKey.get(id) ?? []) {
+        const entry = this.entries.get(hash);
+        if (entry !== undefined) this.count -= entry.held.length;
+        this.entries.delete(hash);
+      }
       this.byKey.delete(id);
     }
     this.applied(seq);
@@ -173,8 +228,9 @@ export class VerifierCache {
     return this.leaseUntil;
   }
 
+  /** Verdicts held. */
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   private applied(seq: number): void {
@@ -191,17 +247,34 @@ export class VerifierCache {
     this.generation++;
     this.clearedAt = this.generation;
     this.entries.clear();
+    this.count = 0;
     this.byKey.clear();
     this.invalidatedAt.clear();
   }
 
-  private drop(digest: string): void {
-    const entry = this.entries.get(digest);
+  /** Drops what was kept for this question, if anything. */
+  private dropAsked(keyHash: string, asked: Asked): void {
+    const entry = this.entries.get(keyHash);
+    if (entry === undefined) return;
+    const i = entry.held.findIndex((h) => sameAsked(h.asked, asked));
+    if (i >= 0) this.dropHeld(keyHash, entry, i);
+  }
+
+  private dropHeld(keyHash: string, entry: Entry, index: number): void {
+    entry.held.splice(index, 1);
+    this.count--;
+    if (entry.held.length === 0) this.dropEntry(keyHash);
+  }
+
+  private dropEntry(keyHash: string): void {
+    const entry = this.entries.get(keyHash);
     if (!entry) return;
-    this.entries.delete(digest);
-    const digests = this.byKey.get(entry.keyId);
-    digests?.delete(digest);
-    if (digests?.size === 0) this.byKey.delete(entry.keyId);
+    this.entries.delete(keyHash);
+    this.count -= entry.held.length;
+    entry.held = [];
+    const hashes = this.byKey.get(entry.keyId);
+    hashes?.delete(keyHash);
+    if (hashes?.size === 0) this.byKey.delete(entry.keyId);
   }
 
   private endLookup(): void {
