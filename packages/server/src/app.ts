@@ -25,7 +25,8 @@ import {
   UrlRedactor,
 } from "./http/logging.js";
 import { registerRateLimits } from "./http/rateLimitHooks.js";
-import { registerSecurityHeaders } from "./http/securityHeaders.js";
+import { lazyChildLogger } from "./http/requestLogger.js";
+import { registerAnswerHeaders } from "./http/securityHeaders.js";
 import { buildSerializer } from "./http/serialization.js";
 import { registerStrictJson } from "./http/strictJson.js";
 import { validatorCompiler } from "./http/validation.js";
@@ -100,8 +101,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
     onConstructorPoisoning: "error",
     // X-Forwarded-For is believed only from configured proxies (LATCHKEY_TRUST_PROXY).
     trustProxy: trustProxyOption(deps.config.trustProxy),
-    // Request ids are ours, never taken from the client, and returned as X-Request-Id so a
-    // client's error report can be matched with the server's log line.
+    // Request ids are ours, never taken from the client, and returned as X-Request-Id
+    // (registerAnswerHeaders).
     requestIdHeader: false,
     // Errors raised before routing (a malformed URL) get the catalogued body like any other.
     frameworkErrors: (error, _request, reply) => {
@@ -110,11 +111,9 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
       (reply as unknown as FastifyReply).status(apiError.status).send(apiError.toBody());
     },
     genReqId: () => randomUUID(),
+    // Made only when a request logs something besides its one line (requestLogger.ts).
+    childLoggerFactory: lazyChildLogger,
     schemaController: { compilersFactory: { buildSerializer } },
-  });
-  app.addHook("onSend", (request, reply, payload, done) => {
-    reply.header("x-request-id", request.id);
-    done(null, payload);
   });
   closeSilentConnections(app);
   registerRequestLog(app);
@@ -125,7 +124,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Fa
   for (const schema of schemas) app.addSchema(schema);
 
   registerErrorHandling(app);
-  registerSecurityHeaders(app);
+  registerAnswerHeaders(app);
   // Setting cookies only; the session cookie is parsed where it is read (sessionCookieOf).
   await app.register(fastifyCookie, { hook: false });
   await app.register(fastifySwagger, {

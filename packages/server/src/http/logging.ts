@@ -196,10 +196,14 @@ export function createLogger(
  */
 export function registerRequestLog(app: FastifyInstance): void {
   if (!(app.log as unknown as Logger).isLevelEnabled("info")) return;
+  // Through the server's logger with the request id first, as a child logger would write it,
+  // without making one per request (requestLogger.ts).
+  const log = app.log;
   app.addHook("onResponse", (request, reply, done) => {
     const keyId = request.principal?.key.id;
-    request.log.info(
+    log.info(
       {
+        reqId: request.id,
         req: request,
         route: request.routeOptions.url,
         res: { statusCode: reply.statusCode },

@@ -12,24 +12,32 @@ describe("security headers", () => {
   });
   afterAll(() => server.close());
 
-  it("sends a strict CSP and hardening headers on API answers, and never caches them", async () => {
+  const apiHeaders = {
+    "content-security-policy": "default-src 'none'; frame-ancestors 'none'",
+    "x-content-type-options": "nosniff",
+    "x-frame-options": "DENY",
+    "cross-origin-resource-policy": "same-origin",
+    "cache-control": "no-store",
+  };
+
+  it("sends a CSP that loads nothing and hardening headers on API answers, and never caches them", async () => {
     const answer = await call(server.url, "GET", "/api/v0/permissions/");
-    const csp = answer.headers.get("content-security-policy") ?? "";
-    expect(csp).toContain("default-src 'self'");
-    expect(csp).toContain("script-src 'self'");
-    expect(csp).not.toContain("unsafe-inline");
-    expect(csp).not.toContain("unsafe-eval");
-    expect(csp).toContain("frame-ancestors 'none'");
-    expect(answer.headers.get("x-content-type-options")).toBe("nosniff");
-    expect(answer.headers.get("x-frame-options")).toBe("DENY");
-    expect(answer.headers.get("referrer-policy")).toBe("no-referrer");
-    expect(answer.headers.get("cache-control")).toBe("no-store");
+    expect(answer.status).toBe(200);
+    for (const [name, value] of Object.entries(apiHeaders)) {
+      expect(answer.headers.get(name), name).toBe(value);
+    }
+    expect(answer.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+    // Document-only policies: nothing a JSON body can use.
+    expect(answer.headers.get("permissions-policy")).toBeNull();
   });
 
-  it("sends them on error answers too", async () => {
-    const answer = await call(server.url, "GET", "/api/v0/users/current/");
-    expect(answer.status).toBe(401);
-    expect(answer.headers.get("content-security-policy")).toContain("default-src 'self'");
+  it("sends them on error answers, unknown API paths and the probes too", async () => {
+    for (const path of ["/api/v0/users/current/", "/api/v0/no/such/route/", "/healthz"]) {
+      const answer = await call(server.url, "GET", path);
+      for (const [name, value] of Object.entries(apiHeaders)) {
+        expect(answer.headers.get(name), `${path} ${name}`).toBe(value);
+      }
+    }
   });
 
   it("sends the CSP with the console's page", async () => {
@@ -43,8 +51,18 @@ describe("security headers", () => {
       const page = await app.inject({ method: "GET", url: "/" });
       expect(page.statusCode).toBe(200);
       expect(page.body).toContain("console");
-      expect(String(page.headers["content-security-policy"])).toContain("script-src 'self'");
+      const csp = String(page.headers["content-security-policy"]);
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).not.toContain("unsafe-inline");
+      expect(csp).not.toContain("unsafe-eval");
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(page.headers["x-content-type-options"]).toBe("nosniff");
       expect(page.headers["x-frame-options"]).toBe("DENY");
+      expect(page.headers["referrer-policy"]).toBe("no-referrer");
+      expect(page.headers["cross-origin-opener-policy"]).toBe("same-origin");
+      // The console is not an API answer: a browser may cache its files.
+      expect(page.headers["cache-control"]).not.toBe("no-store");
     } finally {
       await app.close();
       dir.remove();
