@@ -8,6 +8,7 @@ import { canonicalTimes } from "./005_canonical_times.js";
 import { auditCounts } from "./006_audit_counts.js";
 import { teams } from "./007_teams.js";
 import { verifierConnections } from "./008_verifier_connections.js";
+import { sparsePreviousHash } from "./009_sparse_previous_hash.js";
 
 /** Migrations live in code, in order; a new one is a new file and a new line here. */
 export function migrations(caps: Capabilities): Record<string, Migration> {
@@ -20,6 +21,7 @@ export function migrations(caps: Capabilities): Record<string, Migration> {
     "006_audit_counts": auditCounts(),
     "007_teams": teams(caps),
     "008_verifier_connections": verifierConnections(),
+    "009_sparse_previous_hash": sparsePreviousHash(),
   };
 }
 
