@@ -34,4 +34,14 @@ describe("error catalogue", () => {
   it("uses only 4xx and 5xx statuses", () => {
     for (const code of errorCodes) expect(errorCatalogue[code].status).toBeGreaterThanOrEqual(400);
   });
+
+  it("carries a stack trace only from 500 up, and leaves the process's stack limit alone", () => {
+    const limit = Error.stackTraceLimit;
+    const refused = new ApiError("invalid_api_key");
+    expect(refused.stack).toBe(`ApiError: ${errorCatalogue.invalid_api_key.msg}`);
+    const fault = new ApiError("internal_error");
+    expect(fault.stack).toMatch(/\n\s+at /);
+    expect(Error.stackTraceLimit).toBe(limit);
+    expect(new Error("plain").stack).toMatch(/\n\s+at /);
+  });
 });
