@@ -11,7 +11,7 @@ export interface VerifierOptions {
   url: string;
   /** The verifier's token, from `POST /api/v0/verifiers/` (shown once). */
   token: string;
-  /** Verdicts kept (one per key and question); the least recently used go first. Default 10000. */
+  /** Verdicts kept (one per key and question); the least recently used keys' go first. Default 10000. */
   cacheSize?: number;
   /** Time allowed for one verify call; default 5000 ms. */
   timeoutMs?: number;
