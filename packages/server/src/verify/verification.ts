@@ -139,18 +139,30 @@ export class Verification {
    * The verify API's question, answered with a verdict. The key is looked up without the
    * per-address throttle (the route has its own per-caller limit); session keys belong to the
    * console and are unknown here. `fresh` reads the database rather than this node's cache
-   * (a verifier's question).
+   * (a verifier's question). Synchronous for a cached key that may do what it asks, as on the
+   * REST routes: no promise, no turn of the microtask queue.
    */
-  async verifyKey(
+  verifyKey(
     question: Question,
     origin: Origin,
     options: { fresh?: boolean } = {},
-  ): Promise<Verdict> {
-    const { category, route } = question;
+  ): Verdict | Promise<Verdict> {
     const ip = question.ip ?? question.callerIp;
-    const outcome = await (options.fresh
+    const outcome = options.fresh
       ? this.authenticator.authenticateFresh(question.secret, ip, origin.at)
-      : this.authenticator.authenticate(question.secret, ip, origin.at));
+      : this.authenticator.authenticate(question.secret, ip, origin.at);
+    return outcome instanceof Promise
+      ? outcome.then((settled) => this.judge(question, origin, settled))
+      : this.judge(question, origin, outcome);
+  }
+
+  /** The verdict on an authenticated question: synchronous unless a refusal is recorded. */
+  private judge(
+    question: Question,
+    origin: Origin,
+    outcome: AuthOutcome,
+  ): Verdict | Promise<Verdict> {
+    const { category, route } = question;
     // Sessions belong to the console and verifiers' tokens to their streams: no API keys.
     const kind = outcome.key?.record.kind;
     if (kind !== undefined && kind !== "api") return refused("NOT_FOUND", "no such key");
@@ -160,8 +172,9 @@ export class Verification {
       if (known && outcome.reason !== "revoked") {
         const caller = { user: known.user, key: known.record };
         const args = { reason: outcome.reason, via: "verify", category, route };
-        const wait = await this.recordDenial(caller, origin, args);
-        if (wait !== undefined) return rateLimited(wait);
+        return this.recordDenial(caller, origin, args).then((wait) =>
+          wait === undefined ? refused(code, reason) : rateLimited(wait),
+        );
       }
       return refused(code, reason);
     }
@@ -180,18 +193,19 @@ export class Verification {
     }
     const caller = { user: key.user, key: key.record, permissions: key.permissions };
     const scope = { category, route, params: question.params };
-    const { decision, retryAfterMs } = await this.authorize(caller, scope, () => origin, {
-      via: "verify",
-    });
-    if (decision.allowed) return { valid: true, code: "VALID", key };
-    if (retryAfterMs !== undefined) return rateLimited(retryAfterMs);
-    return {
-      valid: false,
-      code: "FORBIDDEN",
-      key,
-      reason: decision.reason,
-      required: decision.required,
+    const authorization = this.authorize(caller, scope, () => origin, { via: "verify" });
+    const settle = ({ decision, retryAfterMs }: Authorization): Verdict => {
+      if (decision.allowed) return { valid: true, code: "VALID", key };
+      if (retryAfterMs !== undefined) return rateLimited(retryAfterMs);
+      return {
+        valid: false,
+        code: "FORBIDDEN",
+        key,
+        reason: decision.reason,
+        required: decision.required,
+      };
     };
+    return authorization instanceof Promise ? authorization.then(settle) : settle(authorization);
   }
 
   /** A RATE_LIMITED verdict for a caller over the verify API's own per-address limit. */
