@@ -191,10 +191,10 @@ export class Verifier {
       this.stats.hits++;
       return Promise.resolve(cached);
     }
-    const joined = this.inFlight.get(digestWith(keyHash, asked));
+    const digest = digestWith(keyHash, asked);
+    const joined = this.inFlight.get(digest);
     // Joined only while nothing was invalidated since it began: its answer may predate it.
     if (joined !== undefined && joined.began === this.cache.generationNow) return joined.answer;
-    const digest = digestWith(keyHash, asked);
     const began = this.cache.begin();
     const answer = this.ask(question).then(
       (verdict) => {
@@ -413,7 +413,8 @@ export class Verifier {
 
 /**
  * Every field of a question, so that adding one to the verify API fails to compile until
- * `askedOf` (the cache's comparison) and `digestOf` cover it: two questions that differ in a field must not share a verdict.
+ * `askedOf` (the cache's comparison) and `digestOf` cover it: two questions that differ in a
+ * field must not share a verdict.
  */
 const QUESTION_FIELDS: Record<keyof VerifyInput, true> = {
   key: true,

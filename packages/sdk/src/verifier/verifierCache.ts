@@ -1,20 +1,6 @@
 import type { Verdict } from "../types.js";
 
 /**
- * The verifier's cache and lease, without any I/O, so that a model-based test can drive it
- * (verifierCache.model.test.ts). Times are the caller's monotonic clock, in ms.
- *
- * The rules (docs/revocation.md, "Verifiers"):
- * - Nothing is answered outside the lease. A lease is granted from the moment the renewal
- *   that got it was sent, and only counts once every event up to the grant's `seq` has been
- *   applied: a grant never covers an invalidation still on its way.
- * - An invalidation drops every verdict of its keys; a reset or a lost stream drops all.
- * - A verify call that an invalidation of its key (or a reset) overtook does not fill: its
- *   answer may predate the revocation.
- * - A verdict is answered only until it stops holding by itself (`validUntil`).
- * - Only VALID verdicts are kept; any other answer drops what was kept for the question.
- */
-/**
  * A question's fields other than its key (`params` as JSON text): what, with the key's hash,
  * a verdict is held for. Compared field by field, so that a look-up joins no string.
  */
@@ -36,7 +22,7 @@ interface Held {
 interface Entry {
   readonly keyId: number;
   /** Usually one: a service asks one question per route of a key. */
-  held: Held[];
+  readonly held: Held[];
   /** The clock when it was last put at the end. */
   at: number;
 }
@@ -45,6 +31,20 @@ function sameAsked(a: Asked, b: Asked): boolean {
   return a.category === b.category && a.route === b.route && a.ip === b.ip && a.params === b.params;
 }
 
+/**
+ * The verifier's cache and lease, without any I/O, so that a model-based test can drive it
+ * (verifierCache.model.test.ts). Times are the caller's monotonic clock, in ms.
+ *
+ * The rules (docs/revocation.md, "Verifiers"):
+ * - Nothing is answered outside the lease. A lease is granted from the moment the renewal
+ *   that got it was sent, and only counts once every event up to the grant's `seq` has been
+ *   applied: a grant never covers an invalidation still on its way.
+ * - An invalidation drops every verdict of its keys; a reset or a lost stream drops all.
+ * - A verify call that an invalidation of its key (or a reset) overtook does not fill: its
+ *   answer may predate the revocation.
+ * - A verdict is answered only until it stops holding by itself (`validUntil`).
+ * - Only VALID verdicts are kept; any other answer drops what was kept for the question.
+ */
 export class VerifierCache {
   /**
    * By the SHA-256 of the key (so no secret is a map key), least recently used first (a Map
@@ -79,9 +79,12 @@ export class VerifierCache {
     return now < this.leaseUntil;
   }
 
-  /** A kept verdict for this question (its key's hash, its other fields), if one may be answered at `now`. */
+  /**
+   * A kept verdict for this question (its key's hash, its other fields), if one may be
+   * answered at `now`.
+   */
   get(keyHash: string, asked: Asked, now: number): Verdict | undefined {
-    if (!(now < this.leaseUntil)) return undefined;
+    if (!this.trusted(now)) return undefined;
     const entry = this.entries.get(keyHash);
     if (entry === undefined) return undefined;
     const held = entry.held;
@@ -172,12 +175,7 @@ export class VerifierCache {
     this.generation++;
     for (const id of keyIds) {
       if (this.lookups > 0) this.invalidatedAt.set(id, this.generation);
-      for (const hash of this.byKey.get(id) ?? []) {
-        const entry = this.entries.get(hash);
-        if (entry !== undefined) this.count -= entry.held.length;
-        this.entries.delete(hash);
-      }
-      this.byKey.delete(id);
+      for (const hash of [...(this.byKey.get(id) ?? [])]) this.dropEntry(hash);
     }
     this.applied(seq);
   }
@@ -271,7 +269,6 @@ export class VerifierCache {
     if (!entry) return;
     this.entries.delete(keyHash);
     this.count -= entry.held.length;
-    entry.held = [];
     const hashes = this.byKey.get(entry.keyId);
     hashes?.delete(keyHash);
     if (hashes?.size === 0) this.byKey.delete(entry.keyId);

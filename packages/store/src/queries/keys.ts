@@ -163,16 +163,23 @@ export async function rehashKey(
   return rows.length === 1;
 }
 
-function byHashQuery(db: Kysely<Database>, keyHash: string) {
-  const byColumn = (column: "key_hash" | "previous_key_hash") =>
-    db.selectFrom("api_keys").selectAll().where(column, "=", keyHash);
-  // No `limit`: SQLite plans a compound select with `limit ?` as a scan (25 µs, not 4), and a
-  // hash is in at most one row of each column.
-  return byColumn("key_hash").unionAll(byColumn("previous_key_hash"));
-}
-
 /** findKeyByHash's SQL, compiled once per database handle: its parameters are the hash twice. */
 const byHashSql = new WeakMap<Kysely<Database>, string>();
+
+function byHashSqlOf(db: Kysely<Database>): string {
+  let text = byHashSql.get(db);
+  if (text === undefined) {
+    const byColumn = (column: "key_hash" | "previous_key_hash") =>
+      db.selectFrom("api_keys").selectAll().where(column, "=", "");
+    // No `limit`: SQLite plans a compound select with `limit ?` as a scan (25 µs, not 4), and
+    // a hash is in at most one row of each column.
+    const compiled = byColumn("key_hash").unionAll(byColumn("previous_key_hash")).compile();
+    if (compiled.parameters.length !== 2) throw new Error("findKeyByHash: expected 2 parameters");
+    text = compiled.sql;
+    byHashSql.set(db, text);
+  }
+  return text;
+}
 
 /**
  * The key whose secret, or previous secret still in its grace window, has this hash. Two
@@ -181,15 +188,8 @@ const byHashSql = new WeakMap<Kysely<Database>, string>();
  * (building and compiling cost about three times the look-up itself).
  */
 export async function findKeyByHash(db: Kysely<Database>, keyHash: string) {
-  let text = byHashSql.get(db);
-  if (text === undefined) {
-    const compiled = byHashQuery(db, "").compile();
-    if (compiled.parameters.length !== 2) throw new Error("findKeyByHash: expected 2 parameters");
-    text = compiled.sql;
-    byHashSql.set(db, text);
-  }
   const { rows } = await db.executeQuery<Selectable<Database["api_keys"]>>(
-    CompiledQuery.raw(text, [keyHash, keyHash]),
+    CompiledQuery.raw(byHashSqlOf(db), [keyHash, keyHash]),
   );
   const row = rows[0];
   return row && toKey(row);
