@@ -1,5 +1,5 @@
 import { randomInt } from "node:crypto";
-import { crc32 } from "node:zlib";
+import { crc32Ascii } from "./crc32.js";
 
 /**
  * Key format: `<prefix>_<40 base62 random chars><6 base62 chars of CRC32>`.
@@ -46,13 +46,16 @@ function toBase62(value: number, width: number): string {
 }
 
 function checksum(body: string): string {
-  return toBase62(crc32(body), CHECKSUM_LENGTH);
+  return toBase62(crc32Ascii(body), CHECKSUM_LENGTH);
 }
 
-/** Whether a key's last characters are the checksum of the rest; compared digit by digit. */
+/**
+ * Whether a key's last characters are the checksum of the rest; compared digit by digit. Only
+ * for a candidate of a key's shape (ASCII), which every caller has matched first.
+ */
 function checksumMatches(candidate: string): boolean {
   const end = candidate.length - CHECKSUM_LENGTH;
-  let rest = crc32(candidate.slice(0, end));
+  let rest = crc32Ascii(candidate, end);
   for (let i = candidate.length - 1; i >= end; i--) {
     if (candidate.charCodeAt(i) !== BASE62.charCodeAt(rest % 62)) return false;
     rest = Math.floor(rest / 62);
