@@ -109,6 +109,25 @@ describe("the CLI's import graph", () => {
     expect([...forbidden(show.modules), ...forbidden(scan.modules)]).toEqual([]);
   });
 
+  it("has neither crypto nor zlib when a command only calls the API", async () => {
+    // Each costs milliseconds of every start (docs/benchmarks.md, "The CLI"): key checksums are
+    // computed without zlib, and the key file's random name is made without importing crypto.
+    const url = `http://127.0.0.1:${await closedPort()}`;
+    const show = await recordCli([
+      "show",
+      "api-keys",
+      "--url",
+      url,
+      "--api-key",
+      generateKey("lk"),
+    ]);
+    expect(show.code, show.output).toBe(5);
+    const builtins = show.modules.map((line) => line.split("\t")[0]);
+    // The recorder sees built-ins (not vacuous): the request's own module is among them.
+    expect(builtins).toContain("node:http");
+    expect(builtins.filter((name) => /^node:(crypto|zlib)$/.test(name ?? ""))).toEqual([]);
+  });
+
   it("has none of them inside the bundle the commands run from", () => {
     // A package bundled into the CLI loads with every command, and the recorder, which sees
     // files, would not see it. rolldown heads each module it bundles with its path.

@@ -1,4 +1,3 @@
-import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -12,7 +11,7 @@ export function writeKeyFile(path: string, key: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   // The directory may predate us with a looser mode; it holds only our secrets.
   chmodSync(dir, 0o700);
-  const temp = join(dir, `.api_key.${randomBytes(6).toString("hex")}.tmp`);
+  const temp = join(dir, `.api_key.${randomHex(6)}.tmp`);
   const fd = openSync(temp, "wx", 0o600);
   try {
     writeSync(fd, key);
@@ -38,4 +37,12 @@ export function removeKeyFile(path: string): boolean {
     if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
     throw err;
   }
+}
+
+/**
+ * `bytes` random bytes as hex, from the Web Crypto global: it loads Node's crypto only when
+ * called, where importing `node:crypto` would load it for every command that imports this.
+ */
+function randomHex(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 }

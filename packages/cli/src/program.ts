@@ -78,7 +78,10 @@ interface TopLevel {
 
 type Factories = Promise<readonly ((app: App) => Command)[]>;
 
-/** A group of second words (see group), with its children's modules loaded together. */
+/**
+ * A group of second words (see group), with its children's modules loaded together: imported
+ * side by side, since one after another the module loader's file reads add up.
+ */
 function lazyGroup(name: string, description: string, children: () => Factories): TopLevel {
   return {
     name,
@@ -96,73 +99,84 @@ function lazyGroup(name: string, description: string, children: () => Factories)
 }
 
 const TOP_LEVEL: readonly TopLevel[] = [
-  lazyGroup("set", "save the API key, or set the account's key policy", async () => [
-    (await import("./commands/setApiKey.js")).setApiKeyCommand,
-    (await import("./commands/setPolicy.js")).setPolicyCommand,
-  ]),
-  lazyGroup("create", "create an API key, a webhook, a team or a team role", async () => [
-    (await import("./commands/createApiKey.js")).createApiKeyCommand,
-    (await import("./commands/createWebhook.js")).createWebhookCommand,
-    (await import("./commands/createTeam.js")).createTeamCommand,
-    (await import("./commands/createTeamRole.js")).createTeamRoleCommand,
-  ]),
+  lazyGroup("set", "save the API key, or set the account's key policy", () =>
+    Promise.all([
+      import("./commands/setApiKey.js").then((m) => m.setApiKeyCommand),
+      import("./commands/setPolicy.js").then((m) => m.setPolicyCommand),
+    ]),
+  ),
+  lazyGroup("create", "create an API key, a webhook, a team or a team role", () =>
+    Promise.all([
+      import("./commands/createApiKey.js").then((m) => m.createApiKeyCommand),
+      import("./commands/createWebhook.js").then((m) => m.createWebhookCommand),
+      import("./commands/createTeam.js").then((m) => m.createTeamCommand),
+      import("./commands/createTeamRole.js").then((m) => m.createTeamRoleCommand),
+    ]),
+  ),
   lazyGroup(
     "show",
     "show keys, usage, the account, policy, audit logs, permissions, sessions, webhooks, team members, roles and invitations",
-    async () => [
-      (await import("./commands/showApiKeys.js")).showApiKeysCommand,
-      (await import("./commands/showApiKey.js")).showApiKeyCommand,
-      (await import("./commands/showUsage.js")).showUsageCommand,
-      (await import("./commands/showUser.js")).showUserCommand,
-      (await import("./commands/showPolicy.js")).showPolicyCommand,
-      (await import("./commands/showAuditLogs.js")).showAuditLogsCommand,
-      (await import("./commands/showPermissions.js")).showPermissionsCommand,
-      (await import("./commands/showSessions.js")).showSessionsCommand,
-      (await import("./commands/showWebhooks.js")).showWebhooksCommand,
-      (await import("./commands/showWebhook.js")).showWebhookCommand,
-      (await import("./commands/showMembers.js")).showMembersCommand,
-      (await import("./commands/showTeamRole.js")).showTeamRoleCommand,
-      (await import("./commands/showTeamRoles.js")).showTeamRolesCommand,
-      (await import("./commands/showInvitations.js")).showInvitationsCommand,
-    ],
+    () =>
+      Promise.all([
+        import("./commands/showApiKeys.js").then((m) => m.showApiKeysCommand),
+        import("./commands/showApiKey.js").then((m) => m.showApiKeyCommand),
+        import("./commands/showUsage.js").then((m) => m.showUsageCommand),
+        import("./commands/showUser.js").then((m) => m.showUserCommand),
+        import("./commands/showPolicy.js").then((m) => m.showPolicyCommand),
+        import("./commands/showAuditLogs.js").then((m) => m.showAuditLogsCommand),
+        import("./commands/showPermissions.js").then((m) => m.showPermissionsCommand),
+        import("./commands/showSessions.js").then((m) => m.showSessionsCommand),
+        import("./commands/showWebhooks.js").then((m) => m.showWebhooksCommand),
+        import("./commands/showWebhook.js").then((m) => m.showWebhookCommand),
+        import("./commands/showMembers.js").then((m) => m.showMembersCommand),
+        import("./commands/showTeamRole.js").then((m) => m.showTeamRoleCommand),
+        import("./commands/showTeamRoles.js").then((m) => m.showTeamRolesCommand),
+        import("./commands/showInvitations.js").then((m) => m.showInvitationsCommand),
+      ]),
   ),
-  lazyGroup("delete", "delete an API key or a webhook", async () => [
-    (await import("./commands/deleteApiKey.js")).deleteApiKeyCommand,
-    (await import("./commands/deleteWebhook.js")).deleteWebhookCommand,
-  ]),
-  lazyGroup("reset", "give an API key a new secret", async () => [
-    (await import("./commands/resetApiKey.js")).resetApiKeyCommand,
-  ]),
-  lazyGroup("destroy", "destroy the team (owner only)", async () => [
-    (await import("./commands/destroyTeam.js")).destroyTeamCommand,
-  ]),
-  lazyGroup("invite", "invite a person to the team", async () => [
-    (await import("./commands/inviteMember.js")).inviteMemberCommand,
-  ]),
-  lazyGroup("remove", "remove a team member or a team role", async () => [
-    (await import("./commands/removeMember.js")).removeMemberCommand,
-    (await import("./commands/removeTeamRole.js")).removeTeamRoleCommand,
-  ]),
-  lazyGroup("update", "rename a team role or change its permissions", async () => [
-    (await import("./commands/updateTeamRole.js")).updateTeamRoleCommand,
-  ]),
-  lazyGroup("accept", "join a team you were invited to", async () => [
-    (await import("./commands/acceptInvitation.js")).acceptInvitationCommand,
-  ]),
-  lazyGroup("transfer", "make a manager the team's owner", async () => [
-    (await import("./commands/transferTeam.js")).transferTeamCommand,
-  ]),
-  lazyGroup("redeliver", "send a webhook delivery again", async () => [
-    (await import("./commands/redeliverWebhook.js")).redeliverWebhookCommand,
-  ]),
-  lazyGroup("test", "send a ping to a webhook", async () => [
-    (await import("./commands/testWebhook.js")).testWebhookCommand,
-  ]),
-  lazyGroup("end", "end a reset's grace window early, or login sessions", async () => [
-    (await import("./commands/endGraceWindow.js")).endGraceWindowCommand,
-    (await import("./commands/endSession.js")).endSessionCommand,
-    (await import("./commands/endSessions.js")).endSessionsCommand,
-  ]),
+  lazyGroup("delete", "delete an API key or a webhook", () =>
+    Promise.all([
+      import("./commands/deleteApiKey.js").then((m) => m.deleteApiKeyCommand),
+      import("./commands/deleteWebhook.js").then((m) => m.deleteWebhookCommand),
+    ]),
+  ),
+  lazyGroup("reset", "give an API key a new secret", () =>
+    Promise.all([import("./commands/resetApiKey.js").then((m) => m.resetApiKeyCommand)]),
+  ),
+  lazyGroup("destroy", "destroy the team (owner only)", () =>
+    Promise.all([import("./commands/destroyTeam.js").then((m) => m.destroyTeamCommand)]),
+  ),
+  lazyGroup("invite", "invite a person to the team", () =>
+    Promise.all([import("./commands/inviteMember.js").then((m) => m.inviteMemberCommand)]),
+  ),
+  lazyGroup("remove", "remove a team member or a team role", () =>
+    Promise.all([
+      import("./commands/removeMember.js").then((m) => m.removeMemberCommand),
+      import("./commands/removeTeamRole.js").then((m) => m.removeTeamRoleCommand),
+    ]),
+  ),
+  lazyGroup("update", "rename a team role or change its permissions", () =>
+    Promise.all([import("./commands/updateTeamRole.js").then((m) => m.updateTeamRoleCommand)]),
+  ),
+  lazyGroup("accept", "join a team you were invited to", () =>
+    Promise.all([import("./commands/acceptInvitation.js").then((m) => m.acceptInvitationCommand)]),
+  ),
+  lazyGroup("transfer", "make a manager the team's owner", () =>
+    Promise.all([import("./commands/transferTeam.js").then((m) => m.transferTeamCommand)]),
+  ),
+  lazyGroup("redeliver", "send a webhook delivery again", () =>
+    Promise.all([import("./commands/redeliverWebhook.js").then((m) => m.redeliverWebhookCommand)]),
+  ),
+  lazyGroup("test", "send a ping to a webhook", () =>
+    Promise.all([import("./commands/testWebhook.js").then((m) => m.testWebhookCommand)]),
+  ),
+  lazyGroup("end", "end a reset's grace window early, or login sessions", () =>
+    Promise.all([
+      import("./commands/endGraceWindow.js").then((m) => m.endGraceWindowCommand),
+      import("./commands/endSession.js").then((m) => m.endSessionCommand),
+      import("./commands/endSessions.js").then((m) => m.endSessionsCommand),
+    ]),
+  ),
   {
     name: "login",
     description:
@@ -230,11 +244,9 @@ export class CommandNeeded extends Error {
 export async function loadCommands(
   names: readonly string[] = TOP_LEVEL_NAMES,
 ): Promise<Map<string, CommandFactory>> {
-  const loaded = new Map<string, CommandFactory>();
-  for (const top of TOP_LEVEL) {
-    if (names.includes(top.name)) loaded.set(top.name, await top.load());
-  }
-  return loaded;
+  const wanted = TOP_LEVEL.filter((top) => names.includes(top.name));
+  const factories = await Promise.all(wanted.map((top) => top.load()));
+  return new Map(wanted.map((top, i) => [top.name, factories[i] as CommandFactory]));
 }
 
 /**

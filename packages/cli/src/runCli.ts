@@ -16,7 +16,9 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       return await run(argv, io, loaded);
     } catch (err) {
       if (!(err instanceof CommandNeeded) || loaded.has(err.command)) throw err;
-      const command = (await loadCommands([err.command])).get(err.command);
+      // The App's module beside the command's, not after it: run() imports it next.
+      const [commands] = await Promise.all([loadCommands([err.command]), import("./app.js")]);
+      const command = commands.get(err.command);
       if (!command) throw err;
       loaded.set(err.command, command);
     }

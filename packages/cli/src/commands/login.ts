@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { redactKey } from "@latchkey/core/keyFormat";
 import { keyFilePath } from "@latchkey/sdk";
 import { Command } from "commander";
@@ -26,7 +25,8 @@ async function login(ctx: Context, options: LoginOptions): Promise<number> {
   // The session only serves to make the CLI's own key; it is ended whatever happens next, so
   // no week-long session is left behind on this machine.
   const client = await ctx.client({ source: "session", apiKey: session.session_key });
-  const name = options.name ?? `latchkey CLI on ${hostname()}`;
+  // node:os only here: the other commands, bundled with this one, need not load it.
+  const name = options.name ?? `latchkey CLI on ${(await import("node:os")).hostname()}`;
   let created: Awaited<ReturnType<typeof client.createApiKey>>;
   try {
     created = await client.createApiKey({ name });

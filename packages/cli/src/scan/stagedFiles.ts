@@ -1,7 +1,5 @@
 import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 
-const run = promisify(execFile);
 const MAX_BLOB = 64 * 1024 * 1024;
 
 async function git(
@@ -9,8 +7,11 @@ async function git(
   args: readonly string[],
   encoding: "utf8" | "latin1" = "utf8",
 ): Promise<string> {
-  const { stdout } = await run("git", [...args], { cwd, maxBuffer: MAX_BLOB, encoding });
-  return stdout;
+  return new Promise((resolve, reject) => {
+    execFile("git", [...args], { cwd, maxBuffer: MAX_BLOB, encoding }, (err, stdout) =>
+      err ? reject(err) : resolve(stdout),
+    );
+  });
 }
 
 /** The repository's top directory; throws when `cwd` is not in a git work tree. */
