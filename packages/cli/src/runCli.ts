@@ -2,27 +2,43 @@ import { CommanderError } from "commander";
 import type { App } from "./app.js";
 import { ExitCode } from "./exitCodes.js";
 import type { Io } from "./io.js";
-import { buildProgram, type CommandFactory, CommandNeeded, loadCommands } from "./program.js";
+import {
+  buildProgram,
+  type CommandFactory,
+  CommandNeeded,
+  loadCommands,
+  TOP_LEVEL_NAMES,
+} from "./program.js";
 
 /**
  * Runs one command line (without `node` and the script) and returns the exit status. Only
- * the top-level command the line is about is loaded: parsing starts with none, stops with
- * CommandNeeded before anything is written or done, and starts again with that one loaded.
+ * the top-level command the line is about is loaded: parsing stops with CommandNeeded before
+ * anything is written or done when it needs one that is not, and starts again with it loaded.
+ * The first word that names a command is loaded before the first parse, so a usual line
+ * (`latchkey show api-keys`) is parsed once; a wrong guess (a word that was an option's
+ * value) costs only its loading. Not `serve`, whose loading is the whole server.
  */
 export async function runCli(argv: readonly string[], io: Io): Promise<number> {
   const loaded = new Map<string, CommandFactory>();
+  const named = argv.find((word) => word !== "serve" && TOP_LEVEL_NAMES.includes(word));
+  if (named !== undefined) await load(named, loaded);
   for (;;) {
     try {
       return await run(argv, io, loaded);
     } catch (err) {
       if (!(err instanceof CommandNeeded) || loaded.has(err.command)) throw err;
-      // The App's module beside the command's, not after it: run() imports it next.
-      const [commands] = await Promise.all([loadCommands([err.command]), import("./app.js")]);
-      const command = commands.get(err.command);
-      if (!command) throw err;
-      loaded.set(err.command, command);
+      if (!(await load(err.command, loaded))) throw err;
     }
   }
+}
+
+/** Loads a top-level command into `loaded`; false when there is none of that name. */
+async function load(name: string, loaded: Map<string, CommandFactory>): Promise<boolean> {
+  // The App's module beside the command's, not after it: run() imports it next.
+  const [commands] = await Promise.all([loadCommands([name]), import("./app.js")]);
+  const command = commands.get(name);
+  if (command) loaded.set(name, command);
+  return command !== undefined;
 }
 
 async function run(argv: readonly string[], io: Io, loaded: ReadonlyMap<string, CommandFactory>) {
