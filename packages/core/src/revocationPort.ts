@@ -10,6 +10,12 @@ export interface RevocationListener {
   invalidate(keyIds: readonly number[]): void;
   /** Forget everything: this node may have missed revocations. */
   clear(): void;
+  /**
+   * Keys were inserted (by any node, or by hand): forget every secret found unknown so far.
+   * Only a bus with other nodes calls it; a single node inserts every key itself, each with a
+   * secret made at that moment, which no look-up can have asked for before.
+   */
+  keysAdded?(): void;
   /** Told when the node stops trusting its cache, and why (for the metrics). */
   leaseLost?(reason: LeaseLossReason): void;
   /**

@@ -122,6 +122,8 @@ export function createDeps(options: DepsOptions): Deps {
       cache.clear();
       hub.reset();
     },
+    // Verifiers hold only keys found live: nothing of theirs can hide a new one.
+    keysAdded: () => cache.keysAdded(),
     settle: () => hub.settle(),
   });
   const usage = new UsageRecorder(store, config.usageFlushSeconds * 1000, onError, metrics.usage);

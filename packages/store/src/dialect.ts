@@ -29,6 +29,13 @@ export interface Capabilities {
    */
   installChangeNotifications(db: Kysely<unknown>): Promise<void>;
   /**
+   * Installs what tells other server nodes that keys were inserted, so that none keeps
+   * refusing a secret it found no row for before (the key cache's record of unknown secrets).
+   * On PostgreSQL one NOTIFY per inserting statement; SQLite serves a single node, whose keys
+   * are all inserted by itself, and needs nothing.
+   */
+  installInsertNotifications(db: Kysely<unknown>): Promise<void>;
+  /**
    * Whether a select may lock the rows it takes and skip rows other transactions hold
    * (`for update skip locked`), so that nodes claiming work never wait on or take the same
    * rows. SQLite serves a single node whose transactions already run one at a time.
@@ -47,6 +54,7 @@ export const sqliteCapabilities: Capabilities = {
   serializeSignUps: async () => {},
   lockAccount: async () => {},
   installChangeNotifications: async () => {},
+  installInsertNotifications: async () => {},
   supportsSkipLocked: false,
 };
 
@@ -89,6 +97,21 @@ export const postgresCapabilities: Capabilities = {
     await sql`
       create trigger api_keys_removed after delete on api_keys for each row
       execute function latchkey_key_changed()`.execute(db);
+  },
+  installInsertNotifications: async (db) => {
+    // Per statement, not per row, and without the ids: a node forgets every secret it found
+    // no row for, whichever rows came (a bulk load announces itself once).
+    await sql`
+      create or replace function latchkey_keys_added() returns trigger
+      language plpgsql as $$
+      begin
+        perform pg_notify(${sql.raw(CHANNEL_SQL)}, 'n');
+        return null;
+      end
+      $$`.execute(db);
+    await sql`
+      create trigger api_keys_added after insert on api_keys for each statement
+      execute function latchkey_keys_added()`.execute(db);
   },
   supportsSkipLocked: true,
 };

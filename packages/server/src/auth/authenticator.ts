@@ -45,8 +45,8 @@ function deadlineMs(at: string | null): number | null {
 
 /**
  * Turns a presented secret into a verified key: the checksum first (no lookup at all for a
- * mistyped or made-up key), then the cache (one digest, no promise), then the database under
- * each pepper version.
+ * mistyped or made-up key), then the cache (one digest, no promise; it also remembers the
+ * secrets the database did not know), then the database under each pepper version.
  */
 export class Authenticator {
   constructor(
@@ -84,7 +84,8 @@ export class Authenticator {
     if (!isWellFormedKey(secret)) return MALFORMED;
     const digest = cacheKeyOf(secret);
     const cached = this.cache.get(digest);
-    return cached ? this.judge(cached, ip, now) : { ok: "lookup", digest };
+    if (cached) return this.judge(cached, ip, now);
+    return this.cache.isUnknown(digest) ? UNKNOWN : { ok: "lookup", digest };
   }
 
   /** The database's answer for a secret `fromCache` could not answer. */
@@ -176,6 +177,9 @@ export class Authenticator {
         this.cache.set(digest, key, generation);
       return key;
     }
+    // No row under any pepper. Recorded only with one pepper in use: with more, a key moving
+    // to the current one (above, on another node) could be missed under both by one look-up.
+    if (this.peppers.versions().length === 1) this.cache.setUnknown(digest, generation);
     return undefined;
   }
 }

@@ -11,6 +11,10 @@ import { type CachedKey, KeyCache } from "./keyCache.js";
  * read and checked against it. The one rule that makes revocation hold: nothing invalidated or
  * cleared after it was filled, and nothing read by a lookup that an invalidation or clear
  * overtook, is ever answered.
+ *
+ * Look-ups may also finish finding no row, which the cache records as an unknown secret. The
+ * rule there: a secret is never refused as unknown once a row was read for it, or once its
+ * key was invalidated, the cache cleared or keys added, after the look-up that recorded it began.
  */
 
 /** Six secrets of four keys: keys 1 and 2 each have a current and a previous secret. */
@@ -62,6 +66,8 @@ interface Model {
   lookups: OpenLookup[];
   /** For each secret, the fills that may still be answered (none invalidated or cleared since). */
   answerable: Map<Digest, Set<number>>;
+  /** Secrets that may be refused as unknown: found missing, and nothing since says otherwise. */
+  unknownable: Set<Digest>;
   serials: number;
   steps: number;
 }
@@ -74,7 +80,11 @@ interface Real {
 }
 
 function forgetKey(model: Model, keyId: number): void {
-  for (const digest of DIGESTS) if (KEY_OF[digest] === keyId) model.answerable.delete(digest);
+  for (const digest of DIGESTS) {
+    if (KEY_OF[digest] !== keyId) continue;
+    model.answerable.delete(digest);
+    model.unknownable.delete(digest);
+  }
 }
 
 /** After every step: each secret's answer is one the model allows, and the size is bounded. */
@@ -84,6 +94,13 @@ function checkAll(model: Model, real: Real): void {
   // leave the same secret to be evicted next.
   for (let i = 0; i < DIGESTS.length; i++) {
     const digest = DIGESTS[(i + model.steps) % DIGESTS.length] as Digest;
+    if (real.cache.isUnknown(digest)) {
+      expect(model.trusted, `${digest} refused as unknown while not trusted`).toBe(true);
+      expect(
+        model.unknownable.has(digest),
+        `${digest} refused as unknown after its row was read, or after an invalidation, clear or insert`,
+      ).toBe(true);
+    }
     const got = real.cache.get(digest) as Tagged | undefined;
     if (got === undefined) continue;
     expect(model.trusted, `${digest} answered while the cache is not trusted`).toBe(true);
@@ -94,6 +111,16 @@ function checkAll(model: Model, real: Real): void {
     ).toBe(true);
   }
   expect(real.cache.size).toBeLessThanOrEqual(model.capacity);
+  expect(real.cache.unknownSize).toBeLessThanOrEqual(model.capacity);
+}
+
+/** Takes an open look-up out of both lists, by position. */
+function takeLookup(model: Model, real: Real, pick: number): { lookup: OpenLookup; token: number } {
+  const index = pick % model.lookups.length;
+  const [lookup] = model.lookups.splice(index, 1);
+  const [token] = real.tokens.splice(index, 1);
+  if (lookup === undefined || token === undefined) throw new Error("lookup lists out of step");
+  return { lookup, token };
 }
 
 class BeginLookup implements fc.Command<Model, Real> {
@@ -117,13 +144,12 @@ class FinishLookup implements fc.Command<Model, Real> {
   constructor(readonly pick: number) {}
   check = (model: Readonly<Model>) => model.lookups.length > 0;
   run(model: Model, real: Real): void {
-    const index = this.pick % model.lookups.length;
-    const [lookup] = model.lookups.splice(index, 1);
-    const [token] = real.tokens.splice(index, 1);
-    if (lookup === undefined || token === undefined) throw new Error("lookup lists out of step");
+    const { lookup, token } = takeLookup(model, real, this.pick);
     const keyId = KEY_OF[lookup.digest];
     const serial = ++model.serials;
     real.cache.set(lookup.digest, entryOf(lookup.digest, serial), token);
+    // A row exists for it, whether or not the cache may keep what was read.
+    model.unknownable.delete(lookup.digest);
     const stale = lookup.cleared || lookup.invalidated.has(keyId);
     if (!stale && model.trusted) {
       const fills = model.answerable.get(lookup.digest) ?? new Set<number>();
@@ -136,6 +162,35 @@ class FinishLookup implements fc.Command<Model, Real> {
     checkAll(model, real);
   }
   toString = () => `finish(#${this.pick})`;
+}
+
+/** Finishes one open look-up that found no row for its secret. */
+class FinishMissing implements fc.Command<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (model: Readonly<Model>) => model.lookups.length > 0;
+  run(model: Model, real: Real): void {
+    const { lookup, token } = takeLookup(model, real, this.pick);
+    real.cache.setUnknown(lookup.digest, token);
+    if (!lookup.overtaken && model.trusted) {
+      model.unknownable.add(lookup.digest);
+      // Not vacuous: a miss nothing overtook is recorded right away.
+      expect(real.cache.isUnknown(lookup.digest)).toBe(true);
+    }
+    checkAll(model, real);
+  }
+  toString = () => `missing(#${this.pick})`;
+}
+
+/** Rows were inserted (the bus's announcement): any secret may exist now. */
+class KeysAdded implements fc.Command<Model, Real> {
+  check = () => true;
+  run(model: Model, real: Real): void {
+    real.cache.keysAdded();
+    model.unknownable.clear();
+    for (const lookup of model.lookups) lookup.overtaken = true;
+    checkAll(model, real);
+  }
+  toString = () => "keysAdded";
 }
 
 class Invalidate implements fc.Command<Model, Real> {
@@ -158,6 +213,7 @@ class Clear implements fc.Command<Model, Real> {
   run(model: Model, real: Real): void {
     real.cache.clear();
     model.answerable.clear();
+    model.unknownable.clear();
     for (const lookup of model.lookups) {
       lookup.cleared = true;
       lookup.overtaken = true;
@@ -198,6 +254,8 @@ const commands = fc.commands(
     digest.map((d) => new BeginLookup(d)),
     fc.nat().map((n) => new FinishLookup(n)),
     fc.nat().map((n) => new FinishLookup(n)),
+    fc.nat().map((n) => new FinishMissing(n)),
+    fc.constant(new KeysAdded()),
     fc.constantFrom(...KEY_IDS).map((id) => new Invalidate(id)),
     fc.constant(new Clear()),
     fc.boolean().map((b) => new SetTrust(b)),
@@ -207,7 +265,7 @@ const commands = fc.commands(
 );
 
 describe("KeyCache against a reference model", () => {
-  it("never answers a secret invalidated, cleared or read stale, whatever the interleaving", () => {
+  it("never answers a secret invalidated, cleared or read stale, nor refuses one that may exist", () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), commands, (capacity, cmds) => {
         const trust = { value: true };
@@ -218,6 +276,7 @@ describe("KeyCache against a reference model", () => {
               trusted: true,
               lookups: [],
               answerable: new Map(),
+              unknownable: new Set<Digest>(),
               serials: 0,
               steps: 0,
             },

@@ -42,6 +42,13 @@ export interface CachedKey {
  * notification channel down or lease run out) the cache neither answers nor fills: every
  * lookup goes to the database.
  *
+ * Beside the keys it records secrets the database did not know (well-formed, no row), so that
+ * a client repeating a dead or made-up key costs no look-up each time. That record is bounded
+ * by the same size and forgotten whole whenever a key row may have appeared or changed: any
+ * invalidation, any clear, and `keysAdded` (the bus's word that rows were inserted). A look-up
+ * overtaken by any of those records nothing, so no secret is refused as unknown once its row
+ * exists and the news of it has reached this node (docs/revocation.md, "Unknown secrets").
+ *
  * Two structures hold the entries: the LRU by digest, and an index of the digests of each key
  * id that `invalidate` works from. The index is the authority: an entry is answered only while
  * the index lists its digest under its key id, so if the two ever disagree the cost is a miss
@@ -52,6 +59,8 @@ export class KeyCache {
   private readonly byDigest: LRUCache<string, CachedKey> | undefined;
   /** The digests cached for each key: its current secret, and its previous one in a grace window. */
   private readonly digestsById = new Map<number, string[]>();
+  /** Digests of well-formed secrets the database held no row for, while nothing changed since. */
+  private readonly unknown: LRUCache<string, true> | undefined;
   /** Bumped by every invalidation; a lookup that raced one must not fill the cache. */
   private generation = 0;
 
@@ -70,6 +79,7 @@ export class KeyCache {
             },
           })
         : undefined;
+    this.unknown = maxEntries > 0 ? new LRUCache<string, true>({ max: maxEntries }) : undefined;
   }
 
   get(digest: string): CachedKey | undefined {
@@ -92,7 +102,12 @@ export class KeyCache {
     return undefined;
   }
 
-  /** Call before reading the database; pass the result to `set`. */
+  /** Whether the database held no row for this secret when last asked, and nothing changed since. */
+  isUnknown(digest: string): boolean {
+    return this.unknown !== undefined && this.trusted() && this.unknown.get(digest) === true;
+  }
+
+  /** Call before reading the database; pass the result to `set` or `setUnknown`. */
   beginLookup(): number {
     return this.generation;
   }
@@ -103,6 +118,8 @@ export class KeyCache {
    * Concurrent misses of one key each call this; the last one's entry stays.
    */
   set(digest: string, entry: CachedKey, lookupGeneration: number): void {
+    // A row was read for it: whatever this node recorded of it as unknown is wrong now.
+    this.unknown?.delete(digest);
     const lru = this.byDigest;
     if (!lru || lookupGeneration !== this.generation || !this.trusted()) return;
     // Whatever this digest held goes first, through dispose, so the index forgets it too.
@@ -119,6 +136,21 @@ export class KeyCache {
     lru.set(digest, entry);
   }
 
+  /**
+   * Records that the database held no row for this secret, unless anything was invalidated,
+   * cleared or added since the read began (a row may have appeared meanwhile).
+   */
+  setUnknown(digest: string, lookupGeneration: number): void {
+    if (!this.unknown || lookupGeneration !== this.generation || !this.trusted()) return;
+    this.unknown.set(digest, true);
+  }
+
+  /** Key rows were inserted somewhere: no secret may be refused as unknown from memory any more. */
+  keysAdded(): void {
+    this.generation++;
+    this.unknown?.clear();
+  }
+
   private unindex(keyId: number, digest: string): void {
     const digests = this.digestsById.get(keyId)?.filter((d) => d !== digest);
     if (digests && digests.length > 0) this.digestsById.set(keyId, digests);
@@ -128,6 +160,9 @@ export class KeyCache {
   /** Forgets a key, whatever its current secret. */
   invalidate(keyId: number): void {
     this.generation++;
+    // A reset gives the key a secret this record may hold; a row changed in any other way
+    // cannot be told apart from that here, so the whole record goes (invalidations are rare).
+    this.unknown?.clear();
     const digests = this.digestsById.get(keyId) ?? [];
     this.digestsById.delete(keyId);
     for (const digest of digests) this.byDigest?.delete(digest);
@@ -135,11 +170,17 @@ export class KeyCache {
 
   clear(): void {
     this.generation++;
+    this.unknown?.clear();
     this.byDigest?.clear();
     this.digestsById.clear();
   }
 
   get size(): number {
     return this.byDigest?.size ?? 0;
+  }
+
+  /** How many secrets are recorded as unknown. */
+  get unknownSize(): number {
+    return this.unknown?.size ?? 0;
   }
 }

@@ -9,6 +9,7 @@ import { auditCounts } from "./006_audit_counts.js";
 import { teams } from "./007_teams.js";
 import { verifierConnections } from "./008_verifier_connections.js";
 import { sparsePreviousHash } from "./009_sparse_previous_hash.js";
+import { insertNotifications } from "./010_insert_notifications.js";
 
 /** Migrations live in code, in order; a new one is a new file and a new line here. */
 export function migrations(caps: Capabilities): Record<string, Migration> {
@@ -22,6 +23,7 @@ export function migrations(caps: Capabilities): Record<string, Migration> {
     "007_teams": teams(caps),
     "008_verifier_connections": verifierConnections(),
     "009_sparse_previous_hash": sparsePreviousHash(),
+    "010_insert_notifications": insertNotifications(caps),
   };
 }
 

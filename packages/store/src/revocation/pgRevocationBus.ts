@@ -48,7 +48,7 @@ const REGISTER = `
  * Each node holds one dedicated connection that LISTENs on the schema's channel and heartbeats
  * the node's row in `nodes`; a heartbeat that succeeds renews the node's lease, and the node
  * answers from its cache only while the lease runs. A trigger NOTIFYs every key change in the
- * changing transaction. After committing a revocation a node sends a barrier on the channel;
+ * changing transaction (and another every insert, without ids). After committing a revocation a node sends a barrier on the channel;
  * notifications arrive in commit order, so a node that acknowledges the barrier has dropped
  * the key. Nodes that stay silent are evicted (their heartbeats fail from then on) and the
  * revoking node waits until their leases have run out.
@@ -209,6 +209,9 @@ export class PgRevocationBus implements RevocationBus {
         if (Number.isSafeInteger(id)) this.listener.invalidate([id]);
         return;
       }
+      case "n":
+        this.listener.keysAdded?.();
+        return;
       case "b": {
         // Everything committed before the barrier has been delivered (and handled) before it.
         const [, from, token] = parts;
