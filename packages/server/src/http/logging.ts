@@ -93,6 +93,11 @@ export function errorSerializer(err: Error): unknown {
 }
 
 const WEBHOOK_SECRET = new RegExp(`${WEBHOOK_SECRET_PREFIX}[A-Za-z0-9_-]{43}`, "g");
+/**
+ * What any key or webhook secret holds (an underscore and 43 characters of either's alphabet
+ * after it): a line without it holds neither, and is passed on after this one search.
+ */
+const SECRET_HINT = /_[0-9A-Za-z_-]{43}/;
 
 /**
  * The last line of defence, applied to every line as it is written: any well-formed key
@@ -100,6 +105,7 @@ const WEBHOOK_SECRET = new RegExp(`${WEBHOOK_SECRET_PREFIX}[A-Za-z0-9_-]{43}`, "
  * secret becomes `prefix_…last4`, wherever in the line it is.
  */
 export function redactSecrets(line: string): string {
+  if (!SECRET_HINT.test(line)) return line;
   return redactKeys(line).replace(
     WEBHOOK_SECRET,
     (secret) => `${WEBHOOK_SECRET_PREFIX}…${secret.slice(-4)}`,
@@ -159,6 +165,18 @@ function colourWanted(env: NodeJS.ProcessEnv = process.env): boolean {
 }
 
 /**
+ * Hands each line to the destination as bytes. Given strings, it appends each line to the
+ * string it is gathering for its next write and measures that string's byte length again,
+ * which copies it whole: under load about 2 µs a line, more than making the line. Given
+ * buffers it keeps a list and joins it once per write.
+ */
+function asBuffers(destination: ReturnType<typeof pino.destination>): DestinationStream {
+  // Its type knows only strings; in buffer mode it takes (only) buffers.
+  const write = destination.write.bind(destination) as unknown as (bytes: Buffer) => boolean;
+  return { write: (line: string) => void write(Buffer.from(line)) };
+}
+
+/**
  * The server's logger: errors serialized without request parts, every line redacted (before
  * it is formatted, so both formats get the redacted line). On stdout by default, as
  * human-readable lines on a terminal and JSON otherwise (`format` "auto"); a given
@@ -185,7 +203,10 @@ export function createLogger(
   // disk. Lines logged while a write is in flight go out together in the next one. pino
   // flushes what is left synchronously when the process exits, crashes included (not on
   // SIGKILL, which nothing survives).
-  return pino(options, pino.destination({ dest: 1, sync: false }));
+  return pino(
+    options,
+    asBuffers(pino.destination({ dest: 1, sync: false, contentMode: "buffer" })),
+  );
 }
 
 /**
