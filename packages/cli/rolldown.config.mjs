@@ -3,10 +3,11 @@ import { defineConfig } from "rolldown";
 /**
  * The CLI as `bin/latchkey.js` runs it, in three parts: `bin.js` (with `installed.js`) answers
  * `--version` alone; `program.js` holds commander, the parser and the help; `commands.js` every
- * command, loaded once a command line names one. The small files beside them only re-export
- * a command from `commands.js`, for the program's dynamic imports. Loading the compiled
- * modules one by one (sixty and more for a command) took most of a command's start. The
- * server and the store stay outside: only `serve`, `backup` and `restore` load them.
+ * command, loaded once a command line names one. The few small files beside them only
+ * re-export from those, for the dynamic imports (the commands' module, the App, serve's).
+ * Loading the compiled modules one by one (sixty and more for a command) took most of a
+ * command's start. The server and the store stay outside: only `serve`, `backup` and
+ * `restore` load them.
  */
 export default defineConfig({
   input: "dist/bin.js",

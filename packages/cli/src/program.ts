@@ -62,9 +62,9 @@ function routeOutput(command: Command, io: Io): void {
 export type CommandFactory = (app: App) => Command;
 
 /**
- * A first word of the command line. Its code (and what that imports: the SDK, the server for
- * `serve`) is loaded only when a command line is about it: starting takes most of its time in
- * loading modules, and `--version` or `--help` need none of them.
+ * A first word of the command line. The commands' code (and what it imports: the SDK; the
+ * server for `serve`) is loaded only when a command line is about one of them: starting takes
+ * most of its time in loading modules, and `--version` or `--help` need none of them.
  */
 interface TopLevel {
   name: string;
@@ -76,18 +76,21 @@ interface TopLevel {
   load(): Promise<CommandFactory>;
 }
 
-type Factories = Promise<readonly ((app: App) => Command)[]>;
+/** The commands' module (all but `serve`), imported once a command line names one. */
+type Commands = typeof import("./commands/index.js");
+const commandModules = (): Promise<Commands> => import("./commands/index.js");
 
-/**
- * A group of second words (see group), with its children's modules loaded together: imported
- * side by side, since one after another the module loader's file reads add up.
- */
-function lazyGroup(name: string, description: string, children: () => Factories): TopLevel {
+/** A group of second words (see group): its children, picked from the commands' module. */
+function lazyGroup(
+  name: string,
+  description: string,
+  children: (commands: Commands) => readonly CommandFactory[],
+): TopLevel {
   return {
     name,
     description,
     load: async () => {
-      const factories = await children();
+      const factories = children(await commandModules());
       return (app) =>
         group(
           name,
@@ -99,95 +102,70 @@ function lazyGroup(name: string, description: string, children: () => Factories)
 }
 
 const TOP_LEVEL: readonly TopLevel[] = [
-  lazyGroup("set", "save the API key, or set the account's key policy", () =>
-    Promise.all([
-      import("./commands/setApiKey.js").then((m) => m.setApiKeyCommand),
-      import("./commands/setPolicy.js").then((m) => m.setPolicyCommand),
-    ]),
-  ),
-  lazyGroup("create", "create an API key, a webhook, a team or a team role", () =>
-    Promise.all([
-      import("./commands/createApiKey.js").then((m) => m.createApiKeyCommand),
-      import("./commands/createWebhook.js").then((m) => m.createWebhookCommand),
-      import("./commands/createTeam.js").then((m) => m.createTeamCommand),
-      import("./commands/createTeamRole.js").then((m) => m.createTeamRoleCommand),
-    ]),
-  ),
+  lazyGroup("set", "save the API key, or set the account's key policy", (c) => [
+    c.setApiKeyCommand,
+    c.setPolicyCommand,
+  ]),
+  lazyGroup("create", "create an API key, a webhook, a team or a team role", (c) => [
+    c.createApiKeyCommand,
+    c.createWebhookCommand,
+    c.createTeamCommand,
+    c.createTeamRoleCommand,
+  ]),
   lazyGroup(
     "show",
     "show keys, usage, the account, policy, audit logs, permissions, sessions, webhooks, team members, roles and invitations",
-    () =>
-      Promise.all([
-        import("./commands/showApiKeys.js").then((m) => m.showApiKeysCommand),
-        import("./commands/showApiKey.js").then((m) => m.showApiKeyCommand),
-        import("./commands/showUsage.js").then((m) => m.showUsageCommand),
-        import("./commands/showUser.js").then((m) => m.showUserCommand),
-        import("./commands/showPolicy.js").then((m) => m.showPolicyCommand),
-        import("./commands/showAuditLogs.js").then((m) => m.showAuditLogsCommand),
-        import("./commands/showPermissions.js").then((m) => m.showPermissionsCommand),
-        import("./commands/showSessions.js").then((m) => m.showSessionsCommand),
-        import("./commands/showWebhooks.js").then((m) => m.showWebhooksCommand),
-        import("./commands/showWebhook.js").then((m) => m.showWebhookCommand),
-        import("./commands/showMembers.js").then((m) => m.showMembersCommand),
-        import("./commands/showTeamRole.js").then((m) => m.showTeamRoleCommand),
-        import("./commands/showTeamRoles.js").then((m) => m.showTeamRolesCommand),
-        import("./commands/showInvitations.js").then((m) => m.showInvitationsCommand),
-      ]),
+    (c) => [
+      c.showApiKeysCommand,
+      c.showApiKeyCommand,
+      c.showUsageCommand,
+      c.showUserCommand,
+      c.showPolicyCommand,
+      c.showAuditLogsCommand,
+      c.showPermissionsCommand,
+      c.showSessionsCommand,
+      c.showWebhooksCommand,
+      c.showWebhookCommand,
+      c.showMembersCommand,
+      c.showTeamRoleCommand,
+      c.showTeamRolesCommand,
+      c.showInvitationsCommand,
+    ],
   ),
-  lazyGroup("delete", "delete an API key or a webhook", () =>
-    Promise.all([
-      import("./commands/deleteApiKey.js").then((m) => m.deleteApiKeyCommand),
-      import("./commands/deleteWebhook.js").then((m) => m.deleteWebhookCommand),
-    ]),
-  ),
-  lazyGroup("reset", "give an API key a new secret", () =>
-    Promise.all([import("./commands/resetApiKey.js").then((m) => m.resetApiKeyCommand)]),
-  ),
-  lazyGroup("destroy", "destroy the team (owner only)", () =>
-    Promise.all([import("./commands/destroyTeam.js").then((m) => m.destroyTeamCommand)]),
-  ),
-  lazyGroup("invite", "invite a person to the team", () =>
-    Promise.all([import("./commands/inviteMember.js").then((m) => m.inviteMemberCommand)]),
-  ),
-  lazyGroup("remove", "remove a team member or a team role", () =>
-    Promise.all([
-      import("./commands/removeMember.js").then((m) => m.removeMemberCommand),
-      import("./commands/removeTeamRole.js").then((m) => m.removeTeamRoleCommand),
-    ]),
-  ),
-  lazyGroup("update", "rename a team role or change its permissions", () =>
-    Promise.all([import("./commands/updateTeamRole.js").then((m) => m.updateTeamRoleCommand)]),
-  ),
-  lazyGroup("accept", "join a team you were invited to", () =>
-    Promise.all([import("./commands/acceptInvitation.js").then((m) => m.acceptInvitationCommand)]),
-  ),
-  lazyGroup("transfer", "make a manager the team's owner", () =>
-    Promise.all([import("./commands/transferTeam.js").then((m) => m.transferTeamCommand)]),
-  ),
-  lazyGroup("redeliver", "send a webhook delivery again", () =>
-    Promise.all([import("./commands/redeliverWebhook.js").then((m) => m.redeliverWebhookCommand)]),
-  ),
-  lazyGroup("test", "send a ping to a webhook", () =>
-    Promise.all([import("./commands/testWebhook.js").then((m) => m.testWebhookCommand)]),
-  ),
-  lazyGroup("end", "end a reset's grace window early, or login sessions", () =>
-    Promise.all([
-      import("./commands/endGraceWindow.js").then((m) => m.endGraceWindowCommand),
-      import("./commands/endSession.js").then((m) => m.endSessionCommand),
-      import("./commands/endSessions.js").then((m) => m.endSessionsCommand),
-    ]),
-  ),
+  lazyGroup("delete", "delete an API key or a webhook", (c) => [
+    c.deleteApiKeyCommand,
+    c.deleteWebhookCommand,
+  ]),
+  lazyGroup("reset", "give an API key a new secret", (c) => [c.resetApiKeyCommand]),
+  lazyGroup("destroy", "destroy the team (owner only)", (c) => [c.destroyTeamCommand]),
+  lazyGroup("invite", "invite a person to the team", (c) => [c.inviteMemberCommand]),
+  lazyGroup("remove", "remove a team member or a team role", (c) => [
+    c.removeMemberCommand,
+    c.removeTeamRoleCommand,
+  ]),
+  lazyGroup("update", "rename a team role or change its permissions", (c) => [
+    c.updateTeamRoleCommand,
+  ]),
+  lazyGroup("accept", "join a team you were invited to", (c) => [c.acceptInvitationCommand]),
+  lazyGroup("transfer", "make a manager the team's owner", (c) => [c.transferTeamCommand]),
+  lazyGroup("redeliver", "send a webhook delivery again", (c) => [c.redeliverWebhookCommand]),
+  lazyGroup("test", "send a ping to a webhook", (c) => [c.testWebhookCommand]),
+  lazyGroup("end", "end a reset's grace window early, or login sessions", (c) => [
+    c.endGraceWindowCommand,
+    c.endSessionCommand,
+    c.endSessionsCommand,
+  ]),
   {
     name: "login",
     description:
       "log in with email and password, create an API key named after this host and save it to the key file",
     options: true,
-    load: async () => (await import("./commands/login.js")).loginCommand,
+    load: async () => (await commandModules()).loginCommand,
   },
   {
     name: "logout",
     description: "delete the saved API key on the server and remove the key file",
-    load: async () => (await import("./commands/logout.js")).logoutCommand,
+    load: async () => (await commandModules()).logoutCommand,
   },
   {
     name: "scan",
@@ -195,7 +173,7 @@ const TOP_LEVEL: readonly TopLevel[] = [
       "find Latchkey keys (any prefix, valid checksum) in files or in the git index; exits 1 when any is found",
     options: true,
     args: "[PATH...]",
-    load: async () => (await import("./commands/scan.js")).scanCommand,
+    load: async () => (await commandModules()).scanCommand,
   },
   {
     name: "backup",
@@ -203,7 +181,7 @@ const TOP_LEVEL: readonly TopLevel[] = [
       "copy the server's SQLite database to FILE while the server runs (consistent, mode 0600), and print how to restore it",
     options: true,
     args: "<FILE>",
-    load: async () => (await import("./commands/backup.js")).backupCommand,
+    load: async () => (await commandModules()).backupCommand,
   },
   {
     name: "restore",
@@ -211,7 +189,7 @@ const TOP_LEVEL: readonly TopLevel[] = [
       "put a backup in place of the server's SQLite database (server stopped), keeping deletes and resets made since",
     options: true,
     args: "<FILE>",
-    load: async () => (await import("./commands/restore.js")).restoreCommand,
+    load: async () => (await commandModules()).restoreCommand,
   },
   {
     name: "serve",
