@@ -342,7 +342,8 @@ export const settings = [
     key: "keyCacheSize",
     env: "LATCHKEY_KEY_CACHE_SIZE",
     flag: "--key-cache-size",
-    description: "verified keys kept in memory per node",
+    description:
+      "verified keys kept in memory per node, and as many secrets found unknown (0 turns both off)",
     default: 10_000,
     parse: integer(0, 10_000_000),
   }),
