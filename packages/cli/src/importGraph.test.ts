@@ -110,7 +110,7 @@ describe("the CLI's import graph", () => {
   });
 
   it("has neither crypto nor zlib when a command only calls the API", async () => {
-    // Each costs milliseconds of every start (docs/benchmarks.md, "The CLI"): key checksums are
+    // Each costs milliseconds of every start (docs/benchmarks.md, "CLI start"): key checksums are
     // computed without zlib, and the key file's random name is made without importing crypto.
     const url = `http://127.0.0.1:${await closedPort()}`;
     const show = await recordCli([
