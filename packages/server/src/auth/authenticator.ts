@@ -7,7 +7,7 @@ import {
   type Store,
 } from "@latchkey/core";
 import { IpAllowList } from "./ipAllowList.js";
-import { type CachedKey, cacheKeyOf, type KeyCache } from "./keyCache.js";
+import { type CachedKey, cacheKeyOf, type KeyCache, UNKNOWN_SECRET } from "./keyCache.js";
 import type { UsageRecorder } from "./usageRecorder.js";
 
 /** Why a credential was refused; each maps to one catalogued error and one verify code. */
@@ -83,9 +83,9 @@ export class Authenticator {
   fromCache(secret: string, ip: string, now: Date): AuthOutcome | NeedsLookup {
     if (!isWellFormedKey(secret)) return MALFORMED;
     const digest = cacheKeyOf(secret);
-    const cached = this.cache.get(digest);
-    if (cached) return this.judge(cached, ip, now);
-    return this.cache.isUnknown(digest) ? UNKNOWN : { ok: "lookup", digest };
+    const known = this.cache.recall(digest);
+    if (known === UNKNOWN_SECRET) return UNKNOWN;
+    return known ? this.judge(known, ip, now) : { ok: "lookup", digest };
   }
 
   /** The database's answer for a secret `fromCache` could not answer. */

@@ -15,6 +15,9 @@ export function cacheKeyOf(secret: string): string {
   return hash("sha256", secret, "base64");
 }
 
+/** `KeyCache.recall`'s answer for a secret the database did not know. */
+export const UNKNOWN_SECRET = "unknown";
+
 /** A verified credential with everything the hot path needs already parsed. */
 export interface CachedKey {
   record: KeyRecord;
@@ -82,29 +85,49 @@ export class KeyCache {
     this.unknown = maxEntries > 0 ? new LRUCache<string, true>({ max: maxEntries }) : undefined;
   }
 
+  /** The verified key of a secret, if cached (and the cache trusted). */
   get(digest: string): CachedKey | undefined {
     if (!this.trusted()) {
       this.observer.bypassed();
       return undefined;
     }
-    const entry = this.byDigest?.get(digest);
-    if (entry === undefined) {
-      this.observer.miss();
+    const entry = this.entryOf(digest);
+    if (entry) this.observer.hit();
+    else this.observer.miss();
+    return entry;
+  }
+
+  /**
+   * What the cache knows of a secret: its verified key, `UNKNOWN_SECRET` when the database
+   * held no row for it when last asked and nothing changed since, or undefined (ask the
+   * database). What authentication asks; each call counts as one look-up of one result.
+   */
+  recall(digest: string): CachedKey | typeof UNKNOWN_SECRET | undefined {
+    if (!this.trusted()) {
+      this.observer.bypassed();
       return undefined;
     }
-    if (this.digestsById.get(entry.record.id)?.includes(digest)) {
+    const entry = this.entryOf(digest);
+    if (entry) {
       this.observer.hit();
       return entry;
     }
+    if (this.unknown?.get(digest) === true) {
+      this.observer.unknown();
+      return UNKNOWN_SECRET;
+    }
     this.observer.miss();
-    // Unreachable while the two structures agree; if they ever do not, a miss is the safe answer.
-    this.byDigest?.delete(digest);
     return undefined;
   }
 
-  /** Whether the database held no row for this secret when last asked, and nothing changed since. */
-  isUnknown(digest: string): boolean {
-    return this.unknown !== undefined && this.trusted() && this.unknown.get(digest) === true;
+  private entryOf(digest: string): CachedKey | undefined {
+    const entry = this.byDigest?.get(digest);
+    if (entry === undefined || this.digestsById.get(entry.record.id)?.includes(digest)) {
+      return entry;
+    }
+    // Unreachable while the two structures agree; if they ever do not, a miss is the safe answer.
+    this.byDigest?.delete(digest);
+    return undefined;
   }
 
   /** Call before reading the database; pass the result to `set` or `setUnknown`. */

@@ -225,7 +225,7 @@ describe("metrics", () => {
     expect(deltas.at(-1)).toBe(1);
   });
 
-  it("count key-cache hits, misses and its size", async () => {
+  it("count key-cache hits, misses, secrets refused as unknown, and its size", async () => {
     const user = await account();
     const { key: secret } = await key(user.session);
     const [misses, hits] = await moved(async () => {
@@ -240,6 +240,20 @@ describe("metrics", () => {
     ]);
     // The first use reads the database and fills the cache; the next three are answered from it.
     expect([misses, hits]).toEqual([1, 3]);
+    // A secret the database does not know: read once (a miss), then refused from memory.
+    const madeUp = generateKey("lk");
+    const [unknownMisses, unknowns, unknownHits] = await moved(async () => {
+      for (let i = 0; i < 3; i++) {
+        expect(
+          (await call(server.url, "GET", "/api/v0/users/current/", { key: madeUp })).status,
+        ).toBe(401);
+      }
+    }, [
+      ["latchkey_key_cache_lookups_total", { result: "miss" }],
+      ["latchkey_key_cache_lookups_total", { result: "unknown" }],
+      ["latchkey_key_cache_lookups_total", { result: "hit" }],
+    ]);
+    expect([unknownMisses, unknowns, unknownHits]).toEqual([1, 2, 0]);
     const samples = await read();
     expect(sampleValue(samples, "latchkey_key_cache_entries")).toBe(server.deps.cache.size);
     expect(sampleValue(samples, "latchkey_key_cache_entries")).toBeGreaterThan(0);

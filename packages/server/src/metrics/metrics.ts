@@ -57,6 +57,8 @@ const leaseLossReasons: readonly LeaseLossReason[] = ["evicted", "channel_lost",
 export interface CacheObserver {
   hit(): void;
   miss(): void;
+  /** Refused from the record of secrets found unknown: no database read either. */
+  unknown(): void;
   /** Not asked: the cache may not be trusted right now (revocation channel down). */
   bypassed(): void;
   evicted(): void;
@@ -93,7 +95,13 @@ const nothing = () => {};
 /** Metrics off: every report is a call that does nothing. */
 export const noMetrics: Metrics = Object.freeze({
   enabled: false,
-  cache: Object.freeze({ hit: nothing, miss: nothing, bypassed: nothing, evicted: nothing }),
+  cache: Object.freeze({
+    hit: nothing,
+    miss: nothing,
+    unknown: nothing,
+    bypassed: nothing,
+    evicted: nothing,
+  }),
   usage: Object.freeze({ flushed: nothing }),
   deliveries: Object.freeze({ attempted: nothing }),
   verifiers: Object.freeze({ acked: nothing, leaseLost: nothing }),
@@ -177,7 +185,7 @@ export class PromMetrics implements Metrics {
     rest: zeros(outcomeCodes),
     verify: zeros(outcomeCodes),
   };
-  private readonly cacheCounts = { hit: 0, miss: 0, bypassed: 0, evicted: 0 };
+  private readonly cacheCounts = { hit: 0, miss: 0, unknown: 0, bypassed: 0, evicted: 0 };
   private readonly refusals = zeros(refusalLimits);
   private readonly requests = new FastHistogram(
     "latchkey_http_request_duration_seconds",
@@ -218,12 +226,12 @@ export class PromMetrics implements Metrics {
     const cache = this.cacheCounts;
     new Counter({
       name: "latchkey_key_cache_lookups_total",
-      help: "Key-cache look-ups: hit, miss (read from the database), bypassed (cache not trusted, revocation channel down).",
+      help: "Key-cache look-ups: hit, miss (read from the database), unknown (refused as a secret found unknown before, no read), bypassed (cache not trusted, revocation channel down).",
       labelNames: ["result"],
       registers,
       collect() {
         this.reset();
-        for (const result of ["hit", "miss", "bypassed"] as const)
+        for (const result of ["hit", "miss", "unknown", "bypassed"] as const)
           this.inc({ result }, cache[result]);
       },
     });
@@ -275,6 +283,9 @@ export class PromMetrics implements Metrics {
       },
       miss: () => {
         cache.miss++;
+      },
+      unknown: () => {
+        cache.unknown++;
       },
       bypassed: () => {
         cache.bypassed++;
