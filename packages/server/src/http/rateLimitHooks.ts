@@ -26,9 +26,11 @@ function setHeaders(reply: FastifyReply, limit: number, remaining: number, reset
 /**
  * Requests per minute, per route and caller: the calling key or session, or the IP address
  * for anonymous routes. Sign-up, login and key creation have a stricter limit. Registered
- * after the authentication hook, so the caller is known.
+ * after the authentication hook, so the caller is known; not at all when both limits are off
+ * (0), so that such a server runs no hook for them.
  */
 export function registerRateLimits(app: FastifyInstance, deps: Deps): void {
+  if (deps.config.rateLimit === 0 && deps.config.sensitiveRateLimit === 0) return;
   const count = async (request: FastifyRequest, reply: FastifyReply, limit: number) => {
     const access = request.access as NonNullable<FastifyRequest["access"]>;
     const caller = request.principal ? `key:${request.principal.key.id}` : `ip:${request.ip}`;

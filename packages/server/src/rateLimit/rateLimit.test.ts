@@ -46,6 +46,35 @@ describe("rate limits", () => {
     );
   });
 
+  it("limits nothing when both limits are 0, with one limit still at work when only it is on", async () => {
+    const off = await start({ LATCHKEY_RATE_LIMIT: "0", LATCHKEY_SENSITIVE_RATE_LIMIT: "0" });
+    const password = "long enough password";
+    const signUps = [];
+    for (let i = 0; i < 15; i++) {
+      signUps.push(
+        await call(off.url, "POST", "/api/v0/users/", {
+          body: { email: `off${i}@example.com`, password },
+        }),
+      );
+    }
+    // Past the default sensitive limit (10 a minute), and no limit's headers at all.
+    expect(signUps.map((a) => a.status)).toEqual(Array(15).fill(200));
+    expect(signUps.some((a) => a.headers.get("ratelimit-limit") !== null)).toBe(false);
+    // The route limit off, the sensitive one on: the hooks still run for it.
+    const half = await start({ LATCHKEY_RATE_LIMIT: "0", LATCHKEY_SENSITIVE_RATE_LIMIT: "2" });
+    const statuses = [];
+    for (let i = 0; i < 3; i++) {
+      statuses.push(
+        (
+          await call(half.url, "POST", "/api/v0/users/", {
+            body: { email: `half${i}@example.com`, password },
+          })
+        ).status,
+      );
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+  });
+
   it("is stricter on login, sign-up and key creation", async () => {
     const server = await start({ LATCHKEY_SENSITIVE_RATE_LIMIT: "3" });
     const password = "long enough password";
