@@ -85,16 +85,10 @@ export class KeyCache {
     this.unknown = maxEntries > 0 ? new LRUCache<string, true>({ max: maxEntries }) : undefined;
   }
 
-  /** The verified key of a secret, if cached (and the cache trusted). */
+  /** The verified key of a secret, if cached (and the cache trusted): `recall` without the record. */
   get(digest: string): CachedKey | undefined {
-    if (!this.trusted()) {
-      this.observer.bypassed();
-      return undefined;
-    }
-    const entry = this.entryOf(digest);
-    if (entry) this.observer.hit();
-    else this.observer.miss();
-    return entry;
+    const known = this.recall(digest);
+    return known === UNKNOWN_SECRET ? undefined : known;
   }
 
   /**
